@@ -1,0 +1,48 @@
+"""Settings: one frozen object that every layer reads, built by the CLI or the plugin."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class OnMiss(str, enum.Enum):
+    """What the server does with a request that no fixture matches."""
+
+    ERROR = "error"
+    """Answer 404 ``mockapi_no_match`` with the near-miss report (the default for tests)."""
+    SYNTHESIZE = "synthesize"
+    """Answer with a spec-valid generated response (the default for ``mockapi serve``)."""
+    PROXY = "proxy"
+    """Forward to the upstream (recording)."""
+
+
+class RecordMode(str, enum.Enum):
+    """When the recorder may call the upstream; the words and meanings of VCR.py."""
+
+    NONE = "none"
+    ONCE = "once"
+    NEW_EPISODES = "new_episodes"
+    ALL = "all"
+
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+DEFAULT_JOURNAL_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to know, fixed at start-up."""
+
+    fixture_dirs: tuple[Path, ...] = ()
+    on_miss: OnMiss = OnMiss.ERROR
+    api_keys: frozenset[str] = field(default_factory=frozenset)
+    """Accepted bearer tokens; empty means any non-empty token is accepted."""
+    validate: bool = True
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    journal_size: int = DEFAULT_JOURNAL_SIZE
+    honor_delays: bool = True
+    """Wait the ``delay_ms`` written before stream events (off: replay instantly)."""
+    seed: int = 0
+    """Seed for synthesized answers and generated ids; same seed, same output."""

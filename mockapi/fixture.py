@@ -1,0 +1,271 @@
+"""Fixtures: file-backed rules saying which requests they answer and with what.
+
+This module turns the decoded YAML of a fixture file (format version 1, documented in
+``fixtures/README.md``) into immutable :class:`Fixture` objects, and checks it as it
+goes: every problem raises :class:`~mockapi.errors.FixtureError` naming the file, the
+entry and what to change. It never reads the disk (``store.py`` does that).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockapi.errors import FixtureError
+from mockapi.model import JSON, SSEEvent
+
+FORMAT_VERSION = 1
+SUPPORTED_VERSIONS = frozenset({1})
+
+DEFAULT_METHOD = "POST"
+DEFAULT_PATH = "/v1/chat/completions"
+
+MATCHER_KEYS = ("model", "body", "partial_body", "content")
+"""Keys of a fixture's ``match`` block that are matchers (see ``matching.py``)."""
+_MATCH_KEYS = frozenset({"method", "path", "ignore", *MATCHER_KEYS})
+_ENTRY_KEYS = frozenset({"name", "match", "priority", "times", "response", "sequence"})
+_RESPONSE_KEYS = frozenset({"status", "headers", "body", "events"})
+_EVENT_KEYS = frozenset({"data", "event", "delay_ms"})
+
+
+@dataclass(frozen=True)
+class FixtureResponse:
+    """What a fixture answers: a status, headers and a JSON body or SSE events."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: JSON = None
+    events: tuple[SSEEvent, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """One rule. ``matchers`` maps matcher names to their arguments (see matching.py).
+
+    ``responses`` has one entry for a plain fixture and several for a sequence: the
+    n-th use answers ``responses[n]``, the last one repeating once they run out.
+    ``times`` caps how many requests the fixture answers (``None``: no cap).
+    """
+
+    name: str
+    source: str
+    method: str = DEFAULT_METHOD
+    path: str = DEFAULT_PATH
+    matchers: Mapping[str, Any] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+    priority: int = 0
+    times: int | None = None
+    responses: tuple[FixtureResponse, ...] = ()
+
+
+def parse_document(doc: Any, source: str) -> list[Fixture]:
+    """Parse one decoded fixture file into fixtures; ``source`` names the file."""
+    if not isinstance(doc, dict):
+        raise FixtureError(
+            source, f"expected a mapping with 'version' and 'fixtures', got {_kind(doc)}"
+        )
+    version = doc.get("version")
+    if version not in SUPPORTED_VERSIONS:
+        raise FixtureError(
+            source,
+            f"unsupported format version {version!r}; this mockapi reads version "
+            f"{FORMAT_VERSION} (add 'version: {FORMAT_VERSION}' at the top of the file)",
+        )
+    unknown = set(doc) - {"version", "fixtures"}
+    if unknown:
+        raise FixtureError(
+            source, f"unknown top-level key(s) {sorted(unknown)}; allowed: version, fixtures"
+        )
+    entries = doc.get("fixtures")
+    if not isinstance(entries, list):
+        raise FixtureError(
+            source, f"'fixtures' must be a list of fixture entries, got {_kind(entries)}"
+        )
+    return [parse_entry(entry, f"{source}#{index}") for index, entry in enumerate(entries)]
+
+
+def parse_entry(entry: Any, source: str) -> Fixture:
+    """Parse one fixture entry (a mapping); ``source`` is ``file#index``."""
+    if not isinstance(entry, dict):
+        raise FixtureError(source, f"a fixture entry must be a mapping, got {_kind(entry)}")
+    unknown = set(entry) - _ENTRY_KEYS
+    if unknown:
+        raise FixtureError(
+            source, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}"
+        )
+    name = entry.get("name", source)
+    if not isinstance(name, str) or not name:
+        raise FixtureError(source, f"'name' must be a non-empty string, got {name!r}")
+    where = f"{source} ({name})" if name != source else source
+    match = entry.get("match", {})
+    if not isinstance(match, dict):
+        raise FixtureError(where, f"'match' must be a mapping, got {_kind(match)}")
+    bad = set(match) - _MATCH_KEYS
+    if bad:
+        raise FixtureError(
+            where, f"unknown matcher(s) {sorted(bad)}; allowed: {sorted(_MATCH_KEYS)}"
+        )
+    method = match.get("method", DEFAULT_METHOD)
+    path = match.get("path", DEFAULT_PATH)
+    if not isinstance(method, str) or not method.isalpha():
+        raise FixtureError(
+            where, f"'match.method' must be an HTTP method such as POST, got {method!r}"
+        )
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise FixtureError(where, f"'match.path' must be a path starting with '/', got {path!r}")
+    ignore = match.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+        raise FixtureError(where, f"'match.ignore' must be a list of field names, got {ignore!r}")
+    matchers = {key: match[key] for key in MATCHER_KEYS if key in match}
+    _check_matchers(matchers, where)
+    return Fixture(
+        name=name,
+        source=source,
+        method=method.upper(),
+        path=path,
+        matchers=matchers,
+        ignore=tuple(ignore),
+        priority=_int(entry.get("priority", 0), "priority", where),
+        times=_times(entry.get("times"), where),
+        responses=_responses(entry, where),
+    )
+
+
+def _check_matchers(matchers: dict[str, Any], where: str) -> None:
+    model = matchers.get("model")
+    if model is not None and not isinstance(model, str):
+        _regex_arg(model, "match.model", where)
+    content = matchers.get("content")
+    if content is not None:
+        if isinstance(content, str):
+            _compile(content, "match.content", where)
+        else:
+            _regex_arg(content, "match.content", where, extra={"role", "scope"})
+            scope = content.get("scope", "last")
+            if scope not in ("last", "any"):
+                raise FixtureError(
+                    where, f"'match.content.scope' must be 'last' or 'any', got {scope!r}"
+                )
+    for key in ("body", "partial_body"):
+        if key in matchers and not isinstance(matchers[key], dict):
+            raise FixtureError(
+                where,
+                f"'match.{key}' must be a mapping (a JSON object), got {_kind(matchers[key])}",
+            )
+
+
+def _regex_arg(
+    value: Any, key: str, where: str, extra: frozenset[str] | set[str] = frozenset()
+) -> None:
+    if not isinstance(value, dict) or "regex" not in value or set(value) - {"regex", *extra}:
+        allowed = ", ".join(sorted({"regex", *extra}))
+        raise FixtureError(
+            where, f"'{key}' must be a string or a mapping with {allowed}; got {value!r}"
+        )
+    _compile(value["regex"], f"{key}.regex", where)
+
+
+def _compile(pattern: Any, key: str, where: str) -> None:
+    if not isinstance(pattern, str):
+        raise FixtureError(where, f"'{key}' must be a regular expression string, got {pattern!r}")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise FixtureError(
+            where, f"'{key}' is not a valid regular expression ({exc}): {pattern!r}"
+        ) from None
+
+
+def _responses(entry: dict[str, Any], where: str) -> tuple[FixtureResponse, ...]:
+    has_response, has_sequence = "response" in entry, "sequence" in entry
+    if has_response == has_sequence:
+        raise FixtureError(
+            where, "give exactly one of 'response' (one answer) or 'sequence' (a list of answers)"
+        )
+    if has_response:
+        return (parse_response(entry["response"], f"{where} response"),)
+    sequence = entry["sequence"]
+    if not isinstance(sequence, list) or not sequence:
+        raise FixtureError(
+            where, f"'sequence' must be a non-empty list of responses, got {sequence!r}"
+        )
+    return tuple(parse_response(item, f"{where} sequence[{i}]") for i, item in enumerate(sequence))
+
+
+def parse_response(value: Any, where: str) -> FixtureResponse:
+    """Parse a response mapping: ``status``, ``headers`` and ``body`` or ``events``."""
+    if not isinstance(value, dict):
+        raise FixtureError(where, f"a response must be a mapping, got {_kind(value)}")
+    unknown = set(value) - _RESPONSE_KEYS
+    if unknown:
+        raise FixtureError(
+            where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_RESPONSE_KEYS)}"
+        )
+    status = _int(value.get("status", 200), "status", where)
+    if not 100 <= status <= 599:
+        raise FixtureError(
+            where, f"'status' must be an HTTP status between 100 and 599, got {status}"
+        )
+    headers = value.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(k, str) for k in headers):
+        raise FixtureError(
+            where, f"'headers' must be a mapping of names to values, got {headers!r}"
+        )
+    if ("body" in value) == ("events" in value):
+        raise FixtureError(
+            where, "give exactly one of 'body' (a JSON answer) or 'events' (an SSE stream)"
+        )
+    events = None
+    if "events" in value:
+        raw = value["events"]
+        if not isinstance(raw, list) or not raw:
+            raise FixtureError(where, f"'events' must be a non-empty list, got {raw!r}")
+        events = tuple(_event(item, f"{where} events[{i}]") for i, item in enumerate(raw))
+    return FixtureResponse(
+        status=status,
+        headers={k.lower(): str(v) for k, v in headers.items()},
+        body=value.get("body"),
+        events=events,
+    )
+
+
+def _event(value: Any, where: str) -> SSEEvent:
+    if not isinstance(value, dict) or "data" not in value:
+        raise FixtureError(where, f"an event must be a mapping with 'data', got {value!r}")
+    unknown = set(value) - _EVENT_KEYS
+    if unknown:
+        raise FixtureError(
+            where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_EVENT_KEYS)}"
+        )
+    delay = value.get("delay_ms", 0)
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+        raise FixtureError(
+            where, f"'delay_ms' must be a number of milliseconds >= 0, got {delay!r}"
+        )
+    name = value.get("event")
+    if name is not None and not isinstance(name, str):
+        raise FixtureError(where, f"'event' must be a string, got {name!r}")
+    return SSEEvent(data=value["data"], event=name, delay=delay / 1000.0)
+
+
+def _int(value: Any, key: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FixtureError(where, f"'{key}' must be an integer, got {value!r}")
+    return value
+
+
+def _times(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    times = _int(value, "times", where)
+    if times < 1:
+        raise FixtureError(
+            where, f"'times' must be at least 1 (or left out for no limit), got {times}"
+        )
+    return times
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__

@@ -1,0 +1,85 @@
+"""The data that flows through mockapi: requests, responses, SSE events, exchanges.
+
+Everything here is plain, immutable data. Nothing in this module knows Starlette, the
+disk or any other part of mockapi: the web layer turns a Starlette request into a
+:class:`Request` at the door and a :class:`Response` back into bytes on the way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = Any
+"""A decoded JSON value (dict, list, str, int, float, bool or None)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request as mockapi sees it.
+
+    ``path`` is the URL path as sent (``/v1/chat/completions``); ``headers`` has
+    lower-cased names. ``json`` is the decoded body when the body was valid JSON, else
+    ``None`` (``json_error`` then says why, if there was a body at all).
+    """
+
+    method: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    json: JSON = None
+    json_error: str | None = None
+
+    @property
+    def wants_stream(self) -> bool:
+        """True when the JSON body asks for ``stream: true``."""
+        return isinstance(self.json, dict) and self.json.get("stream") is True
+
+
+@dataclass(frozen=True)
+class SSEEvent:
+    """One server-sent event.
+
+    ``data`` is the payload: a decoded JSON value, or a string for non-JSON payloads
+    such as ``[DONE]``. ``event`` is the optional ``event:`` field (the Responses API
+    names its events; Chat Completions does not). ``delay`` is the pause, in seconds,
+    before the event is sent, as recorded or as written in a fixture.
+    """
+
+    data: JSON
+    event: str | None = None
+    delay: float = 0.0
+
+    @property
+    def is_done(self) -> bool:
+        return isinstance(self.data, str) and self.data == "[DONE]"
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP response: a status, headers and exactly one kind of body.
+
+    ``body`` is a JSON value to serialise; ``events`` a list of SSE events to stream;
+    ``raw`` literal bytes (for non-JSON answers). ``headers`` never carries
+    ``content-type`` for JSON or SSE bodies: the web layer sets the right one.
+    """
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: JSON = None
+    events: tuple[SSEEvent, ...] | None = None
+    raw: bytes | None = None
+
+    @property
+    def is_stream(self) -> bool:
+        return self.events is not None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the response it got, as captured or as served."""
+
+    request: Request
+    response: Response

@@ -1,0 +1,99 @@
+"""Fixture files on disk: reading YAML safely, loading a fixture library, atomic writes.
+
+This is the only module that imports ``yaml``. Reads use ``safe_load`` (C loader when
+available); writes go through a temporary file, ``fsync`` and ``os.replace`` so that a
+crash or a concurrent writer never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockapi.errors import FixtureError, LibraryError
+from mockapi.fixture import Fixture, parse_document
+
+# The C loader is ~10x faster; fall back to the pure-Python one where it is missing.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """Decode a YAML file with the safe loader; errors name the file and the line."""
+    try:
+        with path.open("rb") as handle:
+            return yaml.load(handle, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FixtureError(where, f"not valid YAML: {problem}") from None
+    except OSError as exc:
+        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp creates the file 0600; give it the mode a plain open() would have.
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+FIXTURE_SUFFIXES = (".yaml", ".yml")
+
+
+def fixture_files(directory: Path) -> list[Path]:
+    """The fixture files under ``directory``, recursively, in a stable order."""
+    if not directory.is_dir():
+        raise FixtureError(str(directory), "is not a directory; pass an existing fixtures folder")
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.suffix in FIXTURE_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+    )
+
+
+def load_library(directories: Sequence[Path]) -> list[Fixture]:
+    """Load every fixture file under ``directories``.
+
+    All broken files are reported together, each with its path and problem, in one
+    :class:`LibraryError`, so that a user fixes them in one pass.
+    """
+    fixtures: list[Fixture] = []
+    problems: list[FixtureError] = []
+    for directory in directories:
+        try:
+            files = fixture_files(directory)
+        except FixtureError as exc:
+            problems.append(exc)
+            continue
+        for path in files:
+            try:
+                fixtures.extend(parse_document(read_yaml(path), str(path)))
+            except FixtureError as exc:
+                problems.append(exc)
+    if problems:
+        raise LibraryError(problems)
+    return fixtures
