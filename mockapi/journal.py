@@ -1,0 +1,91 @@
+"""The journal: a bounded, thread-safe, in-memory list of what the server received.
+
+Every request, hit or miss, is recorded with its outcome. The pytest plugin, the admin
+API and the inspector page all read it; the oldest entries fall off past ``maxlen``.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from mockapi.model import JSON
+
+
+class Outcome(str, enum.Enum):
+    HIT = "hit"
+    """A fixture answered."""
+    MISS = "miss"
+    """No fixture matched; the near-miss report was answered."""
+    SYNTHESIZED = "synthesized"
+    """No fixture matched; a generated answer was sent."""
+    REJECTED = "rejected"
+    """The request was refused before matching (auth, validation, routing)."""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    time: float
+    method: str
+    path: str
+    body: JSON
+    status: int
+    outcome: Outcome
+    fixture: str | None = None
+    """Name of the fixture that answered (hits only)."""
+    fixture_source: str | None = None
+    report: str | None = None
+    """The near-miss report (misses) or the error message (rejections)."""
+    stream: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "body": self.body,
+            "status": self.status,
+            "outcome": self.outcome.value,
+            "fixture": self.fixture,
+            "fixture_source": self.fixture_source,
+            "report": self.report,
+            "stream": self.stream,
+        }
+
+
+class Journal:
+    """A bounded list of :class:`JournalEntry`, safe to append and read across threads."""
+
+    def __init__(self, maxlen: int) -> None:
+        if maxlen < 1:
+            raise ValueError(f"journal size must be at least 1, got {maxlen}")
+        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def next_seq(self) -> int:
+        with self._lock:
+            return next(self._seq)
+
+    def append(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, *, since: int = 0) -> list[JournalEntry]:
+        """Entries with ``seq`` greater than ``since``, oldest first."""
+        with self._lock:
+            return [e for e in self._entries if e.seq > since]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

@@ -1,0 +1,114 @@
+"""Rendering: a fixture's response (or a synthesized body) into the response to send.
+
+For Chat Completions this is where one fixture serves both modes: a JSON body is
+completed (ids, usage, …) and, for a ``stream: true`` request, turned into the chunk
+stream the real API would send; a recorded stream answers a ``stream: false`` request
+with the reassembled completion. ``stream_options.include_usage`` adds or drops the
+final usage chunk. Pure: no I/O, no web framework.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+from mockapi import ids, streaming
+from mockapi.errors import APIError
+from mockapi.fixture import FixtureResponse
+from mockapi.model import Request, Response, SSEEvent
+from mockapi.synthesis import chat
+
+DONE = SSEEvent(data="[DONE]")
+
+
+class Kind(str, enum.Enum):
+    """What family of endpoint a response belongs to (decides how it is completed)."""
+
+    CHAT = "chat"
+    OTHER = "other"
+
+
+def base_headers(processing_ms: int = 0) -> dict[str, str]:
+    """Headers every answer carries, as the real API sends them."""
+    return {
+        "x-request-id": ids.request_id(),
+        "openai-processing-ms": str(processing_ms),
+        "openai-version": "2020-10-01",
+    }
+
+
+def render(answer: FixtureResponse, request: Request, kind: Kind) -> Response:
+    """The response to send for ``answer`` given what ``request`` asked for."""
+    headers = {**base_headers(), **answer.headers}
+    if kind is not Kind.CHAT or answer.status >= 400:
+        # Errors are JSON even for stream requests, as the real API answers them.
+        if answer.events is not None and answer.status < 400:
+            return Response(answer.status, headers, events=answer.events)
+        return Response(answer.status, headers, body=answer.body)
+    body = request.json if isinstance(request.json, dict) else {}
+    if answer.events is not None:
+        return _from_events(answer, body, request.wants_stream, headers)
+    completion = chat.complete(answer.body, body)
+    if not request.wants_stream:
+        return Response(answer.status, headers, body=completion)
+    chunks = streaming.completion_to_chunks(completion, include_usage=_include_usage(body))
+    events = (*(SSEEvent(data=c) for c in chunks), DONE)
+    return Response(answer.status, headers, events=events)
+
+
+def _from_events(
+    answer: FixtureResponse, body: dict[str, Any], wants_stream: bool, headers: Mapping[str, str]
+) -> Response:
+    assert answer.events is not None
+    data_events = [e for e in answer.events if not e.is_done]
+    chunks = [e.data for e in data_events if isinstance(e.data, dict)]
+    if not chunks:
+        raise APIError(
+            500,
+            "The fixture's stream has no chat.completion.chunk events (JSON objects) to "
+            "answer with; give its events as chunk objects followed by [DONE].",
+            type="server_error",
+        )
+    _fill_chunk_identity(chunks, body)
+    if not wants_stream:
+        completion = chat.complete(streaming.chunks_to_completion(chunks), body)
+        return Response(answer.status, headers, body=completion)
+    usage = None
+    if _include_usage(body) and not any(_is_usage_chunk(c) for c in chunks):
+        usage = chat.usage_for(body, streaming.chunks_to_completion(chunks).get("choices"))
+    adapted = streaming.adapt_usage_chunks(chunks, include_usage=_include_usage(body), usage=usage)
+    delays = [e.delay for e in data_events if isinstance(e.data, dict)]
+    events = [
+        SSEEvent(data=chunk, delay=delays[i] if i < len(delays) else 0.0)
+        for i, chunk in enumerate(adapted)
+    ]
+    tail = next((e for e in answer.events if e.is_done), DONE)
+    return Response(answer.status, headers, events=(*events, tail))
+
+
+def _fill_chunk_identity(chunks: list[Any], body: dict[str, Any]) -> None:
+    """Give hand-written chunks the shared id/created/model a real stream has."""
+    if not chunks:
+        return
+    first = chunks[0]
+    shared = {
+        "id": first.get("id") or ids.chat_completion_id(),
+        "object": "chat.completion.chunk",
+        "created": first.get("created") or chat.now(),
+        "model": first.get("model") or body.get("model", "gpt-4o-mini"),
+    }
+    for index, chunk in enumerate(chunks):
+        filled = {key: chunk.get(key, value) for key, value in shared.items()}
+        if chunk.keys() >= shared.keys():
+            continue
+        chunks[index] = {**filled, **chunk}
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def _is_usage_chunk(chunk: Any) -> bool:
+    return isinstance(chunk, dict) and chunk.get("choices") == [] and bool(chunk.get("usage"))

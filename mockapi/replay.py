@@ -1,0 +1,215 @@
+"""The replay flow: parse -> authenticate -> validate -> match -> render, and the journal.
+
+:class:`Replayer` is the whole server minus HTTP: the web layer hands it a
+:class:`~mockapi.model.Request` and sends back the :class:`~mockapi.model.Response` it
+returns. It keeps the mutable state (fixture use counts, the journal) behind a lock so
+that concurrent requests are safe.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from mockapi import errors, render
+from mockapi.config import OnMiss, Settings
+from mockapi.errors import APIError
+from mockapi.fixture import Fixture, FixtureResponse
+from mockapi.journal import Journal, JournalEntry, Outcome
+from mockapi.matching import FixtureIndex, format_report
+from mockapi.model import Request, Response
+from mockapi.routes import Endpoint, Router
+from mockapi.synthesis import chat, models
+from mockapi.validation import RequestValidator
+
+_JSON_TYPES = ("application/json", "text/json")
+
+
+class Replayer:
+    """Answers requests from fixtures; see the module docstring for the flow."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        fixtures: Iterable[Fixture],
+        validator: RequestValidator | None,
+        *,
+        router: Router | None = None,
+    ) -> None:
+        self.settings = settings
+        self.index = FixtureIndex(list(fixtures))
+        self.validator = validator if settings.validate else None
+        self.router = router or Router()
+        self.journal = Journal(settings.journal_size)
+        self._uses: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    # -- state -------------------------------------------------------------------------
+
+    def uses(self, fixture: Fixture) -> int:
+        with self._lock:
+            return self._uses.get(fixture.source, 0)
+
+    def reset(self) -> None:
+        """Forget use counts and the journal (fixtures stay)."""
+        with self._lock:
+            self._uses.clear()
+        self.journal.clear()
+
+    def _available(self, fixture: Fixture) -> bool:
+        return fixture.times is None or self._uses.get(fixture.source, 0) < fixture.times
+
+    def _take(self, request: Request) -> tuple[Fixture, FixtureResponse] | None:
+        """Find the fixture for ``request`` and consume one use of it, atomically."""
+        with self._lock:
+            fixture = self.index.find(request, available=self._available)
+            if fixture is None:
+                return None
+            used = self._uses.get(fixture.source, 0)
+            self._uses[fixture.source] = used + 1
+        return fixture, fixture.responses[min(used, len(fixture.responses) - 1)]
+
+    # -- the flow ----------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Answer ``request``; never raises for anything the client sent."""
+        seq = self.journal.next_seq()
+        try:
+            response, entry = self._handle(request, seq)
+        except APIError as exc:
+            response = Response(
+                exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
+            )
+            entry = self._entry(seq, request, response.status, Outcome.REJECTED, report=exc.message)
+        self.journal.append(entry)
+        return response
+
+    def _handle(self, request: Request, seq: int) -> tuple[Response, JournalEntry]:
+        endpoint, allowed = self.router.resolve(request.method, request.path)
+        has_fixtures = bool(self.index.candidates(request.method, request.path))
+        if endpoint is None and not has_fixtures:
+            if allowed:
+                raise errors.method_not_allowed(request.method, request.path, allowed)
+            raise errors.invalid_url(request.method, request.path)
+        self._authenticate(request)
+        if endpoint is None or endpoint.has_body:
+            self._check_body(request)
+        if endpoint is not None and self.validator is not None:
+            problem = self.validator.validate(endpoint.key, request.json)
+            if problem is not None:
+                raise problem
+        kind = endpoint.kind if endpoint is not None else render.Kind.OTHER
+        taken = self._take(request)
+        if taken is not None:
+            fixture, answer = taken
+            response = render.render(answer, request, kind)
+            entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
+            return response, entry
+        return self._miss(request, endpoint, seq)
+
+    def _miss(
+        self, request: Request, endpoint: Endpoint | None, seq: int
+    ) -> tuple[Response, JournalEntry]:
+        if endpoint is not None and endpoint.template == "/v1/models/{model}":
+            return self._model_from_list(request, seq)
+        if self.settings.on_miss is OnMiss.SYNTHESIZE and endpoint is not None:
+            answer = self._synthesize(request, endpoint)
+            response = render.render(answer, request, endpoint.kind)
+            return response, self._entry(seq, request, response.status, Outcome.SYNTHESIZED)
+        with self._lock:
+            near = self.index.near_misses(request, limit=3, available=self._available)
+            report = format_report(request, near, total=len(self.index))
+        error = errors.no_match(report)
+        response = Response(error.status, render.base_headers(), body=error.body())
+        return response, self._entry(seq, request, error.status, Outcome.MISS, report=report)
+
+    def _synthesize(self, request: Request, endpoint: Endpoint) -> FixtureResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        if endpoint.kind is render.Kind.CHAT:
+            return FixtureResponse(body=chat.synthesize(body, seed=self.settings.seed))
+        return FixtureResponse(body=models.model_list(self._listed_models()))
+
+    def _model_from_list(self, request: Request, seq: int) -> tuple[Response, JournalEntry]:
+        """GET /v1/models/{id} with no fixture of its own: answer from the models list."""
+        wanted = request.path.rsplit("/", 1)[-1]
+        for model in self._listed_models():
+            if model.get("id") == wanted:
+                response = Response(200, render.base_headers(), body=model)
+                return response, self._entry(seq, request, 200, Outcome.HIT)
+        raise errors.model_not_found(wanted)
+
+    def _listed_models(self) -> list[dict[str, Any]]:
+        """Models named by the ``GET /v1/models`` fixtures, or the built-in list."""
+        found: list[dict[str, Any]] = []
+        for fixture in self.index.candidates("GET", "/v1/models"):
+            for answer in fixture.responses:
+                data = answer.body.get("data") if isinstance(answer.body, dict) else None
+                found.extend(m for m in data or [] if isinstance(m, dict))
+        return found or models.DEFAULT_MODELS
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        if not token:
+            raise errors.missing_api_key()
+        if self.settings.api_keys and token not in self.settings.api_keys:
+            raise errors.invalid_api_key(token)
+
+    def _check_body(self, request: Request) -> None:
+        limit = self.settings.max_body_bytes
+        if len(request.body) > limit:
+            raise errors.body_too_large(len(request.body), limit)
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media and media not in _JSON_TYPES and not media.endswith("+json"):
+            raise errors.unsupported_media_type(content_type)
+        if request.json_error is not None:
+            raise errors.invalid_json(request.json_error)
+
+    def _entry(
+        self,
+        seq: int,
+        request: Request,
+        status: int,
+        outcome: Outcome,
+        *,
+        fixture: Fixture | None = None,
+        report: str | None = None,
+    ) -> JournalEntry:
+        return JournalEntry(
+            seq=seq,
+            time=time.time(),
+            method=request.method,
+            path=request.path,
+            body=request.json,
+            status=status,
+            outcome=outcome,
+            fixture=fixture.name if fixture else None,
+            fixture_source=fixture.source if fixture else None,
+            report=report,
+            stream=request.wants_stream,
+        )
+
+
+def parse_request(
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    query: tuple[tuple[str, str], ...] = (),
+) -> Request:
+    """Build a :class:`Request`, decoding a JSON body if there is one."""
+    decoded: Any = None
+    problem: str | None = None
+    if body:
+        try:
+            decoded = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+    elif method in ("POST", "PUT", "PATCH"):
+        problem = "the request body is empty"
+    return Request(method, path, headers, query, body, decoded, problem)
