@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from mockapi import errors, render
@@ -77,6 +78,7 @@ class Replayer:
     def handle(self, request: Request) -> Response:
         """Answer ``request``; never raises for anything the client sent."""
         seq = self.journal.next_seq()
+        started = time.perf_counter()
         try:
             response, entry = self._handle(request, seq)
         except APIError as exc:
@@ -85,7 +87,8 @@ class Replayer:
             )
             entry = self._entry(seq, request, response.status, Outcome.REJECTED, report=exc.message)
         self.journal.append(entry)
-        return response
+        elapsed = str(round((time.perf_counter() - started) * 1000))
+        return replace(response, headers={**response.headers, "openai-processing-ms": elapsed})
 
     def _handle(self, request: Request, seq: int) -> tuple[Response, JournalEntry]:
         endpoint, allowed = self.router.resolve(request.method, request.path)

@@ -35,13 +35,34 @@ def complete(body: Any, request: Any) -> Any:
     out.setdefault("created", now())
     out.setdefault("model", request.get("model", "gpt-4o-mini"))
     choices = out.setdefault("choices", [])
-    for index, choice in enumerate(choices if isinstance(choices, list) else []):
-        if isinstance(choice, dict):
-            _complete_choice(choice, index)
+    if isinstance(choices, list):
+        for index, choice in enumerate(choices):
+            if isinstance(choice, dict):
+                choices[index] = _complete_choice(choice, index)
     out.setdefault("usage", usage_for(request, choices))
     out.setdefault("service_tier", "default")
     out.setdefault("system_fingerprint", _FINGERPRINT)
-    return out
+    return _ordered(out, _COMPLETION_ORDER)
+
+
+# The key order the real API sends, so that completed bodies read like recorded ones.
+_COMPLETION_ORDER = (
+    "id",
+    "object",
+    "created",
+    "model",
+    "choices",
+    "usage",
+    "service_tier",
+    "system_fingerprint",
+)
+_CHOICE_ORDER = ("index", "message", "logprobs", "finish_reason")
+_MESSAGE_ORDER = ("role", "content", "tool_calls", "refusal", "annotations")
+
+
+def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    first = {key: mapping[key] for key in order if key in mapping}
+    return {**first, **{k: v for k, v in mapping.items() if k not in first}}
 
 
 def now() -> int:
@@ -49,7 +70,7 @@ def now() -> int:
     return int(time.time())
 
 
-def _complete_choice(choice: dict[str, Any], index: int) -> None:
+def _complete_choice(choice: dict[str, Any], index: int) -> dict[str, Any]:
     choice.setdefault("index", index)
     message = choice.setdefault("message", {})
     if isinstance(message, dict):
@@ -66,6 +87,9 @@ def _complete_choice(choice: dict[str, Any], index: int) -> None:
         has_calls = False
     choice.setdefault("logprobs", None)
     choice.setdefault("finish_reason", "tool_calls" if has_calls else "stop")
+    if isinstance(message, dict):
+        choice["message"] = _ordered(message, _MESSAGE_ORDER)
+    return _ordered(choice, _CHOICE_ORDER)
 
 
 def usage_for(request: dict[str, Any], choices: Any) -> dict[str, Any]:
