@@ -21,16 +21,21 @@ from starlette.routing import Route
 from mockapi import __version__, errors, sse
 from mockapi.errors import APIError
 from mockapi.model import Response
+from mockapi.recording import Recorder
 from mockapi.render import base_headers
-from mockapi.replay import Replayer, parse_request
+from mockapi.replay import Forward, Replayer, parse_request
+from mockapi.upstream import UPSTREAM_ERROR
 
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
 ADMIN_PREFIX = "/__mockapi"
 
 
-def create_app(replayer: Replayer) -> Starlette:
-    """The ASGI app serving ``replayer``'s fixtures and the admin endpoints."""
+def create_app(replayer: Replayer, recorder: Recorder | None = None) -> Starlette:
+    """The ASGI app serving ``replayer``'s fixtures and the admin endpoints.
+
+    With a ``recorder``, requests the replayer forwards go upstream through it.
+    """
 
     async def health(request: StarletteRequest) -> StarletteResponse:
         body = {"status": "ok", "version": __version__, "fixtures": len(replayer.index)}
@@ -46,8 +51,10 @@ def create_app(replayer: Replayer) -> Starlette:
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = tuple(request.query_params.multi_items())
         model_request = parse_request(request.method, request.url.path, headers, body, query)
-        response = replayer.handle(model_request)
-        return _to_starlette(response, honor_delays=replayer.settings.honor_delays)
+        result = replayer.handle(model_request)
+        if isinstance(result, Forward):
+            return await _forward(replayer, recorder, result)
+        return _to_starlette(result, honor_delays=replayer.settings.honor_delays)
 
     async def crash(request: StarletteRequest, exc: Exception) -> StarletteResponse:
         # A bug in mockapi, not the client's fault: say so in the API's own shape.
@@ -68,6 +75,39 @@ def create_app(replayer: Replayer) -> Starlette:
         ),
     ]
     return Starlette(routes=routes, exception_handlers={Exception: crash})
+
+
+async def _forward(
+    replayer: Replayer, recorder: Recorder | None, forward: Forward
+) -> StarletteResponse:
+    """Relay ``forward`` to the upstream, or say why it cannot be."""
+    if recorder is None:
+        error = APIError(
+            502,
+            "No upstream is configured, so this request cannot be proxied. Start mockapi "
+            "with --upstream URL, or use --on-miss error|synthesize.",
+            type=UPSTREAM_ERROR,
+        )
+    else:
+        if not replayer.proxy_all:
+            # Another worker may have recorded this request meanwhile: answer from it.
+            fresh = recorder.scan_new()
+            if fresh:
+                replayer.add_fixtures(fresh)
+                retry = replayer.handle(forward.request)
+                if not isinstance(retry, Forward):
+                    return _to_starlette(retry, honor_delays=replayer.settings.honor_delays)
+        try:
+            proxied = await recorder.forward(forward.request)
+        except APIError as exc:
+            error = exc
+        else:
+            replayer.note_forwarded(forward, proxied.status)
+            return StreamingResponse(
+                proxied.body, status_code=proxied.status, headers=proxied.headers
+            )
+    replayer.note_forwarded(forward, error.status, error.message)
+    return _json(error.status, error.body(), {**base_headers(), **error.headers})
 
 
 async def _read_body(request: StarletteRequest, limit: int) -> bytes:

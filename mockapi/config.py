@@ -46,3 +46,17 @@ class Settings:
     """Wait the ``delay_ms`` written before stream events (off: replay instantly)."""
     seed: int = 0
     """Seed for synthesized answers and generated ids; same seed, same output."""
+    record_mode: RecordMode = RecordMode.NONE
+    upstream_url: str | None = None
+    upstream_key_env: str | None = None
+    """Name of an environment variable holding the upstream key (else the client's own)."""
+    upstream_timeout: float = 600.0
+    record_errors: bool = True
+    """Record upstream 4xx/5xx answers too, so error paths replay."""
+    redact_headers: frozenset[str] = field(default_factory=frozenset)
+    redact_paths: tuple[str, ...] = ()
+
+    @property
+    def record_dir(self) -> Path | None:
+        """Where recordings are written: the first fixture directory."""
+        return self.fixture_dirs[0] if self.fixture_dirs else None

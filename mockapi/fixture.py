@@ -25,7 +25,7 @@ DEFAULT_PATH = "/v1/chat/completions"
 MATCHER_KEYS = ("model", "body", "partial_body", "content")
 """Keys of a fixture's ``match`` block that are matchers (see ``matching.py``)."""
 _MATCH_KEYS = frozenset({"method", "path", "ignore", *MATCHER_KEYS})
-_ENTRY_KEYS = frozenset({"name", "match", "priority", "times", "response", "sequence"})
+_ENTRY_KEYS = frozenset({"name", "match", "priority", "times", "response", "sequence", "meta"})
 _RESPONSE_KEYS = frozenset({"status", "headers", "body", "events"})
 _EVENT_KEYS = frozenset({"data", "event", "delay_ms"})
 
@@ -58,6 +58,8 @@ class Fixture:
     priority: int = 0
     times: int | None = None
     responses: tuple[FixtureResponse, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    """Free-form notes (a recording's time and upstream); never used for matching."""
 
 
 def parse_document(doc: Any, source: str) -> list[Fixture]:
@@ -130,6 +132,7 @@ def parse_entry(entry: Any, source: str) -> Fixture:
         priority=_int(entry.get("priority", 0), "priority", where),
         times=_times(entry.get("times"), where),
         responses=_responses(entry, where),
+        meta=_meta(entry.get("meta", {}), where),
     )
 
 
@@ -265,6 +268,12 @@ def _times(value: Any, where: str) -> int | None:
             where, f"'times' must be at least 1 (or left out for no limit), got {times}"
         )
     return times
+
+
+def _meta(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FixtureError(where, f"'meta' must be a mapping, got {_kind(value)}")
+    return value
 
 
 def _kind(value: Any) -> str:

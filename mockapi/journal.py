@@ -23,6 +23,8 @@ class Outcome(str, enum.Enum):
     """No fixture matched; the near-miss report was answered."""
     SYNTHESIZED = "synthesized"
     """No fixture matched; a generated answer was sent."""
+    PROXIED = "proxied"
+    """Forwarded to the upstream (and recorded, if it completed)."""
     REJECTED = "rejected"
     """The request was refused before matching (auth, validation, routing)."""
 

@@ -6,12 +6,17 @@ are loaded and their validators compiled. Requests then do no file or schema wor
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
-from mockapi import resources, store
-from mockapi.config import Settings
+from mockapi import recording, redaction, resources, store
+from mockapi.config import OnMiss, RecordMode, Settings
+from mockapi.errors import MockapiError
+from mockapi.recording import Recorder
 from mockapi.replay import Replayer
 from mockapi.schemafiles import load_schemas
+from mockapi.upstream import Upstream
 from mockapi.validation import RequestValidator
 
 
@@ -21,8 +26,54 @@ def default_fixture_dirs() -> tuple[Path, ...]:
 
 
 def build_replayer(settings: Settings, *, schemas_dir: Path | None = None) -> Replayer:
-    """Load fixtures and schemas for ``settings``; raises on broken files, naming them."""
+    """Load fixtures and schemas for ``settings``; raises on broken files, naming them.
+
+    In a record mode, the recording directory may not exist yet: it is created on the
+    first recording, and starts out empty.
+    """
     dirs = settings.fixture_dirs or default_fixture_dirs()
+    on_miss, proxy_all = recording.plan(settings.record_mode, settings.record_dir)
+    if on_miss is not None:
+        settings = replace(settings, on_miss=on_miss)
+        dirs = tuple(d for d in dirs if d != settings.record_dir or d.is_dir())
     fixtures = store.load_library(dirs)
     validator = RequestValidator(load_schemas(schemas_dir)) if settings.validate else None
-    return Replayer(settings, fixtures, validator)
+    return Replayer(settings, fixtures, validator, proxy_all=proxy_all)
+
+
+def build_recorder(settings: Settings, replayer: Replayer) -> Recorder | None:
+    """The recorder for ``settings``, or None when the upstream is never to be contacted."""
+    if settings.record_mode is RecordMode.NONE and settings.on_miss is not OnMiss.PROXY:
+        return None
+    if settings.upstream_url is None:
+        raise MockapiError(
+            f"record mode {settings.record_mode.value!r} needs an upstream: pass --upstream URL"
+        )
+    if settings.record_dir is None:
+        raise MockapiError("recording needs a directory to write to: pass --fixtures DIR")
+    api_key = None
+    if settings.upstream_key_env is not None:
+        api_key = os.environ.get(settings.upstream_key_env)
+        if not api_key:
+            raise MockapiError(
+                f"--upstream-key-env {settings.upstream_key_env}: that environment variable "
+                "is not set or is empty"
+            )
+    try:
+        upstream = Upstream(
+            settings.upstream_url, api_key=api_key, timeout=settings.upstream_timeout
+        )
+    except ValueError as exc:
+        raise MockapiError(f"--upstream: {exc}") from None
+    rules = redaction.RedactionRules(
+        extra_headers=frozenset(h.lower() for h in settings.redact_headers),
+        json_paths=settings.redact_paths,
+    )
+    return Recorder(
+        upstream,
+        settings.record_dir,
+        mode=settings.record_mode,
+        rules=rules,
+        record_errors=settings.record_errors,
+        on_saved=replayer.add_fixtures,
+    )

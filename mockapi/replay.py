@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockapi import errors, render
@@ -29,6 +29,15 @@ from mockapi.validation import RequestValidator
 _JSON_TYPES = ("application/json", "text/json")
 
 
+@dataclass(frozen=True)
+class Forward:
+    """The request is to go upstream (a miss in proxy mode, or record mode ``all``)."""
+
+    request: Request
+    seq: int
+    started: float
+
+
 class Replayer:
     """Answers requests from fixtures; see the module docstring for the flow."""
 
@@ -39,8 +48,10 @@ class Replayer:
         validator: RequestValidator | None,
         *,
         router: Router | None = None,
+        proxy_all: bool = False,
     ) -> None:
         self.settings = settings
+        self.proxy_all = proxy_all
         self.index = FixtureIndex(list(fixtures))
         self.validator = validator if settings.validate else None
         self.router = router or Router()
@@ -60,6 +71,12 @@ class Replayer:
             self._uses.clear()
         self.journal.clear()
 
+    def add_fixtures(self, fixtures: Iterable[Fixture]) -> None:
+        """Serve ``fixtures`` from the next request on (recordings, fixtures added at run time)."""
+        with self._lock:
+            for fixture in fixtures:
+                self.index.add(fixture)
+
     def _available(self, fixture: Fixture) -> bool:
         return fixture.times is None or self._uses.get(fixture.source, 0) < fixture.times
 
@@ -75,12 +92,15 @@ class Replayer:
 
     # -- the flow ----------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        """Answer ``request``; never raises for anything the client sent."""
+    def handle(self, request: Request) -> Response | Forward:
+        """Answer ``request``, or say it goes upstream; never raises for what the client sent."""
         seq = self.journal.next_seq()
         started = time.perf_counter()
         try:
-            response, entry = self._handle(request, seq)
+            result = self._handle(request, seq)
+            if isinstance(result, Forward):
+                return replace(result, started=started)
+            response, entry = result
         except APIError as exc:
             response = Response(
                 exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
@@ -90,20 +110,35 @@ class Replayer:
         elapsed = str(round((time.perf_counter() - started) * 1000))
         return replace(response, headers={**response.headers, "openai-processing-ms": elapsed})
 
-    def _handle(self, request: Request, seq: int) -> tuple[Response, JournalEntry]:
+    def note_forwarded(self, forward: Forward, status: int, error: str | None = None) -> None:
+        """Journal a request that went upstream, once its status is known."""
+        entry = self._entry(forward.seq, forward.request, status, Outcome.PROXIED, report=error)
+        self.journal.append(entry)
+
+    def _handle(self, request: Request, seq: int) -> tuple[Response, JournalEntry] | Forward:
         endpoint, allowed = self.router.resolve(request.method, request.path)
         has_fixtures = bool(self.index.candidates(request.method, request.path))
-        if endpoint is None and not has_fixtures:
+        proxying = self.settings.on_miss is OnMiss.PROXY
+        if endpoint is None and not has_fixtures and not proxying:
             if allowed:
                 raise errors.method_not_allowed(request.method, request.path, allowed)
             raise errors.invalid_url(request.method, request.path)
         self._authenticate(request)
-        if endpoint is None or endpoint.has_body:
+        self._check_size(request)
+        # Bodies of known endpoints must be JSON, unless validation is off and the
+        # upstream is there to answer whatever was sent (and have that recorded).
+        if (
+            endpoint is not None
+            and endpoint.has_body
+            and (self.validator is not None or not proxying)
+        ):
             self._check_body(request)
         if endpoint is not None and self.validator is not None:
             problem = self.validator.validate(endpoint.key, request.json)
             if problem is not None:
                 raise problem
+        if self.proxy_all:
+            return Forward(request, seq, 0.0)
         kind = endpoint.kind if endpoint is not None else render.Kind.OTHER
         taken = self._take(request)
         if taken is not None:
@@ -115,7 +150,9 @@ class Replayer:
 
     def _miss(
         self, request: Request, endpoint: Endpoint | None, seq: int
-    ) -> tuple[Response, JournalEntry]:
+    ) -> tuple[Response, JournalEntry] | Forward:
+        if self.settings.on_miss is OnMiss.PROXY:
+            return Forward(request, seq, 0.0)
         if endpoint is not None and endpoint.template == "/v1/models/{model}":
             return self._model_from_list(request, seq)
         if self.settings.on_miss is OnMiss.SYNTHESIZE and endpoint is not None:
@@ -162,10 +199,12 @@ class Replayer:
         if self.settings.api_keys and token not in self.settings.api_keys:
             raise errors.invalid_api_key(token)
 
-    def _check_body(self, request: Request) -> None:
+    def _check_size(self, request: Request) -> None:
         limit = self.settings.max_body_bytes
         if len(request.body) > limit:
             raise errors.body_too_large(len(request.body), limit)
+
+    def _check_body(self, request: Request) -> None:
         content_type = request.headers.get("content-type", "")
         media = content_type.split(";", 1)[0].strip().lower()
         if media and media not in _JSON_TYPES and not media.endswith("+json"):

@@ -7,6 +7,7 @@ cleanly.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -14,9 +15,32 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from mockapi.errors import MockapiError
+from mockapi.upstream import UpstreamStreamError
+
+
+class _QuietUpstreamBreaks(logging.Filter):
+    """Drop uvicorn's traceback for a relayed stream the upstream cut off.
+
+    The recorder has already logged what happened in one line, and raising is how the
+    client's connection gets cut too; the traceback would only add noise.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        while error is not None:
+            if isinstance(error, UpstreamStreamError):
+                return False
+            error = error.__cause__ or error.__context__
+        return True
+
+
+_FILTER = _QuietUpstreamBreaks()
 
 
 def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Config:
+    logger = logging.getLogger("uvicorn.error")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
     return uvicorn.Config(
         app,
         host=host,

@@ -97,3 +97,42 @@ def load_library(directories: Sequence[Path]) -> list[Fixture]:
     if problems:
         raise LibraryError(problems)
     return fixtures
+
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump_yaml(document: Any) -> bytes:
+    """Readable, deterministic YAML: keys in the order given, unicode kept, no aliases."""
+    text = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+    return text.encode("utf-8")
+
+
+def create_new(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` only if no file is there; False if one already was.
+
+    The file appears complete or not at all (temp file, fsync, hard link), and of two
+    writers racing for the same name exactly one wins: nothing is ever overwritten.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)

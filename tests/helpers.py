@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from mockapi.app import create_app
 from mockapi.config import OnMiss, Settings
-from mockapi.loader import build_replayer, default_fixture_dirs
+from mockapi.loader import build_recorder, build_replayer, default_fixture_dirs
 from mockapi.server import ServerThread
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,7 +34,43 @@ def settings(**overrides: object) -> Settings:
 def running_server(**overrides: object) -> Iterator[ServerThread]:
     """A real server for ``settings(**overrides)``, stopped on exit."""
     replayer = build_replayer(settings(**overrides))
-    server = ServerThread(create_app(replayer))
+    recorder = build_recorder(replayer.settings, replayer)
+    server = ServerThread(create_app(replayer, recorder))
     server.replayer = replayer  # type: ignore[attr-defined]
     with server:
         yield server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def mockapi_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """``mockapi ARGS --port P`` as a real process, ready to answer; interrupted on exit."""
+    import signal
+
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockapi.cli", *args, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/__mockapi/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)

@@ -4,49 +4,24 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 
 from mockapi.cli import main
+from tests.helpers import free_port, mockapi_process
 
 MOCKAPI = [sys.executable, "-m", "mockapi.cli"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def serve_process() -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*MOCKAPI, "serve", "--port", str(port), "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/__mockapi/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield process, port
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+    with mockapi_process("serve", "--log-level", "warning") as started:
+        yield started
 
 
 def test_serve_answers_the_sdk_and_synthesizes_misses(

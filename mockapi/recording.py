@@ -1,0 +1,317 @@
+"""Recording: record modes, the live tee of upstream answers, and persisting recordings.
+
+Record modes have VCR.py's meaning:
+
+- ``none``: replay only; the upstream is never contacted.
+- ``once``: record while the recording directory holds no fixtures yet; once it does
+  (at start-up), replay only.
+- ``new_episodes``: replay what matches, record what misses.
+- ``all``: every request goes upstream and is re-recorded, replacing the recording
+  with the same request key.
+
+A proxied answer is passed to the client chunk by chunk as it arrives, and captured
+on the side (SSE events with the gap before each). Only a complete exchange becomes a
+fixture: a stream that breaks, or that the client abandons, is logged and dropped.
+Everything written goes through :mod:`mockapi.redaction` first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from mockapi import __version__, redaction, store
+from mockapi.config import OnMiss, RecordMode
+from mockapi.errors import FixtureError
+from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document
+from mockapi.model import JSON, Request, SSEEvent
+from mockapi.sse import SSEDecoder
+from mockapi.upstream import Upstream, UpstreamResponse, UpstreamStreamError
+
+log = logging.getLogger("mockapi.recording")
+
+# Terminal events of a stream: without one, a stream is treated as cut short.
+_TERMINAL_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
+_KEY_IGNORED = ("stream", "stream_options")
+
+
+def plan(mode: RecordMode, directory: Path | None) -> tuple[OnMiss | None, bool]:
+    """What a record mode means for this run: (on-miss override, proxy every request).
+
+    ``once`` is decided here, at start-up: it records only into an empty directory.
+    """
+    if mode is RecordMode.NONE:
+        return None, False
+    if mode is RecordMode.ALL:
+        return OnMiss.PROXY, True
+    if mode is RecordMode.ONCE and directory is not None and _has_fixtures(directory):
+        return OnMiss.ERROR, False
+    return OnMiss.PROXY, False
+
+
+def _has_fixtures(directory: Path) -> bool:
+    return directory.is_dir() and bool(store.fixture_files(directory))
+
+
+def request_key(method: str, path: str, body: JSON) -> str:
+    """A short, stable hash of a (redacted) request; streaming flags do not count."""
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in _KEY_IGNORED}
+    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def slug(path: str) -> str:
+    """``/v1/chat/completions`` -> ``chat_completions`` (for file names)."""
+    parts = [p for p in path.strip("/").split("/") if p and p != "v1"]
+    cleaned = "_".join("".join(c if c.isalnum() else "-" for c in p) for p in parts)
+    return cleaned or "root"
+
+
+@dataclass
+class Proxied:
+    """An upstream answer being relayed: status and headers now, the body as it comes."""
+
+    status: int
+    headers: dict[str, str]
+    body: AsyncIterator[bytes]
+
+
+class Recorder:
+    """Forwards misses upstream, relays them live, and writes complete ones as fixtures.
+
+    ``on_saved`` receives each newly written fixture so that the server answers from
+    it on the next request, without a restart.
+    """
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        directory: Path,
+        *,
+        mode: RecordMode,
+        rules: redaction.RedactionRules = redaction.DEFAULT_RULES,
+        record_errors: bool = True,
+        on_saved: Callable[[list[Fixture]], None] = lambda fixtures: None,
+    ) -> None:
+        self.upstream = upstream
+        self.directory = directory
+        self.mode = mode
+        self.rules = rules
+        self.record_errors = record_errors
+        self.on_saved = on_saved
+        self._known: set[Path] = set()
+        self._lock = threading.Lock()
+        if directory.is_dir():
+            self._known.update(store.fixture_files(directory))
+
+    # -- other writers -------------------------------------------------------------------
+
+    def scan_new(self) -> list[Fixture]:
+        """Fixtures written into the directory by someone else (another worker) since."""
+        if not self.directory.is_dir():
+            return []
+        found: list[Fixture] = []
+        for path in store.fixture_files(self.directory):
+            with self._lock:
+                if path in self._known:
+                    continue
+                self._known.add(path)
+            try:
+                found.extend(parse_document(store.read_yaml(path), str(path)))
+            except FixtureError as exc:  # half-written by hand, or not ours: skip, say so
+                log.warning("not loading %s", exc)
+        return found
+
+    # -- relaying ------------------------------------------------------------------------
+
+    async def forward(self, request: Request) -> Proxied:
+        """Open the upstream answer for ``request``; raises APIError if unreachable."""
+        answer = await self.upstream.open(request)
+        headers = {k.lower(): v for k, v in answer.headers if k.lower() in _RELAYED_HEADERS}
+        return Proxied(answer.status, headers, self._relay(request, answer))
+
+    async def _relay(self, request: Request, answer: UpstreamResponse) -> AsyncIterator[bytes]:
+        is_sse = answer.content_type.startswith("text/event-stream")
+        decoder = SSEDecoder()
+        events: list[SSEEvent] = []
+        body = bytearray()
+        last = time.monotonic()
+        outcome = "client disconnected"
+        try:
+            async for chunk in answer.chunks():
+                yield chunk
+                now = time.monotonic()
+                if is_sse:
+                    decoded = decoder.feed(chunk)
+                    for index, event in enumerate(decoded):
+                        gap = now - last if index == 0 else 0.0
+                        events.append(SSEEvent(event.data, event.event, round(gap, 4)))
+                    if decoded:
+                        last = now
+                else:
+                    body.extend(chunk)
+            if is_sse:
+                events.extend(decoder.close())
+            outcome = "complete" if not is_sse or _finished(events) else "incomplete"
+        except UpstreamStreamError as exc:
+            outcome = f"upstream broke off ({exc})"
+            # Cut the client's connection too, as the upstream cut ours: ending the
+            # body cleanly would pass a truncated stream off as a complete one.
+            raise
+        finally:
+            # Shielded: a client that went away cancels this task, but the upstream
+            # response must still be released and a finished recording still written.
+            with anyio.CancelScope(shield=True):
+                await answer.close()
+                if outcome == "complete":
+                    captured = events if is_sse else None
+                    await anyio.to_thread.run_sync(
+                        self._save, request, answer, bytes(body), captured
+                    )
+            if outcome != "complete":
+                log.warning(
+                    "not recording %s %s: %s after %d events",
+                    request.method,
+                    request.path,
+                    outcome,
+                    len(events),
+                )
+
+    # -- persisting ----------------------------------------------------------------------
+
+    def _save(
+        self,
+        request: Request,
+        answer: UpstreamResponse,
+        body: bytes,
+        events: list[SSEEvent] | None,
+    ) -> None:
+        if answer.status >= 400 and not self.record_errors:
+            log.info("not recording %s %s: status %d", request.method, request.path, answer.status)
+            return
+        response = self._response_entry(answer, body, events)
+        if response is None:
+            log.warning(
+                "not recording %s %s: the response is neither JSON nor an SSE stream (%s)",
+                request.method,
+                request.path,
+                answer.content_type or "no content type",
+            )
+            return
+        match, key = self._match_entry(request)
+        entry = {
+            "name": f"{slug(request.path)}-{key}",
+            "meta": {
+                "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "upstream": redaction.scrub_text(self.upstream.base_url, self.rules),
+                "mockapi": __version__,
+            },
+            "match": match,
+            "response": response,
+        }
+        path = self._write(
+            slug(request.path), key, {"version": FORMAT_VERSION, "fixtures": [entry]}
+        )
+        self.on_saved(parse_document(store.read_yaml(path), str(path)))
+        log.info("recorded %s %s -> %s", request.method, request.path, path)
+
+    def _match_entry(self, request: Request) -> tuple[dict[str, Any], str]:
+        match: dict[str, Any] = {"method": request.method, "path": request.path}
+        body: JSON = None
+        if isinstance(request.json, dict):
+            body, changed = redaction.redact_json(request.json, self.rules)
+            body = {k: v for k, v in body.items() if k not in _KEY_IGNORED}
+            match["body"] = body
+            if changed:
+                match["ignore"] = sorted(set(changed))
+        return match, request_key(request.method, request.path, body)
+
+    def _response_entry(
+        self, answer: UpstreamResponse, body: bytes, events: list[SSEEvent] | None
+    ) -> dict[str, Any] | None:
+        headers = redaction.filter_response_headers(dict(answer.headers), status=answer.status)
+        entry: dict[str, Any] = {"status": answer.status}
+        if headers:
+            entry["headers"] = headers
+        if events is not None:
+            entry["events"] = [_event_entry(e, self.rules) for e in events]
+            return entry
+        try:
+            decoded = json.loads(body) if body else None
+        except ValueError:
+            return None
+        entry["body"] = redaction.redact_json(decoded, self.rules)[0]
+        return entry
+
+    def _write(self, kind: str, key: str, document: dict[str, Any]) -> Path:
+        data = store.dump_yaml(document)
+        target = self.directory / kind / f"{key}.yaml"
+        if self.mode is RecordMode.ALL:
+            store.write_atomic(target, data)
+            with self._lock:
+                self._known.add(target)
+            return target
+        # Never overwrite outside mode `all`: a file with this key that did not answer
+        # the request was edited by hand (or recorded under other rules); keep it.
+        for attempt in range(1000):
+            candidate = target if attempt == 0 else target.with_name(f"{key}-{attempt}.yaml")
+            with self._lock:
+                self._known.add(candidate)
+            if store.create_new(candidate, data):
+                return candidate
+        raise FixtureError(str(target), "1000 recordings share this key; clean up the directory")
+
+
+_RELAYED_HEADERS = frozenset(
+    {
+        "content-type",
+        "x-request-id",
+        "openai-processing-ms",
+        "openai-version",
+        "openai-model",
+        "retry-after",
+        "retry-after-ms",
+        "x-ratelimit-limit-requests",
+        "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-remaining-tokens",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-reset-tokens",
+    }
+)
+
+
+def _finished(events: list[SSEEvent]) -> bool:
+    for event in reversed(events):
+        if event.is_done:
+            return True
+        kind = event.data.get("type") if isinstance(event.data, dict) else None
+        if kind in _TERMINAL_TYPES or event.event in _TERMINAL_TYPES:
+            return True
+    return False
+
+
+def _event_entry(event: SSEEvent, rules: redaction.RedactionRules) -> dict[str, Any]:
+    data = event.data
+    if isinstance(data, str):
+        data = redaction.scrub_text(data, rules)
+    else:
+        data = redaction.redact_json(data, rules)[0]
+    entry: dict[str, Any] = {"data": data}
+    if event.event is not None:
+        entry["event"] = event.event
+    if event.delay > 0:
+        entry["delay_ms"] = round(event.delay * 1000, 1)
+    return entry
