@@ -75,10 +75,10 @@ def parse_document(doc: Any, source: str) -> list[Fixture]:
             f"unsupported format version {version!r}; this mockapi reads version "
             f"{FORMAT_VERSION} (add 'version: {FORMAT_VERSION}' at the top of the file)",
         )
-    unknown = set(doc) - {"version", "fixtures"}
+    unknown = set(doc) - {"version", "fixtures", "test"}
     if unknown:
         raise FixtureError(
-            source, f"unknown top-level key(s) {sorted(unknown)}; allowed: version, fixtures"
+            source, f"unknown top-level key(s) {sorted(unknown)}; allowed: version, fixtures, test"
         )
     entries = doc.get("fixtures")
     if not isinstance(entries, list):

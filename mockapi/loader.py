@@ -25,25 +25,42 @@ def default_fixture_dirs() -> tuple[Path, ...]:
     return (resources.bundled_dir("fixtures"),)
 
 
-def build_replayer(settings: Settings, *, schemas_dir: Path | None = None) -> Replayer:
+def build_replayer(
+    settings: Settings,
+    *,
+    schemas_dir: Path | None = None,
+    cassettes: bool = True,
+    missing_ok: bool = False,
+) -> Replayer:
     """Load fixtures and schemas for ``settings``; raises on broken files, naming them.
 
     In a record mode, the recording directory may not exist yet: it is created on the
-    first recording, and starts out empty.
+    first recording, and starts out empty. ``missing_ok`` skips any directory that does
+    not exist (the pytest plugin's default ``./fixtures``).
     """
     dirs = settings.fixture_dirs or default_fixture_dirs()
-    on_miss, proxy_all = recording.plan(settings.record_mode, settings.record_dir)
+    recorded = recording.has_fixtures(settings.record_dir)
+    on_miss, proxy_all = recording.plan(settings.record_mode, recorded=recorded)
     if on_miss is not None:
         settings = replace(settings, on_miss=on_miss)
         dirs = tuple(d for d in dirs if d != settings.record_dir or d.is_dir())
-    fixtures = store.load_library(dirs)
+    if missing_ok:
+        dirs = tuple(d for d in dirs if d.is_dir())
+    fixtures = store.load_library(dirs, cassettes=cassettes)
     validator = RequestValidator(load_schemas(schemas_dir)) if settings.validate else None
     return Replayer(settings, fixtures, validator, proxy_all=proxy_all)
 
 
-def build_recorder(settings: Settings, replayer: Replayer) -> Recorder | None:
-    """The recorder for ``settings``, or None when the upstream is never to be contacted."""
-    if settings.record_mode is RecordMode.NONE and settings.on_miss is not OnMiss.PROXY:
+def build_recorder(
+    settings: Settings, replayer: Replayer, *, always: bool = False
+) -> Recorder | None:
+    """The recorder for ``settings``, or None when the upstream is never to be contacted.
+
+    ``always`` builds one whenever an upstream is configured (the pytest plugin, whose
+    tests may switch record modes); its client still opens no socket until used.
+    """
+    wanted = settings.record_mode is not RecordMode.NONE or settings.on_miss is OnMiss.PROXY
+    if not wanted and not (always and settings.upstream_url):
         return None
     if settings.upstream_url is None:
         raise MockapiError(

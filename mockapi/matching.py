@@ -376,7 +376,11 @@ class FixtureIndex:
 
     def remove(self, name: str) -> int:
         """Remove every fixture called ``name``; returns how many there were."""
-        kept = [entry for entry in self._entries if entry.fixture.name != name]
+        return self.remove_if(lambda fixture: fixture.name == name)
+
+    def remove_if(self, condition: Callable[[Fixture], bool]) -> int:
+        """Remove every fixture for which ``condition`` holds; returns how many there were."""
+        kept = [entry for entry in self._entries if not condition(entry.fixture)]
         removed = len(self._entries) - len(kept)
         if removed:
             self._entries = kept

@@ -34,7 +34,7 @@ import anyio.to_thread
 from mockapi import __version__, redaction, store
 from mockapi.config import OnMiss, RecordMode
 from mockapi.errors import FixtureError
-from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document
+from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document, parse_entry
 from mockapi.model import JSON, Request, SSEEvent
 from mockapi.sse import SSEDecoder
 from mockapi.upstream import Upstream, UpstreamResponse, UpstreamStreamError
@@ -46,22 +46,24 @@ _TERMINAL_TYPES = frozenset({"response.completed", "response.failed", "response.
 _KEY_IGNORED = ("stream", "stream_options")
 
 
-def plan(mode: RecordMode, directory: Path | None) -> tuple[OnMiss | None, bool]:
-    """What a record mode means for this run: (on-miss override, proxy every request).
+def plan(mode: RecordMode, *, recorded: bool) -> tuple[OnMiss | None, bool]:
+    """What a record mode means now: (on-miss override or None, proxy every request).
 
-    ``once`` is decided here, at start-up: it records only into an empty directory.
+    ``recorded`` says whether recordings exist already (the directory, or a test's
+    cassette, has fixtures): ``once`` records only when they do not.
     """
     if mode is RecordMode.NONE:
         return None, False
     if mode is RecordMode.ALL:
         return OnMiss.PROXY, True
-    if mode is RecordMode.ONCE and directory is not None and _has_fixtures(directory):
+    if mode is RecordMode.ONCE and recorded:
         return OnMiss.ERROR, False
     return OnMiss.PROXY, False
 
 
-def _has_fixtures(directory: Path) -> bool:
-    return directory.is_dir() and bool(store.fixture_files(directory))
+def has_fixtures(directory: Path | None) -> bool:
+    """True when ``directory`` exists and holds at least one fixture file."""
+    return directory is not None and directory.is_dir() and bool(store.fixture_files(directory))
 
 
 def request_key(method: str, path: str, body: JSON) -> str:
@@ -113,6 +115,9 @@ class Recorder:
         self.on_saved = on_saved
         self._known: set[Path] = set()
         self._lock = threading.Lock()
+        self.cassette: Path | None = None
+        self._cassette_test = ""
+        self._fresh_cassette = False
         if directory.is_dir():
             self._known.update(store.fixture_files(directory))
 
@@ -221,11 +226,47 @@ class Recorder:
             "match": match,
             "response": response,
         }
-        path = self._write(
-            slug(request.path), key, {"version": FORMAT_VERSION, "fixtures": [entry]}
-        )
-        self.on_saved(parse_document(store.read_yaml(path), str(path)))
-        log.info("recorded %s %s -> %s", request.method, request.path, path)
+        cassette = self.cassette
+        if cassette is not None:
+            entry, source = self._append(cassette, entry)
+        else:
+            document = {"version": FORMAT_VERSION, "fixtures": [entry]}
+            source = f"{self._write(slug(request.path), key, document)}#0"
+        self.on_saved([parse_entry(entry, source)])
+        log.info("recorded %s %s -> %s", request.method, request.path, source)
+
+    def use_cassette(self, path: Path | None, *, test: str = "", fresh: bool = False) -> None:
+        """Record into the one file ``path`` (test ``test``'s cassette), not one per request.
+
+        ``fresh`` empties the cassette at the first recording (record mode ``all``).
+        """
+        with self._lock:
+            self.cassette = path
+            self._cassette_test = test
+            self._fresh_cassette = fresh
+
+    def _append(self, path: Path, entry: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """Add ``entry`` to the cassette; the same request again extends a sequence."""
+
+        def change(document: dict[str, Any]) -> tuple[dict[str, Any], int]:
+            fixtures = document.pop("fixtures", None)
+            fixtures = fixtures if isinstance(fixtures, list) else []
+            document["test"] = self._cassette_test  # keeps it out of other tests' library
+            document["fixtures"] = fixtures
+            if self._fresh_cassette:
+                fixtures.clear()
+                self._fresh_cassette = False
+            for index, existing in enumerate(fixtures):
+                if isinstance(existing, dict) and existing.get("match") == entry["match"]:
+                    answers = existing.pop("sequence", None) or [existing.pop("response")]
+                    existing["sequence"] = [*answers, entry["response"]]
+                    existing["meta"] = entry["meta"]
+                    return existing, index
+            fixtures.append(entry)
+            return entry, len(fixtures) - 1
+
+        final, index = store.update_document(path, change)
+        return final, f"{path}#{index}"
 
     def _match_entry(self, request: Request) -> tuple[dict[str, Any], str]:
         match: dict[str, Any] = {"method": request.method, "path": request.path}

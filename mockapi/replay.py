@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,10 +72,31 @@ class Replayer:
         self.journal.clear()
 
     def add_fixtures(self, fixtures: Iterable[Fixture]) -> None:
-        """Serve ``fixtures`` from the next request on (recordings, fixtures added at run time)."""
+        """Serve ``fixtures`` from the next request on (recordings, fixtures added at run time).
+
+        A fixture from the same source (file and entry) as a loaded one replaces it.
+        """
+        fresh = list(fixtures)
+        sources = {fixture.source for fixture in fresh}
         with self._lock:
-            for fixture in fixtures:
+            if any(f.source in sources for f in self.index.fixtures):
+                self.index.remove_if(lambda f: f.source in sources)
+            for fixture in fresh:
                 self.index.add(fixture)
+
+    def remove_fixtures(self, condition: Callable[[Fixture], bool]) -> int:
+        """Stop serving the fixtures for which ``condition`` holds; returns how many."""
+        with self._lock:
+            for fixture in self.index.fixtures:
+                if condition(fixture):
+                    self._uses.pop(fixture.source, None)
+            return self.index.remove_if(condition)
+
+    def configure(self, *, on_miss: OnMiss, proxy_all: bool) -> None:
+        """Change what misses do (the pytest plugin's per-test record mode)."""
+        with self._lock:
+            self.settings = replace(self.settings, on_miss=on_miss)
+            self.proxy_all = proxy_all
 
     def _available(self, fixture: Fixture) -> bool:
         return fixture.times is None or self._uses.get(fixture.source, 0) < fixture.times

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from mockapi.errors import FixtureError, LibraryError
-from mockapi.fixture import Fixture, parse_document
+from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no cross-process lock, still atomic
+    fcntl = None  # type: ignore[assignment]
 
 # The C loader is ~10x faster; fall back to the pure-Python one where it is missing.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -75,9 +80,11 @@ def fixture_files(directory: Path) -> list[Path]:
     )
 
 
-def load_library(directories: Sequence[Path]) -> list[Fixture]:
+def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list[Fixture]:
     """Load every fixture file under ``directories``.
 
+    ``cassettes=False`` leaves out the files that belong to one test (a top-level
+    ``test:`` key, written by the pytest plugin): those are loaded for their test only.
     All broken files are reported together, each with its path and problem, in one
     :class:`LibraryError`, so that a user fixes them in one pass.
     """
@@ -91,7 +98,10 @@ def load_library(directories: Sequence[Path]) -> list[Fixture]:
             continue
         for path in files:
             try:
-                fixtures.extend(parse_document(read_yaml(path), str(path)))
+                document = read_yaml(path)
+                if not cassettes and isinstance(document, dict) and "test" in document:
+                    continue
+                fixtures.extend(parse_document(document, str(path)))
             except FixtureError as exc:
                 problems.append(exc)
     if problems:
@@ -136,3 +146,29 @@ def create_new(path: Path, data: bytes) -> bool:
         return True
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+T = TypeVar("T")
+
+
+def update_document(path: Path, change: Callable[[dict[str, Any]], T]) -> T:
+    """Read-modify-write the fixture file at ``path`` under an exclusive lock.
+
+    ``change`` edits the decoded document (a new one if the file does not exist) and
+    its result is returned. The lock is taken on the directory, so writers in other
+    processes (pytest-xdist workers, several servers) wait their turn; the write
+    itself is atomic.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        document: Any = read_yaml(path) if path.exists() else None
+        if not isinstance(document, dict):
+            document = {"version": FORMAT_VERSION, "fixtures": []}
+        result = change(document)
+        write_atomic(path, dump_yaml(document))
+        return result
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -1,0 +1,1 @@
+"""mockapi's benchmark harness: ``python -m bench`` (see bench/README.md)."""

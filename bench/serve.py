@@ -1,0 +1,82 @@
+"""Start one benchmarked server in this process (the runner starts each in its own).
+
+    python -m bench.serve reference --port P
+    python -m bench.serve mockapi   --port P --fixtures DIR [--record all --upstream URL]
+    python -m bench.serve upstream  --port P [--event-delay S]
+
+All three run under :func:`mockapi.server.serve`, the function ``mockapi serve`` uses,
+so their uvicorn settings are identical: one worker, the same host, ``log_level``
+warning, access log off, lifespan off. Before serving, one JSON line is printed on
+stdout: ``{"build_s": ...}``, the seconds spent building the app (for mockapi, inside
+``build_replayer``: loading fixtures and compiling validators).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+LOG_LEVEL = "warning"
+
+
+def _mockapi_app(args: argparse.Namespace) -> tuple[Any, float]:
+    from mockapi.app import create_app
+    from mockapi.config import OnMiss, RecordMode, Settings
+    from mockapi.loader import build_recorder, build_replayer
+
+    settings = Settings(
+        fixture_dirs=(args.fixtures,),
+        on_miss=OnMiss.ERROR,
+        validate=True,
+        honor_delays=True,
+        record_mode=RecordMode(args.record),
+        upstream_url=args.upstream,
+    )
+    started = time.perf_counter()
+    replayer = build_replayer(settings)
+    build_s = time.perf_counter() - started
+    recorder = build_recorder(replayer.settings, replayer)
+    return create_app(replayer, recorder), build_s
+
+
+def _upstream_app(args: argparse.Namespace) -> Any:
+    from tests.fake_upstream import FakeUpstream
+
+    return FakeUpstream(event_delay=args.event_delay).app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve")
+    parser.add_argument("which", choices=["reference", "mockapi", "upstream"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--fixtures", type=Path)
+    parser.add_argument("--record", default="none")
+    parser.add_argument("--upstream")
+    parser.add_argument("--event-delay", type=float, default=0.005)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    if args.which == "reference":
+        from bench.reference import app
+
+        build_s = time.perf_counter() - started
+    elif args.which == "mockapi":
+        app, build_s = _mockapi_app(args)
+    else:
+        app = _upstream_app(args)
+        build_s = time.perf_counter() - started
+
+    from mockapi.server import serve
+
+    print(json.dumps({"build_s": build_s}), flush=True)
+    serve(app, host=HOST, port=args.port, log_level=LOG_LEVEL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
