@@ -1,0 +1,34 @@
+"""The README's pytest example runs as shown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import REPO
+
+
+def readme_examples() -> dict[str, str]:
+    text = (REPO / "README.md").read_text()
+    pattern = r"<!-- readme-example: (\S+) -->\n```python\n(.*?)```"
+    return dict(re.findall(pattern, text, flags=re.S))
+
+
+def test_readme_pytest_example_gives_the_output_shown(pytester: pytest.Pytester) -> None:
+    examples = readme_examples()
+    assert set(examples) == {"summary.py", "test_summary.py"}
+    for name, code in examples.items():
+        (pytester.path / name).write_text(code)
+    result = pytester.runpytest_subprocess("-q", "--tb=line", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E   openai.NotFoundError: Error code: 404 - No fixture matched POST "
+            '/v1/chat/completions (model gpt-4o-mini, last user message "Minutes of the board '
+            'meeting..."). The closest of 1 fixture:',
+            "    1. inline:test_summary.py::test_unexpected_prompt#0: messages[1].content did not "
+            'match /forecast/: got "Minutes of the board meeting..."',
+            "FAILED test_summary.py::test_unexpected_prompt - openai.NotFoundError: Error ...",
+        ]
+    )
