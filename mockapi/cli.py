@@ -83,6 +83,13 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--instant", action="store_true", help="ignore delay_ms in stream fixtures")
     serve.add_argument("--seed", type=int, default=0, help="seed for synthesized answers")
     serve.add_argument("--log-level", default="info", help="log level (default info)")
+    serve.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="NAME_OR_PATH",
+        help="load a plugin: a bundled name (echo, scrub_pii), a module or a .py file",
+    )
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -180,6 +187,7 @@ def _serve(args: argparse.Namespace) -> int:
         record_errors=not args.no_record_errors,
         redact_headers=frozenset(args.redact_header),
         redact_paths=tuple(args.redact_path),
+        plugins=tuple(args.plugin),
     )
     if args.command == "record" and not settings.fixture_dirs:
         settings = replace(settings, fixture_dirs=(Path("fixtures"),))

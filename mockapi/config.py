@@ -55,6 +55,8 @@ class Settings:
     """Record upstream 4xx/5xx answers too, so error paths replay."""
     redact_headers: frozenset[str] = field(default_factory=frozenset)
     redact_paths: tuple[str, ...] = ()
+    plugins: tuple[str, ...] = ()
+    """Plugins to load: file paths, module names or bundled plugin names."""
 
     @property
     def record_dir(self) -> Path | None:

@@ -25,6 +25,15 @@ DEFAULT_PATH = "/v1/chat/completions"
 MATCHER_KEYS = ("model", "body", "partial_body", "content")
 """Keys of a fixture's ``match`` block that are matchers (see ``matching.py``)."""
 _MATCH_KEYS = frozenset({"method", "path", "ignore", *MATCHER_KEYS})
+_EXTRA_MATCHERS: set[str] = set()
+"""Matcher names registered by plugins (``matching.register_matcher`` adds them)."""
+
+
+def allow_matcher(name: str) -> None:
+    """Accept ``name`` as a ``match:`` key (a matcher a plugin registered)."""
+    _EXTRA_MATCHERS.add(name)
+
+
 _ENTRY_KEYS = frozenset({"name", "match", "priority", "times", "response", "sequence", "meta"})
 _RESPONSE_KEYS = frozenset({"status", "headers", "body", "events"})
 _EVENT_KEYS = frozenset({"data", "event", "delay_ms"})
@@ -104,11 +113,10 @@ def parse_entry(entry: Any, source: str) -> Fixture:
     match = entry.get("match", {})
     if not isinstance(match, dict):
         raise FixtureError(where, f"'match' must be a mapping, got {_kind(match)}")
-    bad = set(match) - _MATCH_KEYS
+    bad = set(match) - _MATCH_KEYS - _EXTRA_MATCHERS
     if bad:
-        raise FixtureError(
-            where, f"unknown matcher(s) {sorted(bad)}; allowed: {sorted(_MATCH_KEYS)}"
-        )
+        allowed = sorted(_MATCH_KEYS | _EXTRA_MATCHERS)
+        raise FixtureError(where, f"unknown matcher(s) {sorted(bad)}; allowed: {allowed}")
     method = match.get("method", DEFAULT_METHOD)
     path = match.get("path", DEFAULT_PATH)
     if not isinstance(method, str) or not method.isalpha():
@@ -120,7 +128,9 @@ def parse_entry(entry: Any, source: str) -> Fixture:
     ignore = match.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
         raise FixtureError(where, f"'match.ignore' must be a list of field names, got {ignore!r}")
-    matchers = {key: match[key] for key in MATCHER_KEYS if key in match}
+    matchers = {
+        key: match[key] for key in (*MATCHER_KEYS, *sorted(_EXTRA_MATCHERS)) if key in match
+    }
     _check_matchers(matchers, where)
     return Fixture(
         name=name,

@@ -62,6 +62,7 @@ class Session:
             upstream_url=options["upstream"] or None,
             upstream_key_env=options.get("upstream_key_env") or None,
             honor_delays=False,
+            plugins=tuple(options.get("plugins", ())),
         )
         recorded = recording.has_fixtures(dirs[0])
         replayer = build_replayer(settings, cassettes=False, missing_ok=True)

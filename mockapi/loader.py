@@ -13,6 +13,7 @@ from pathlib import Path
 from mockapi import recording, redaction, resources, store
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import MockapiError
+from mockapi.plugins import load_plugins
 from mockapi.recording import Recorder
 from mockapi.replay import Replayer
 from mockapi.schemafiles import load_schemas
@@ -46,9 +47,10 @@ def build_replayer(
         dirs = tuple(d for d in dirs if d != settings.record_dir or d.is_dir())
     if missing_ok:
         dirs = tuple(d for d in dirs if d.is_dir())
+    hooks = load_plugins(settings.plugins)  # first: plugins may register matchers
     fixtures = store.load_library(dirs, cassettes=cassettes)
     validator = RequestValidator(load_schemas(schemas_dir)) if settings.validate else None
-    return Replayer(settings, fixtures, validator, proxy_all=proxy_all)
+    return Replayer(settings, fixtures, validator, proxy_all=proxy_all, hooks=hooks)
 
 
 def build_recorder(
@@ -93,4 +95,5 @@ def build_recorder(
         rules=rules,
         record_errors=settings.record_errors,
         on_saved=replayer.add_fixtures,
+        hooks=replayer.hooks,
     )

@@ -53,7 +53,7 @@ from mockapi.diff import (
     render,
 )
 from mockapi.errors import FixtureError
-from mockapi.fixture import Fixture
+from mockapi.fixture import Fixture, allow_matcher
 from mockapi.model import Request
 
 __all__ = [
@@ -99,6 +99,7 @@ def register_matcher(
         STRENGTH[name] = strength
         if prepare is not None:
             PREPARERS[name] = prepare
+        allow_matcher(name)
         return matcher
 
     return decorate

@@ -46,6 +46,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fixture directory (repeatable); recordings go to the first (default ./fixtures)",
     )
     group.addoption("--mockapi-upstream", default=None, metavar="URL", help="upstream to record")
+    group.addoption(
+        "--mockapi-plugin",
+        action="append",
+        default=None,
+        metavar="NAME_OR_PATH",
+        help="load a mockapi plugin (repeatable): a bundled name, a module or a .py file",
+    )
     parser.addini("mockapi_record", "default record mode", default="none")
     parser.addini("mockapi_fixtures", "fixture directories", type="paths", default=[])
     parser.addini("mockapi_upstream", "upstream URL for recording", default="")
@@ -55,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
     )
     parser.addini("mockapi_on_miss", "error (default) or synthesize", default="error")
+    parser.addini("mockapi_plugins", "mockapi plugins to load", type="linelist", default=[])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -135,6 +143,7 @@ def _session_options(config: pytest.Config) -> dict[str, Any]:
         "upstream": config.getoption("--mockapi-upstream") or config.getini("mockapi_upstream"),
         "upstream_key_env": key_env,
         "on_miss": config.getini("mockapi_on_miss"),
+        "plugins": tuple(config.getoption("--mockapi-plugin") or config.getini("mockapi_plugins")),
         "worker": os.environ.get("PYTEST_XDIST_WORKER", ""),
     }
 

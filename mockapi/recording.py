@@ -33,9 +33,10 @@ import anyio.to_thread
 
 from mockapi import __version__, redaction, store
 from mockapi.config import OnMiss, RecordMode
-from mockapi.errors import FixtureError
+from mockapi.errors import APIError, FixtureError
 from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document, parse_entry
 from mockapi.model import JSON, Request, SSEEvent
+from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.sse import SSEDecoder
 from mockapi.upstream import Upstream, UpstreamResponse, UpstreamStreamError
 
@@ -106,7 +107,9 @@ class Recorder:
         rules: redaction.RedactionRules = redaction.DEFAULT_RULES,
         record_errors: bool = True,
         on_saved: Callable[[list[Fixture]], None] = lambda fixtures: None,
+        hooks: Hooks = NO_HOOKS,
     ) -> None:
+        self.hooks = hooks
         self.upstream = upstream
         self.directory = directory
         self.mode = mode
@@ -216,6 +219,8 @@ class Recorder:
             )
             return
         match, key = self._match_entry(request)
+        if match is None:
+            return
         entry = {
             "name": f"{slug(request.path)}-{key}",
             "meta": {
@@ -226,6 +231,11 @@ class Recorder:
             "match": match,
             "response": response,
         }
+        try:
+            entry = self.hooks.transform_record(entry)
+        except APIError as exc:
+            log.error("not recording %s %s: %s", request.method, request.path, exc.message)
+            return
         cassette = self.cassette
         if cassette is not None:
             entry, source = self._append(cassette, entry)
@@ -268,11 +278,16 @@ class Recorder:
         final, index = store.update_document(path, change)
         return final, f"{path}#{index}"
 
-    def _match_entry(self, request: Request) -> tuple[dict[str, Any], str]:
+    def _match_entry(self, request: Request) -> tuple[dict[str, Any] | None, str]:
         match: dict[str, Any] = {"method": request.method, "path": request.path}
         body: JSON = None
         if isinstance(request.json, dict):
-            body, changed = redaction.redact_json(request.json, self.rules)
+            try:
+                scrubbed = self.hooks.transform_request(request.json)
+            except APIError as exc:
+                log.error("not recording %s %s: %s", request.method, request.path, exc.message)
+                return None, ""
+            body, changed = redaction.redact_json(scrubbed, self.rules)
             body = {k: v for k, v in body.items() if k not in _KEY_IGNORED}
             match["body"] = body
             if changed:

@@ -22,6 +22,7 @@ from mockapi.fixture import Fixture, FixtureResponse
 from mockapi.journal import Journal, JournalEntry, Outcome
 from mockapi.matching import FixtureIndex, format_report
 from mockapi.model import Request, Response
+from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.routes import Endpoint, Router
 from mockapi.synthesis import chat, models
 from mockapi.validation import RequestValidator
@@ -49,9 +50,11 @@ class Replayer:
         *,
         router: Router | None = None,
         proxy_all: bool = False,
+        hooks: Hooks = NO_HOOKS,
     ) -> None:
         self.settings = settings
         self.proxy_all = proxy_all
+        self.hooks = hooks
         self.index = FixtureIndex(list(fixtures))
         self.validator = validator if settings.validate else None
         self.router = router or Router()
@@ -160,6 +163,10 @@ class Replayer:
                 raise problem
         if self.proxy_all:
             return Forward(request, seq, 0.0)
+        original = request
+        if self.hooks.request_transforms and request.json is not None:
+            # Match on what a recording would have stored (a plugin's scrubbed body).
+            request = replace(request, json=self.hooks.transform_request(request.json))
         kind = endpoint.kind if endpoint is not None else render.Kind.OTHER
         taken = self._take(request)
         if taken is not None:
@@ -167,13 +174,20 @@ class Replayer:
             response = render.render(answer, request, kind)
             entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
             return response, entry
-        return self._miss(request, endpoint, seq)
+        return self._miss(request, endpoint, seq, original)
 
     def _miss(
-        self, request: Request, endpoint: Endpoint | None, seq: int
+        self, request: Request, endpoint: Endpoint | None, seq: int, original: Request
     ) -> tuple[Response, JournalEntry] | Forward:
+        answered = self.hooks.respond(request)
+        if answered is not None:
+            plugin, answer = answered
+            kind = endpoint.kind if endpoint is not None else render.Kind.OTHER
+            response = render.render(answer, request, kind)
+            entry = self._entry(seq, request, response.status, Outcome.HIT)
+            return response, replace(entry, fixture=f"plugin:{plugin}")
         if self.settings.on_miss is OnMiss.PROXY:
-            return Forward(request, seq, 0.0)
+            return Forward(original, seq, 0.0)
         if endpoint is not None and endpoint.template == "/v1/models/{model}":
             return self._model_from_list(request, seq)
         if self.settings.on_miss is OnMiss.SYNTHESIZE and endpoint is not None:

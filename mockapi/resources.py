@@ -13,11 +13,11 @@ from typing import Literal
 
 from mockapi.errors import MockapiError
 
-Bundle = Literal["fixtures", "schemas"]
+Bundle = Literal["fixtures", "schemas", "plugins"]
 
 
 def bundled_dir(name: Bundle) -> Path:
-    """The directory holding the bundled ``fixtures`` or ``schemas``."""
+    """The directory holding the bundled ``fixtures``, ``schemas`` or ``plugins``."""
     packaged = Path(str(resources.files("mockapi"))) / "_bundled" / name
     if packaged.is_dir():
         return packaged
