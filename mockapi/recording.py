@@ -17,8 +17,6 @@ Everything written goes through :mod:`mockapi.redaction` first.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 import time
@@ -32,10 +30,11 @@ import anyio
 import anyio.to_thread
 
 from mockapi import __version__, redaction, store
+from mockapi.capture import Captured, NotRecordable, merge_entry, slug, to_entry
 from mockapi.config import OnMiss, RecordMode
-from mockapi.errors import APIError, FixtureError
+from mockapi.errors import FixtureError
 from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document, parse_entry
-from mockapi.model import JSON, Request, SSEEvent
+from mockapi.model import Request, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.sse import SSEDecoder
 from mockapi.upstream import Upstream, UpstreamResponse, UpstreamStreamError
@@ -44,7 +43,6 @@ log = logging.getLogger("mockapi.recording")
 
 # Terminal events of a stream: without one, a stream is treated as cut short.
 _TERMINAL_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
-_KEY_IGNORED = ("stream", "stream_options")
 
 
 def plan(mode: RecordMode, *, recorded: bool) -> tuple[OnMiss | None, bool]:
@@ -62,24 +60,28 @@ def plan(mode: RecordMode, *, recorded: bool) -> tuple[OnMiss | None, bool]:
     return OnMiss.PROXY, False
 
 
+def switch_mode(
+    recorder: Recorder | None, mode: RecordMode, *, default_on_miss: OnMiss
+) -> tuple[OnMiss, bool]:
+    """Put a running server in record mode ``mode``: the recorder is told, and the
+    ``(on_miss, proxy_all)`` to give ``Replayer.configure`` is returned.
+
+    ``default_on_miss`` is what a miss does when the mode does not say (mode ``none``).
+    ``once`` records only if the recording directory holds no fixtures now. Raises
+    ValueError for a mode that records when there is no recorder (no upstream).
+    """
+    if mode is not RecordMode.NONE and recorder is None:
+        raise ValueError(f"record mode {mode.value!r} needs an upstream")
+    recorded = recorder is not None and has_fixtures(recorder.directory)
+    override, proxy_all = plan(mode, recorded=recorded)
+    if recorder is not None:
+        recorder.mode = mode
+    return override or default_on_miss, proxy_all
+
+
 def has_fixtures(directory: Path | None) -> bool:
     """True when ``directory`` exists and holds at least one fixture file."""
     return directory is not None and directory.is_dir() and bool(store.fixture_files(directory))
-
-
-def request_key(method: str, path: str, body: JSON) -> str:
-    """A short, stable hash of a (redacted) request; streaming flags do not count."""
-    if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k not in _KEY_IGNORED}
-    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
-
-
-def slug(path: str) -> str:
-    """``/v1/chat/completions`` -> ``chat_completions`` (for file names)."""
-    parts = [p for p in path.strip("/").split("/") if p and p != "v1"]
-    cleaned = "_".join("".join(c if c.isalnum() else "-" for c in p) for p in parts)
-    return cleaned or "root"
 
 
 @dataclass
@@ -206,35 +208,29 @@ class Recorder:
         body: bytes,
         events: list[SSEEvent] | None,
     ) -> None:
+        where = f"{request.method} {request.path}"
         if answer.status >= 400 and not self.record_errors:
-            log.info("not recording %s %s: status %d", request.method, request.path, answer.status)
+            log.info("not recording %s: status %d", where, answer.status)
             return
-        response = self._response_entry(answer, body, events)
-        if response is None:
-            log.warning(
-                "not recording %s %s: the response is neither JSON nor an SSE stream (%s)",
-                request.method,
-                request.path,
-                answer.content_type or "no content type",
-            )
-            return
-        match, key = self._match_entry(request)
-        if match is None:
-            return
-        entry = {
-            "name": f"{slug(request.path)}-{key}",
-            "meta": {
-                "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "upstream": redaction.scrub_text(self.upstream.base_url, self.rules),
-                "mockapi": __version__,
-            },
-            "match": match,
-            "response": response,
+        captured = Captured(
+            request.method,
+            request.path,
+            request.json,
+            answer.status,
+            dict(answer.headers),
+            answer.content_type,
+            body,
+            events,
+        )
+        meta = {
+            "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "upstream": redaction.scrub_text(self.upstream.base_url, self.rules),
+            "mockapi": __version__,
         }
         try:
-            entry = self.hooks.transform_record(entry)
-        except APIError as exc:
-            log.error("not recording %s %s: %s", request.method, request.path, exc.message)
+            entry, key = to_entry(captured, meta=meta, rules=self.rules, hooks=self.hooks)
+        except NotRecordable as exc:
+            log.warning("not recording %s: %s", where, exc)
             return
         cassette = self.cassette
         if cassette is not None:
@@ -243,7 +239,7 @@ class Recorder:
             document = {"version": FORMAT_VERSION, "fixtures": [entry]}
             source = f"{self._write(slug(request.path), key, document)}#0"
         self.on_saved([parse_entry(entry, source)])
-        log.info("recorded %s %s -> %s", request.method, request.path, source)
+        log.info("recorded %s -> %s", where, source)
 
     def use_cassette(self, path: Path | None, *, test: str = "", fresh: bool = False) -> None:
         """Record into the one file ``path`` (test ``test``'s cassette), not one per request.
@@ -266,50 +262,11 @@ class Recorder:
             if self._fresh_cassette:
                 fixtures.clear()
                 self._fresh_cassette = False
-            for index, existing in enumerate(fixtures):
-                if isinstance(existing, dict) and existing.get("match") == entry["match"]:
-                    answers = existing.pop("sequence", None) or [existing.pop("response")]
-                    existing["sequence"] = [*answers, entry["response"]]
-                    existing["meta"] = entry["meta"]
-                    return existing, index
-            fixtures.append(entry)
-            return entry, len(fixtures) - 1
+            index = merge_entry(fixtures, entry)
+            return fixtures[index], index
 
         final, index = store.update_document(path, change)
         return final, f"{path}#{index}"
-
-    def _match_entry(self, request: Request) -> tuple[dict[str, Any] | None, str]:
-        match: dict[str, Any] = {"method": request.method, "path": request.path}
-        body: JSON = None
-        if isinstance(request.json, dict):
-            try:
-                scrubbed = self.hooks.transform_request(request.json)
-            except APIError as exc:
-                log.error("not recording %s %s: %s", request.method, request.path, exc.message)
-                return None, ""
-            body, changed = redaction.redact_json(scrubbed, self.rules)
-            body = {k: v for k, v in body.items() if k not in _KEY_IGNORED}
-            match["body"] = body
-            if changed:
-                match["ignore"] = sorted(set(changed))
-        return match, request_key(request.method, request.path, body)
-
-    def _response_entry(
-        self, answer: UpstreamResponse, body: bytes, events: list[SSEEvent] | None
-    ) -> dict[str, Any] | None:
-        headers = redaction.filter_response_headers(dict(answer.headers), status=answer.status)
-        entry: dict[str, Any] = {"status": answer.status}
-        if headers:
-            entry["headers"] = headers
-        if events is not None:
-            entry["events"] = [_event_entry(e, self.rules) for e in events]
-            return entry
-        try:
-            decoded = json.loads(body) if body else None
-        except ValueError:
-            return None
-        entry["body"] = redaction.redact_json(decoded, self.rules)[0]
-        return entry
 
     def _write(self, kind: str, key: str, document: dict[str, Any]) -> Path:
         data = store.dump_yaml(document)
@@ -357,17 +314,3 @@ def _finished(events: list[SSEEvent]) -> bool:
         if kind in _TERMINAL_TYPES or event.event in _TERMINAL_TYPES:
             return True
     return False
-
-
-def _event_entry(event: SSEEvent, rules: redaction.RedactionRules) -> dict[str, Any]:
-    data = event.data
-    if isinstance(data, str):
-        data = redaction.scrub_text(data, rules)
-    else:
-        data = redaction.redact_json(data, rules)[0]
-    entry: dict[str, Any] = {"data": data}
-    if event.event is not None:
-        entry["event"] = event.event
-    if event.delay > 0:
-        entry["delay_ms"] = round(event.delay * 1000, 1)
-    return entry
