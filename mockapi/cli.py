@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -90,6 +91,29 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
         metavar="NAME_OR_PATH",
         help="load a plugin: a bundled name (echo, scrub_pii), a module or a .py file",
     )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let browser pages of ORIGIN call the API, e.g. http://localhost:5173 "
+        "(repeatable; default: any origin, *)",
+    )
+    serve.add_argument("--no-cors", action="store_true", help="send no CORS headers")
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get("MOCKAPI_ADMIN_TOKEN") or None,
+        metavar="TOKEN",
+        help="require this token on the admin API and inspector; needed to use them when "
+        "--host is not loopback (default: $MOCKAPI_ADMIN_TOKEN)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve from N processes sharing the fixture directories (default 1)",
+    )
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -128,7 +152,47 @@ def _add_record_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_tool_commands(commands: Any) -> None:
-    validate = commands.add_parser("validate", help="check fixture files and report problems")
+    importer = commands.add_parser(
+        "import", help="convert VCR.py / pytest-recording / Ruby VCR cassettes into fixtures"
+    )
+    importer.add_argument("cassettes", nargs="+", type=Path, metavar="CASSETTE")
+    importer.add_argument(
+        "--fixtures",
+        type=Path,
+        default=Path("fixtures"),
+        metavar="DIR",
+        help="where to write the fixture files (default ./fixtures)",
+    )
+    importer.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="also import interactions with this host (default: OpenAI's and Azure OpenAI's)",
+    )
+    importer.add_argument("--force", action="store_true", help="replace files that differ")
+    importer.add_argument(
+        "--redact-header", action="append", default=[], metavar="NAME", help="also redact"
+    )
+    importer.add_argument(
+        "--redact-path", action="append", default=[], metavar="PATH", help="also redact"
+    )
+    importer.add_argument(
+        "--plugin", action="append", default=[], metavar="NAME_OR_PATH", help="load a plugin"
+    )
+
+    validate = commands.add_parser(
+        "validate",
+        help="lint fixture files: format, matchers, templates, response schemas",
+        description="Lint fixture files and print each problem as 'file:line: message'; "
+        "exit 1 if there is any.",
+    )
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="fixture files or directories (default: the bundled fixtures)",
+    )
     _add_fixture_dirs(validate)
 
     schemas = commands.add_parser("schemas", help="derive JSON Schemas from the OpenAPI spec")
@@ -157,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "import":
+            return _import(args)
         return _derive(args)
     except MockapiError as exc:
         print(f"mockapi: error: {exc}", file=sys.stderr)
@@ -172,6 +238,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.max_body_size < 1:
         raise MockapiError(f"--max-body-size must be at least 1 byte, got {args.max_body_size}")
+    if args.workers < 1:
+        raise MockapiError(f"--workers must be at least 1, got {args.workers}")
+    if args.no_cors and args.cors_origin:
+        raise MockapiError("--no-cors and --cors-origin contradict each other; pass one")
     settings = Settings(
         fixture_dirs=tuple(args.fixtures),
         on_miss=OnMiss(args.on_miss),
@@ -188,6 +258,9 @@ def _serve(args: argparse.Namespace) -> int:
         redact_headers=frozenset(args.redact_header),
         redact_paths=tuple(args.redact_path),
         plugins=tuple(args.plugin),
+        host=args.host,
+        admin_token=args.admin_token,
+        cors_origins=() if args.no_cors else tuple(args.cors_origin) or ("*",),
     )
     if args.command == "record" and not settings.fixture_dirs:
         settings = replace(settings, fixture_dirs=(Path("fixtures"),))
@@ -207,10 +280,58 @@ def _serve(args: argparse.Namespace) -> int:
         f"serving on http://{args.host}:{args.port}/v1",
         file=sys.stderr,
     )
+    print(_admin_banner(settings, args.port, args.workers), file=sys.stderr)
     _configure_logging(args.log_level)
-    app = create_app(replayer, recorder)
+    if args.workers > 1:
+        from mockapi import workers
+
+        workers.run(settings, port=args.port, workers=args.workers, log_level=args.log_level)
+        return 0
+    app = create_app(replayer, recorder, default_on_miss=settings.on_miss)
     serve(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def _admin_banner(settings: Settings, port: int, workers: int) -> str:
+    from mockapi.admin import ADMIN_PREFIX, is_loopback
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    inspector = f"http://{host}:{port}{ADMIN_PREFIX}/"
+    if settings.admin_token is None and not is_loopback(settings.host):
+        line = f"admin API and inspector disabled on {settings.host}: set --admin-token TOKEN"
+    elif settings.admin_token is not None:
+        line = f"inspector: {inspector}?token=TOKEN (admin API needs the admin token)"
+    else:
+        line = f"inspector: {inspector}"
+    if workers > 1:
+        line += f"; {workers} workers, each with its own journal and run-time fixtures"
+    return line
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mockapi import redaction
+    from mockapi.importer import import_cassettes
+    from mockapi.plugins import load_plugins
+
+    rules = redaction.RedactionRules(
+        extra_headers=frozenset(h.lower() for h in args.redact_header),
+        json_paths=tuple(args.redact_path),
+    )
+    report = import_cassettes(
+        args.cassettes,
+        args.fixtures,
+        hosts=args.host,
+        force=args.force,
+        rules=rules,
+        hooks=load_plugins(args.plugin),
+    )
+    for line in report.lines:
+        print(line)
+    print(
+        f"{report.imported} interaction(s) imported, {report.skipped} skipped, "
+        f"{report.failed_files} file(s) unreadable"
+    )
+    return 1 if report.failed_files else 0
 
 
 def _configure_logging(level: str) -> None:
@@ -220,13 +341,17 @@ def _configure_logging(level: str) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from mockapi import store
+    from mockapi.lint import lint_paths
     from mockapi.loader import default_fixture_dirs
+    from mockapi.schemafiles import load_schemas
+    from mockapi.validation import RequestValidator
 
-    dirs = tuple(args.fixtures) or default_fixture_dirs()
-    fixtures = store.load_library(dirs)
-    print(f"{len(fixtures)} fixtures OK in {', '.join(str(d) for d in dirs)}")
-    return 0
+    paths = [*args.paths, *args.fixtures] or list(default_fixture_dirs())
+    report = lint_paths(paths, RequestValidator(load_schemas()))
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(f"{report.summary()} ({', '.join(str(p) for p in paths)})")
+    return 0 if report.ok else 1
 
 
 def _derive(args: argparse.Namespace) -> int:

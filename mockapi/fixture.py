@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockapi.errors import FixtureError
 from mockapi.model import JSON, SSEEvent
+
+if TYPE_CHECKING:
+    from mockapi.templating import ResponseTemplate
 
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
@@ -35,18 +38,23 @@ def allow_matcher(name: str) -> None:
 
 
 _ENTRY_KEYS = frozenset({"name", "match", "priority", "times", "response", "sequence", "meta"})
-_RESPONSE_KEYS = frozenset({"status", "headers", "body", "events"})
+_RESPONSE_KEYS = frozenset({"status", "headers", "template", "body", "events"})
 _EVENT_KEYS = frozenset({"data", "event", "delay_ms"})
 
 
 @dataclass(frozen=True)
 class FixtureResponse:
-    """What a fixture answers: a status, headers and a JSON body or SSE events."""
+    """What a fixture answers: a status, headers and a JSON body or SSE events.
+
+    ``template`` holds the compiled templates of a ``template: true`` response (None
+    when it has none); ``body`` and ``events`` keep the values as written.
+    """
 
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
     body: JSON = None
     events: tuple[SSEEvent, ...] | None = None
+    template: ResponseTemplate | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -198,17 +206,26 @@ def _responses(entry: dict[str, Any], where: str) -> tuple[FixtureResponse, ...]
             where, "give exactly one of 'response' (one answer) or 'sequence' (a list of answers)"
         )
     if has_response:
-        return (parse_response(entry["response"], f"{where} response"),)
+        return (parse_response(entry["response"], f"{where} response", location=("response",)),)
     sequence = entry["sequence"]
     if not isinstance(sequence, list) or not sequence:
         raise FixtureError(
             where, f"'sequence' must be a non-empty list of responses, got {sequence!r}"
         )
-    return tuple(parse_response(item, f"{where} sequence[{i}]") for i, item in enumerate(sequence))
+    return tuple(
+        parse_response(item, f"{where} sequence[{i}]", location=("sequence", i))
+        for i, item in enumerate(sequence)
+    )
 
 
-def parse_response(value: Any, where: str) -> FixtureResponse:
-    """Parse a response mapping: ``status``, ``headers`` and ``body`` or ``events``."""
+def parse_response(
+    value: Any, where: str, *, location: tuple[str | int, ...] = ()
+) -> FixtureResponse:
+    """Parse a response mapping: ``status``, ``headers``, ``template`` and ``body`` or ``events``.
+
+    With ``template: true`` the templates in the body or events are compiled here, once;
+    ``location`` is the response's place in its entry (for ``mockapi validate``'s lines).
+    """
     if not isinstance(value, dict):
         raise FixtureError(where, f"a response must be a mapping, got {_kind(value)}")
     unknown = set(value) - _RESPONSE_KEYS
@@ -236,11 +253,22 @@ def parse_response(value: Any, where: str) -> FixtureResponse:
         if not isinstance(raw, list) or not raw:
             raise FixtureError(where, f"'events' must be a non-empty list, got {raw!r}")
         events = tuple(_event(item, f"{where} events[{i}]") for i, item in enumerate(raw))
+    template = None
+    flag = value.get("template", False)
+    if not isinstance(flag, bool):
+        raise FixtureError(where, f"'template' must be true or false, got {flag!r}")
+    if flag:
+        from mockapi import templating  # imports jinja2: only for fixtures that use it
+
+        template = templating.compile_response(
+            value.get("body"), events, where=where, location=location
+        )
     return FixtureResponse(
         status=status,
         headers={k.lower(): str(v) for k, v in headers.items()},
         body=value.get("body"),
         events=events,
+        template=template,
     )
 
 

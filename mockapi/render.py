@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from mockapi import ids, streaming
@@ -38,8 +39,16 @@ def base_headers(processing_ms: int = 0) -> dict[str, str]:
     }
 
 
-def render(answer: FixtureResponse, request: Request, kind: Kind) -> Response:
-    """The response to send for ``answer`` given what ``request`` asked for."""
+def render(answer: FixtureResponse, request: Request, kind: Kind, *, seed: int = 0) -> Response:
+    """The response to send for ``answer`` given what ``request`` asked for.
+
+    A templated answer is rendered first (``seed``, the server's, seeds its ``faker``)
+    and then goes on like a literal one; a failing template raises ``TemplateError``
+    (an ``APIError``: a 500 of type ``mockapi_template_error``).
+    """
+    if answer.template is not None:
+        body, rendered = answer.template.render(request, seed=seed)
+        answer = replace(answer, body=body, events=rendered, template=None)
     headers = {**base_headers(), **answer.headers}
     if kind is not Kind.CHAT or answer.status >= 400:
         # Errors are JSON even for stream requests, as the real API answers them.
@@ -49,7 +58,7 @@ def render(answer: FixtureResponse, request: Request, kind: Kind) -> Response:
     body = request.json if isinstance(request.json, dict) else {}
     if answer.events is not None:
         return _from_events(answer, body, request.wants_stream, headers)
-    completion = chat.complete(answer.body, body)
+    completion = answer.body if _as_recorded(answer.body) else chat.complete(answer.body, body)
     if not request.wants_stream:
         return Response(answer.status, headers, body=completion)
     chunks = streaming.completion_to_chunks(completion, include_usage=_include_usage(body))
@@ -103,6 +112,11 @@ def _fill_chunk_identity(chunks: list[Any], body: dict[str, Any]) -> None:
         if chunk.keys() >= shared.keys():
             continue
         chunks[index] = {**filled, **chunk}
+
+
+def _as_recorded(body: Any) -> bool:
+    """A body with its own id, object and usage is a recording: served exactly as it is."""
+    return isinstance(body, dict) and {"id", "object", "usage"} <= body.keys()
 
 
 def _include_usage(body: dict[str, Any]) -> bool:

@@ -104,10 +104,22 @@ class Replayer:
     def _available(self, fixture: Fixture) -> bool:
         return fixture.times is None or self._uses.get(fixture.source, 0) < fixture.times
 
-    def _take(self, request: Request) -> tuple[Fixture, FixtureResponse] | None:
-        """Find the fixture for ``request`` and consume one use of it, atomically."""
+    def _take(
+        self, request: Request, kind: render.Kind = render.Kind.CHAT
+    ) -> tuple[Fixture, FixtureResponse] | None:
+        """Find the fixture for ``request`` and consume one use of it, atomically.
+
+        Chat fixtures answer both stream modes; for other endpoints a stream request
+        prefers a stream recording and a plain request a plain one.
+        """
+
+        def available(fixture: Fixture) -> bool:
+            return self._available(fixture) and (
+                kind is render.Kind.CHAT or _fits(fixture, request.wants_stream)
+            )
+
         with self._lock:
-            fixture = self.index.find(request, available=self._available)
+            fixture = self.index.find(request, available=available)
             if fixture is None:
                 return None
             used = self._uses.get(fixture.source, 0)
@@ -168,10 +180,19 @@ class Replayer:
             # Match on what a recording would have stored (a plugin's scrubbed body).
             request = replace(request, json=self.hooks.transform_request(request.json))
         kind = endpoint.kind if endpoint is not None else render.Kind.OTHER
-        taken = self._take(request)
+        taken = self._take(request, kind)
         if taken is not None:
             fixture, answer = taken
-            response = render.render(answer, request, kind)
+            try:
+                response = render.render(answer, request, kind, seed=self.settings.seed)
+            except APIError as exc:  # the fixture's fault (a template failed): name it
+                response = Response(
+                    exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
+                )
+                entry = self._entry(
+                    seq, request, exc.status, Outcome.HIT, fixture=fixture, report=exc.message
+                )
+                return response, entry
             entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
             return response, entry
         return self._miss(request, endpoint, seq, original)
@@ -270,6 +291,11 @@ class Replayer:
             report=report,
             stream=request.wants_stream,
         )
+
+
+def _fits(fixture: Fixture, wants_stream: bool) -> bool:
+    first = fixture.responses[0]
+    return first.status >= 400 or (first.events is not None) == wants_stream
 
 
 def parse_request(

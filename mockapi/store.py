@@ -172,3 +172,56 @@ def update_document(path: Path, change: Callable[[dict[str, Any]], T]) -> T:
         return result
     finally:
         os.close(fd)  # closing releases the lock
+
+
+Lines = dict[tuple[str | int, ...], int]
+
+
+def read_yaml_lines(path: Path) -> tuple[Any, Lines]:
+    """Decode a YAML file like :func:`read_yaml`, and say on which line each value starts.
+
+    The map goes from a value's path (keys and list indexes, e.g. ``("fixtures", 0,
+    "response")``; ``()`` for the document) to its 1-based line; a block scalar (``|``,
+    ``>``) maps to its first content line. It keeps the node tree, so it is slower than
+    :func:`read_yaml`: for ``mockapi validate`` only, never at start-up. Errors are
+    :class:`FixtureError` with ``"<path>:<line>"`` as their source, as ``read_yaml``'s.
+    """
+    try:
+        loader = _Loader(path.read_bytes())
+        try:
+            node = loader.get_single_node()
+            document = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FixtureError(where, f"not valid YAML: {problem}") from None
+    except OSError as exc:
+        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    lines: Lines = {}
+    if node is not None:
+        _note_lines(node, (), lines, frozenset())
+    return document, lines
+
+
+def _note_lines(
+    node: Any, path: tuple[str | int, ...], lines: Lines, seen: frozenset[int], key_line: int = 0
+) -> None:
+    """Record ``node``'s line: a scalar's own, a collection's key line when it has one."""
+    if id(node) in seen:  # an alias of one of its own ancestors
+        return
+    if isinstance(node, yaml.ScalarNode):
+        block = node.style in ("|", ">")
+        lines[path] = node.start_mark.line + (2 if block else 1)
+        return
+    lines[path] = key_line or node.start_mark.line + 1
+    inner = seen | {id(node)}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                _note_lines(value, (*path, key.value), lines, inner, key.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _note_lines(item, (*path, index), lines, inner)
