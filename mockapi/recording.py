@@ -161,7 +161,8 @@ class Recorder:
         outcome = "client disconnected"
         try:
             async for chunk in answer.chunks():
-                yield chunk
+                # Capture before relaying: a client that hangs up as soon as it reads
+                # [DONE] cancels us at the yield, and the stream was complete all the same.
                 now = time.monotonic()
                 if is_sse:
                     decoded = decoder.feed(chunk)
@@ -172,6 +173,7 @@ class Recorder:
                         last = now
                 else:
                     body.extend(chunk)
+                yield chunk
             if is_sse:
                 events.extend(decoder.close())
             outcome = "complete" if not is_sse or _finished(events) else "incomplete"
@@ -181,6 +183,8 @@ class Recorder:
             # body cleanly would pass a truncated stream off as a complete one.
             raise
         finally:
+            if outcome == "client disconnected" and is_sse and _finished(events):
+                outcome = "complete"  # the client left after the last event: nothing lost
             # Shielded: a client that went away cancels this task, but the upstream
             # response must still be released and a finished recording still written.
             with anyio.CancelScope(shield=True):
