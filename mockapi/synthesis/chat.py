@@ -1,10 +1,31 @@
 """Chat Completions: completing fixture bodies and synthesizing answers.
 
 :func:`complete` fills in what a hand-written fixture leaves out (id, created, object,
-finish_reason, usage, …) so that the SDK gets a complete ``chat.completion``.
-:func:`synthesize` makes a deterministic answer for a request no fixture matched: the
-same request and seed always give the same text. A fuller synthesizer (honouring
-``n``, ``stop``, JSON schemas, logprobs) replaces this one later.
+finish_reason, usage, …) so that the SDK gets a complete ``chat.completion``; its
+``usage`` is counted with the model's real tokenizer (:mod:`mockapi.tokens`).
+
+:func:`synthesize` answers a request no fixture matched, obeying it:
+
+* ``n`` choices, each its own answer;
+* tool calls chosen by the rule of :mod:`~mockapi.synthesis.tools` (``tool_choice``,
+  ``parallel_tool_calls``), with arguments valid against each function's schema;
+* after ``tool`` messages, a final answer that reports what the tools returned;
+* ``response_format``: ``json_schema`` gives a document valid against the schema
+  (:mod:`~mockapi.synthesis.schema_data`), ``json_object`` a JSON object;
+* otherwise a few sentences of prose that quote the question
+  (:mod:`~mockapi.synthesis.text`);
+* ``stop`` cuts the text before the first stop sequence (``finish_reason: "stop"``),
+  then ``max_completion_tokens`` / ``max_tokens`` cut it to that many real tokens
+  (``finish_reason: "length"``); tool calls are never cut;
+* ``logprobs`` / ``top_logprobs`` give one entry per real token of the content.
+
+The answer is a function of the request and the seed only: the same request and seed
+give the same answer, a different ``seed`` (the server's or the request's) a different
+one. Transport and presentation parameters (``stream``, ``stream_options``,
+``logprobs``, ``top_logprobs``, ``max_tokens``, ``max_completion_tokens``, ``stop``,
+``user``, ``metadata``, ``store``, ``n``) do not change it, so a streamed answer has
+the same text as a plain one, a cut answer is a prefix of the uncut one, and the first
+of ``n`` choices is the answer to the same request without ``n``.
 """
 
 from __future__ import annotations
@@ -13,18 +34,36 @@ import copy
 import hashlib
 import json
 import time
+from random import Random
 from typing import Any
 
 from mockapi import ids, tokens
+from mockapi.synthesis import logprobs, schema_data, text, tools
 
 _FINGERPRINT = "fp_mockapi01"
+_MAX_CHOICES = 128
+_IGNORED = frozenset(
+    {
+        "stream",
+        "stream_options",
+        "logprobs",
+        "top_logprobs",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "user",
+        "metadata",
+        "store",
+        "n",
+    }
+)
 
 
 def complete(body: Any, request: Any) -> Any:
     """A copy of ``body`` with the fields of a ``chat.completion`` it lacks filled in.
 
     Fields the fixture sets are kept as they are ("pinned"); ``request`` is the decoded
-    request body, used for the model name and the prompt token count.
+    request body, used for the model name and the token counts.
     """
     if not isinstance(body, dict):
         return body
@@ -93,17 +132,13 @@ def _complete_choice(choice: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 def usage_for(request: dict[str, Any], choices: Any) -> dict[str, Any]:
-    """A ``usage`` object: prompt tokens estimated from the request, completion from choices."""
-    prompt = tokens.count_messages(request.get("messages") or [], request.get("tools"))
+    """A ``usage`` object counted with the model's tokenizer (see :mod:`mockapi.tokens`)."""
+    model = _model(request)
+    prompt = tokens.count_prompt({**request, "model": model})
     completion = 0
     for choice in choices if isinstance(choices, list) else []:
-        message = choice.get("message", {}) if isinstance(choice, dict) else {}
-        if not isinstance(message, dict):
-            continue
-        completion += tokens.count_text(tokens.message_text(message.get("content")))
-        for call in message.get("tool_calls") or []:
-            function = call.get("function", {}) if isinstance(call, dict) else {}
-            completion += tokens.count_text(str(function.get("arguments", ""))) + 3
+        if isinstance(choice, dict):
+            completion += tokens.count_completion(choice.get("message"), model)
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -119,55 +154,102 @@ def usage_for(request: dict[str, Any], choices: Any) -> dict[str, Any]:
 
 
 def synthesize(request: dict[str, Any], *, seed: int = 0) -> dict[str, Any]:
-    """A deterministic ``chat.completion`` answering ``request`` (before :func:`complete`)."""
+    """A deterministic ``chat.completion`` answering ``request`` (before :func:`complete`).
+
+    See the module docstring for what is honoured; ``seed`` is the server's seed.
+    """
     digest = _digest(request, seed)
-    forced = _forced_tool(request)
-    if forced is not None:
-        arguments = json.dumps(example_for(forced.get("parameters") or {}), separators=(",", ":"))
+    count = request.get("n")
+    count = count if isinstance(count, int) and not isinstance(count, bool) else 1
+    choices = [
+        _choice(request, f"{digest}:{i}", i) for i in range(max(1, min(count, _MAX_CHOICES)))
+    ]
+    return {"choices": choices}
+
+
+def _choice(request: dict[str, Any], seed: str, index: int) -> dict[str, Any]:
+    rng = Random(seed)
+    messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
+    question = tools.last_user_text(messages)
+    wants_logprobs = request.get("logprobs") is True
+    calls = tools.chosen(request)
+    choice: dict[str, Any] = {"index": index}
+    if calls:
         message: dict[str, Any] = {
             "role": "assistant",
             "content": None,
-            "tool_calls": [
-                {
-                    "id": "call_" + digest[:24],
-                    "type": "function",
-                    "function": {"name": forced.get("name", ""), "arguments": arguments},
-                }
-            ],
+            "tool_calls": tools.tool_calls(calls, question, seed),
         }
-        finish = "tool_calls"
-    else:
-        text, finish = _text_answer(request, digest)
-        message = {"role": "assistant", "content": text}
-    return {"choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+        choice["message"] = message
+        choice["logprobs"] = {"content": None, "refusal": None} if wants_logprobs else None
+        choice["finish_reason"] = "tool_calls"
+        return choice
+    content, finish = _limited(_text(request, messages, question, rng, seed), request)
+    choice["message"] = {"role": "assistant", "content": content}
+    choice["logprobs"] = None
+    if wants_logprobs:
+        top = request.get("top_logprobs")
+        top = top if isinstance(top, int) and not isinstance(top, bool) else 0
+        entries = logprobs.for_text(content, model=_model(request), top=max(0, top), rng=rng)
+        choice["logprobs"] = {"content": entries, "refusal": None}
+    choice["finish_reason"] = finish
+    return choice
 
 
-def _text_answer(request: dict[str, Any], digest: str) -> tuple[str, str]:
-    fmt = request.get("response_format") or {}
-    if isinstance(fmt, dict) and fmt.get("type") in ("json_object", "json_schema"):
-        schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
-        return json.dumps(example_for(schema)), "stop"
-    prompt = _last_user_text(request)
-    shown = prompt if len(prompt) <= 60 else prompt[:57] + "..."
-    text = f'This is a synthesized reply from mockapi (ref {digest[:8]}) to: "{shown}"'
-    limit = request.get("max_completion_tokens") or request.get("max_tokens")
-    if isinstance(limit, int) and limit > 0:
-        words = text.split(" ")
-        if len(words) > limit:
-            return " ".join(words[:limit]), "length"
-    return text, "stop"
+def _text(
+    request: dict[str, Any], messages: list[dict[str, Any]], question: str, rng: Random, seed: str
+) -> str:
+    if messages and messages[-1].get("role") == "tool":
+        return text.after_tool(tools.tool_results(messages), question, rng)
+    fmt = request.get("response_format")
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    if kind == "json_schema" and isinstance(fmt, dict):
+        spec: dict[str, Any] = fmt.get("json_schema") or {}
+        spec = spec if isinstance(spec, dict) else {}
+        schema: dict[str, Any] = spec.get("schema") or {}
+        schema = schema if isinstance(schema, dict) else {}
+        try:
+            document = schema_data.generate(
+                schema,
+                seed=seed,
+                strict=spec.get("strict") is True,
+                words=text.phrases(question),
+            )
+        except schema_data.SchemaDataError:
+            document = example_for(schema)
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    if kind == "json_object":
+        document = {"answer": text.sentence(question, rng), "topic": text.topic_of(question)}
+        return json.dumps(document, indent=2, ensure_ascii=False)
+    return text.answer(question, rng)
 
 
-def _forced_tool(request: dict[str, Any]) -> dict[str, Any] | None:
-    tools = [t.get("function") for t in request.get("tools") or [] if isinstance(t, dict)]
-    functions = [f for f in tools if isinstance(f, dict)]
-    choice = request.get("tool_choice")
-    if not functions or choice in (None, "none", "auto"):
-        return None
-    if isinstance(choice, dict):
-        wanted = (choice.get("function") or {}).get("name")
-        return next((f for f in functions if f.get("name") == wanted), None)
-    return functions[0] if choice == "required" else None
+def _limited(content: str, request: dict[str, Any]) -> tuple[str, str]:
+    """``content`` cut at the first stop sequence, then to the token limit, and why."""
+    stop = request.get("stop")
+    sequences = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    positions = [content.find(s) for s in sequences if isinstance(s, str) and s in content]
+    if positions:
+        content = content[: min(positions)]
+    limit = request.get("max_completion_tokens", request.get("max_tokens"))
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        return content, "stop"
+    model = _model(request)
+    ids_ = tokens.encode(content, model)
+    if len(ids_) <= limit:
+        return content, "stop"
+    keep = limit
+    cut = tokens.decode(ids_[:keep], model)
+    # A cut inside a character, or one that re-tokenizes longer, loses a token more.
+    while keep > 0 and ("\ufffd" in cut[-1:] or tokens.count_text(cut, model) > limit):
+        keep -= 1
+        cut = tokens.decode(ids_[:keep], model)
+    return cut, "length"
+
+
+def _model(request: dict[str, Any]) -> str:
+    model = request.get("model")
+    return model if isinstance(model, str) and model else tokens.DEFAULT_MODEL
 
 
 def example_for(schema: Any) -> Any:
@@ -192,15 +274,7 @@ def example_for(schema: Any) -> Any:
     return defaults.get(kind)
 
 
-def _last_user_text(request: dict[str, Any]) -> str:
-    for message in reversed(request.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            return tokens.message_text(message.get("content"))
-    return ""
-
-
 def _digest(request: dict[str, Any], seed: int) -> str:
-    # Streaming is a transport choice: the same question gets the same answer either way.
-    stable = {k: v for k, v in request.items() if k not in ("stream", "stream_options")}
+    stable = {k: v for k, v in request.items() if k not in _IGNORED}
     canonical = json.dumps({"request": stable, "seed": seed}, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
