@@ -23,18 +23,23 @@ SYSTEMS = (
     "You are a senior Python reviewer. Point out bugs first, style last.",
     "You translate English into French. Reply with the translation only.",
 )
-_VOCAB = (
-    "what how why when where which explain summarise compare list describe the a an of to "
-    "in for with on about between weather Paris London invoice refund order shipping "
-    "python function error timeout database index query cache latency flight hotel "
-    "booking price tomorrow today week month report customer account password reset "
-    "email address number total amount discount code review test deploy server"
-).split()
+_VOCAB = """
+    what how why when where which explain summarise compare list describe the a an of to
+    in for with on about between weather Paris London invoice refund order shipping
+    python function error timeout database index query cache latency flight hotel
+    booking price tomorrow today week month report customer account password reset
+    email address number total amount discount code review test deploy server
+""".split()  # noqa: SIM905
 
 
 def _sentence(rng: random.Random, words: int) -> str:
     text = " ".join(rng.choice(_VOCAB) for _ in range(words))
     return text[0].upper() + text[1:] + "?"
+
+
+PROBE = 7
+"""The fixture every library has whose request the scaling runs send (the same body for
+every library size: files load in key-hash order, so its place among them is random)."""
 
 
 def request_body(index: int) -> dict[str, Any]:
@@ -44,7 +49,8 @@ def request_body(index: int) -> dict[str, Any]:
     for turn in range(rng.choice((1, 1, 2, 3))):
         if turn:
             messages.append({"role": "assistant", "content": _sentence(rng, rng.randint(8, 30))})
-        messages.append({"role": "user", "content": f"#{index}: {_sentence(rng, rng.randint(6, 40))}"})
+        question = _sentence(rng, rng.randint(6, 40))
+        messages.append({"role": "user", "content": f"#{index}: {question}"})
     body: dict[str, Any] = {"model": rng.choice(MODELS), "messages": messages}
     if rng.random() < 0.6:
         body["temperature"] = rng.choice((0, 0.2, 0.7, 1))

@@ -152,11 +152,13 @@ async def _worker(target: Target, stop_at: float, tally: Tally) -> None:
                 conn = None
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             tally.errors[type(exc).__name__] += 1
-            conn = _drop(conn)
+            _drop(conn)
+            conn = None
             await asyncio.sleep(0.001)
         except (BadResponse, ValueError) as exc:
             tally.errors[str(exc) if isinstance(exc, BadResponse) else "bad framing"] += 1
-            conn = _drop(conn)
+            _drop(conn)
+            conn = None
     _drop(conn)
 
 
@@ -206,7 +208,7 @@ async def burst(target: Target, *, concurrency: int, timeout: float) -> dict[str
             conns.append(item)
     begun = time.perf_counter()
     tasks = [asyncio.ensure_future(one(c)) for c in conns]
-    done, pending = await asyncio.wait(tasks, timeout=timeout)
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
     for task in pending:
         task.cancel()
         tally.errors["timeout"] += 1

@@ -111,7 +111,7 @@ def _stripped(request: dict[str, Any]) -> dict[str, Any]:
 
 def fixture_document() -> dict[str, Any]:
     """The fixture file mockapi serves in the comparison runs."""
-    paced = [{"data": CHUNKS[0]}]
+    paced: list[dict[str, Any]] = [{"data": CHUNKS[0]}]
     paced += [{"data": c, "delay_ms": PACE_S * 1000} for c in CHUNKS[1:]]
     paced.append({"data": "[DONE]", "delay_ms": PACE_S * 1000})
     return {

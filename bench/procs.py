@@ -51,7 +51,7 @@ class Server:
         self.timeout = timeout
         self.startup_s = float("nan")
         self.build_s = float("nan")
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in __exit__)
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property

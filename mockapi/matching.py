@@ -47,7 +47,8 @@ from mockapi.diff import (
     Outline,
     Path,
     PreparedBody,
-    distance_bound,
+    SharedHashes,
+    kinds_term,
     messages_of,
     parse_path,
     render,
@@ -327,9 +328,17 @@ class _Route:
         self.exact: dict[tuple[Path, ...], dict[Key, list[_Entry]]] = {}
         # exact model (None: any model) -> entries in rank order
         self.scan: dict[str | None, list[_Entry]] = {}
+        self._fixtures: tuple[Fixture, ...] | None = None  # entries' fixtures, once asked
+
+    @property
+    def fixtures(self) -> tuple[Fixture, ...]:
+        if self._fixtures is None:
+            self._fixtures = tuple(entry.fixture for entry in self.entries)
+        return self._fixtures
 
     def add(self, entry: _Entry) -> None:
         self.entries.append(entry)
+        self._fixtures = None
         if entry.body is not None and entry.body.key is not None:
             table = self.exact.setdefault(entry.body.ignore, {})
             insort(table.setdefault(entry.body.key, []), entry, key=_rank)
@@ -356,6 +365,7 @@ class FixtureIndex:
         self._routes: dict[tuple[str, str], _Route] = {}
         self._entries: list[_Entry] = []
         self._ignores: dict[tuple[Path, ...], int] = {}  # distinct ignore sets of exact bodies
+        self._hashes: list[SharedHashes] = []  # per ignore set: the outlines' hashes
         self._next = 0
         for fixture in fixtures:
             self.add(fixture)
@@ -374,6 +384,13 @@ class FixtureIndex:
         self._next += 1
         self._entries.append(entry)
         self._route(fixture).add(entry)
+        self._hash(entry)
+
+    def _hash(self, entry: _Entry) -> None:
+        while len(self._hashes) < len(self._ignores):
+            self._hashes.append(SharedHashes())
+        if entry.outline is not None:
+            self._hashes[entry.group].add(entry.outline, entry)
 
     def remove(self, name: str) -> int:
         """Remove every fixture called ``name``; returns how many there were."""
@@ -386,17 +403,23 @@ class FixtureIndex:
         if removed:
             self._entries = kept
             self._routes = {}
+            self._hashes = [SharedHashes() for _ in self._ignores]
             for entry in kept:
                 self._route(entry.fixture).add(entry)
+                self._hash(entry)
         return removed
 
     def _route(self, fixture: Fixture) -> _Route:
         return self._routes.setdefault((fixture.method.upper(), fixture.path), _Route())
 
-    def candidates(self, method: str, path: str) -> list[Fixture]:
-        """The fixtures on ``method`` + ``path``, in load order."""
+    def candidates(self, method: str, path: str) -> tuple[Fixture, ...]:
+        """The fixtures on ``method`` + ``path``, in load order.
+
+        A tuple kept between calls (the server asks on every request; with 10,000
+        fixtures building a list each time cost more than the rest of a hit).
+        """
         route = self._routes.get((method.upper(), path))
-        return [entry.fixture for entry in route.entries] if route else []
+        return route.fixtures if route else ()
 
     def find(self, request: Request, *, available: Callable[[Fixture], bool]) -> Fixture | None:
         """The fixture that answers ``request`` (see the selection rule above), or None.
@@ -419,9 +442,11 @@ class FixtureIndex:
             bucket = route.scan.get(exact_model)
             if bucket:
                 streams.append(bucket)
-        for entry in heapq.merge(*streams, key=_rank):
+        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_rank)
+        for entry in merged:
             fixture = entry.fixture
-            passes = all(_passes(m, arg, fixture, view) for m, arg in entry.checks)
+            checks = entry.checks  # none for most recordings: an exact body, found by key
+            passes = not checks or all(_passes(m, arg, fixture, view) for m, arg in checks)
             if passes and available(fixture):
                 return fixture
         return None
@@ -440,9 +465,9 @@ class FixtureIndex:
         path are ranked the same way, each with a ``path`` difference first. With
         ``available``, a used-up fixture gets a ``times`` difference.
 
-        A cheap lower bound of each fixture's count (set arithmetic on precomputed
-        outlines: which list items, members and values of the top-level body fields
-        differ, see :func:`~mockapi.diff.distance_bound`) orders the fixtures; full diffs
+        A cheap lower bound of each fixture's count (which list items, members and values
+        of the top-level body fields differ, from precomputed outlines: see
+        :func:`~mockapi.diff.distance_bound` and :meth:`_bounds`) orders the fixtures; full diffs
         are computed best-first and stop once no remaining bound can beat the ``limit``
         found. The answer is exact, and 10,000 fixtures cost a few full diffs.
         """
@@ -452,18 +477,7 @@ class FixtureIndex:
         if limit <= 0 or not pool:
             return []
         view = BodyView(request.json)
-        # Hot loop over up to every fixture: locals, no method calls for exact bodies.
-        outlines = [view.outline(ignore) for ignore in self._ignores]
-        base = 0 if on_path else 1
-        heap: list[tuple[int, int, int, _Entry]] = []
-        for e in pool:
-            count = base
-            if e.outline is not None:
-                actual = outlines[e.group]
-                count += 1 if actual is None else distance_bound(e.outline, actual)
-            if e.checks:  # a failing matcher has at least one difference
-                count += sum(not _passes(m, a, e.fixture, view) for m, a in e.checks)
-            heap.append((count, -e.fixture.priority, e.order, e))
+        heap = self._bounds(pool, view, 0 if on_path else 1)
         heapq.heapify(heap)
         best: list[tuple[tuple[int, int, int], NearMiss]] = []
         while heap and (len(best) < limit or heap[0][:3] < best[-1][0]):
@@ -473,6 +487,43 @@ class FixtureIndex:
             insort(best, ((len(found), neg_priority, order), near), key=lambda b: b[0])
             del best[limit:]
         return [near for _, near in best]
+
+    def _bounds(
+        self, pool: list[_Entry], view: BodyView, base: int
+    ) -> list[tuple[int, int, int, _Entry]]:
+        """``(lower bound of the differences, -priority, order, entry)`` for each of ``pool``.
+
+        The bound is :func:`~mockapi.diff.distance_bound` of each exact body's outline,
+        assembled from per-request tables rather than computed with set operations per
+        fixture: item hashes shared (postings), names shared (per distinct names set),
+        kinds (per distinct kinds set). Each other matcher that fails adds one.
+        """
+        outlines = [view.outline(ignore) for ignore in self._ignores]
+        shared = [
+            hashes.shared(actual) if actual is not None else {}
+            for hashes, actual in zip(self._hashes, outlines, strict=True)
+        ]
+        terms = [kinds_term(actual) if actual is not None else None for actual in outlines]
+        common: list[dict[frozenset[int], int]] = [{} for _ in outlines]  # names set -> shared
+        heap: list[tuple[int, int, int, _Entry]] = []
+        for e in pool:
+            count = base
+            expected = e.outline
+            if expected is not None:
+                group = e.group
+                actual, term = outlines[group], terms[group]
+                if actual is None or term is None:
+                    count += 1
+                else:
+                    names = common[group].get(expected.names)
+                    if names is None:
+                        names = common[group][expected.names] = len(expected.names & actual.names)
+                    count += len(expected.items) + len(actual.items) - names + term(expected)
+                    count -= shared[group].get(e, 0)
+            if e.checks:  # a failing matcher has at least one difference
+                count += sum(not _passes(m, a, e.fixture, view) for m, a in e.checks)
+            heap.append((count, -e.fixture.priority, e.order, e))
+        return heap
 
     @staticmethod
     def _differences(

@@ -25,9 +25,13 @@ from mockapi.model import JSON, SSEEvent
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+# ``json.dumps`` with these arguments builds this encoder on every call; built once here.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(value: JSON) -> str:
     """``value`` as compact JSON, the way the API writes it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _COMPACT.encode(value)
 
 
 def encode_event(event: SSEEvent) -> bytes:
@@ -37,21 +41,20 @@ def encode_event(event: SSEEvent) -> bytes:
     is written as compact JSON. Raises ``ValueError`` for an event name with a line
     break or data that JSON cannot represent (NaN, infinity).
     """
-    parts: list[str] = []
+    head = ""
     if event.event is not None:
         if _LINE_BREAK.search(event.event):
             raise ValueError(f"SSE event name must be one line, got {event.event!r}")
-        parts.append(f"event: {event.event}\n")
+        head = f"event: {event.event}\n"
     if isinstance(event.data, str):
-        text = event.data
+        lines = "".join(f"data: {line}\n" for line in _LINE_BREAK.split(event.data))
     else:
         try:
             text = encode_json(event.data)
         except ValueError as exc:
             raise ValueError(f"SSE data is not representable as JSON: {exc}") from exc
-    parts.extend(f"data: {line}\n" for line in _LINE_BREAK.split(text))
-    parts.append("\n")
-    return "".join(parts).encode("utf-8")
+        lines = f"data: {text}\n"  # JSON text is one line: JSON escapes CR and LF
+    return f"{head}{lines}\n".encode()
 
 
 def decode_data(text: str) -> JSON:

@@ -1,0 +1,74 @@
+"""The benchmark's load generator counts what it is sent back (correctness, not timing)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from mockapi.server import ServerThread
+
+load = pytest.importorskip("bench.load", reason="bench/ is not part of the sdist")
+payloads = pytest.importorskip("bench.payloads")
+reference = pytest.importorskip("bench.reference")
+
+pytestmark = pytest.mark.integration
+
+
+class Counting:
+    """The reference app, counting the chat requests it was asked."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/chat/completions":
+            self.count += 1
+        await reference.app(scope, receive, send)
+
+
+def target(server: ServerThread, body: dict[str, Any], *, sse: bool) -> Any:
+    data = json.dumps(body).encode()
+    request = load.build_request(server.host, server.port, "/v1/chat/completions", data)
+    return load.Target(server.host, server.port, request, sse, 200)
+
+
+def test_sustained_load_counts_every_answer() -> None:
+    app = Counting()
+    with ServerThread(app) as server:
+        result = asyncio.run(
+            load.sustained(
+                target(server, payloads.JSON_REQUEST, sse=False),
+                concurrency=4,
+                duration=0.5,
+                warmup=0,
+            )
+        )
+    assert result["errors"] == 0
+    # Requests still in flight when the time was up are answered but not counted.
+    assert app.count - 4 <= result["requests"] <= app.count
+    assert result["requests"] > 0
+    assert result["latency_ms"]["p50"] <= result["latency_ms"]["p99"]
+
+
+def test_streams_are_read_to_the_end() -> None:
+    app = Counting()
+    with ServerThread(app) as server:
+        result = asyncio.run(
+            load.sustained(
+                target(server, payloads.STREAM_REQUEST, sse=True),
+                concurrency=2,
+                duration=0.5,
+                warmup=0,
+            )
+        )
+        burst = asyncio.run(
+            load.burst(target(server, payloads.PACED_REQUEST, sse=True), concurrency=20, timeout=30)
+        )
+    assert result["errors"] == 0 and result["requests"] > 0
+    assert result["events"] == payloads.STREAM_EVENTS * result["requests"]
+    assert burst["requests"] == 20 and burst["errors"] == 0
+    assert burst["events"] == payloads.STREAM_EVENTS * 20
+    assert burst["max_open"] == 20  # paced streams last ~1 s: all were open at once
