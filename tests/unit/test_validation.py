@@ -376,3 +376,17 @@ def test_load_schemas_errors_say_what_to_do(tmp_path: Path) -> None:
     )
     with pytest.raises(SchemaError, match=r"x\.json: missing"):
         load_schemas(tmp_path)
+
+
+def test_bundled_schemas_are_valid_json_schemas() -> None:
+    """The server skips this check at start-up for the bundled schemas; it is made here."""
+    from jsonschema import Draft202012Validator
+
+    from mockapi.schemafiles import load_schemas
+
+    schemas = load_schemas()
+    for endpoint in schemas.endpoints:
+        for role in ("request", "response", "stream_event"):
+            document = schemas.schema(endpoint, role)
+            if document is not None:
+                Draft202012Validator.check_schema(document)
