@@ -12,13 +12,17 @@ from collections.abc import AsyncIterator
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from mockapi import __version__, errors, sse
+from mockapi import errors, sse
+from mockapi.admin import ADMIN_PREFIX, admin_routes
+from mockapi.config import OnMiss
 from mockapi.errors import APIError
 from mockapi.model import Response
 from mockapi.recording import Recorder
@@ -28,18 +32,39 @@ from mockapi.upstream import UPSTREAM_ERROR
 
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
-ADMIN_PREFIX = "/__mockapi"
+__all__ = ["ADMIN_PREFIX", "EXPOSED_HEADERS", "create_app"]
+EXPOSED_HEADERS = (
+    "x-request-id",
+    "openai-processing-ms",
+    "openai-version",
+    "openai-model",
+    "openai-organization",
+    "retry-after",
+    "retry-after-ms",
+    "x-should-retry",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+)
+"""Response headers a browser script may read (the SDK reads these)."""
 
 
-def create_app(replayer: Replayer, recorder: Recorder | None = None) -> Starlette:
-    """The ASGI app serving ``replayer``'s fixtures and the admin endpoints.
+def create_app(
+    replayer: Replayer,
+    recorder: Recorder | None = None,
+    *,
+    default_on_miss: OnMiss | None = None,
+) -> Starlette:
+    """The ASGI app serving ``replayer``'s fixtures, the admin API and the inspector.
 
     With a ``recorder``, requests the replayer forwards go upstream through it.
+    ``default_on_miss`` is what a miss does when the admin API switches record mode to
+    ``none`` (default: the replayer's, unless that is ``proxy``). CORS headers are sent
+    for the origins in ``replayer.settings.cors_origins``.
     """
-
-    async def health(request: StarletteRequest) -> StarletteResponse:
-        body = {"status": "ok", "version": __version__, "fixtures": len(replayer.index)}
-        return _json(200, body)
 
     async def api(request: StarletteRequest) -> StarletteResponse:
         try:
@@ -66,15 +91,43 @@ def create_app(replayer: Replayer, recorder: Recorder | None = None) -> Starlett
         )
         return _json(500, error.body(), base_headers())
 
+    origins = replayer.settings.cors_origins
+    # The admin API answers browser pages of other origins only when listed by name.
+    admin_origins = tuple(origin for origin in origins if origin != "*")
     routes = [
-        Route(f"{ADMIN_PREFIX}/health", health, methods=["GET"]),
+        *admin_routes(
+            replayer,
+            recorder,
+            default_on_miss=default_on_miss,
+            middleware=cors_middleware(admin_origins),
+        ),
         Route(
             "/{path:path}",
             api,
             methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+            middleware=cors_middleware(origins),
         ),
     ]
     return Starlette(routes=routes, exception_handlers={Exception: crash})
+
+
+def cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:
+    """CORS for ``origins`` (``*``: any): any method and request header (the SDK's
+    ``x-stainless-*`` ones included), no credentials, the OpenAI headers exposed.
+
+    Preflights are answered here, before authentication: they carry no API key.
+    """
+    if not origins:
+        return []
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=list(EXPOSED_HEADERS),
+        max_age=600,
+    )
+    return [cors]
 
 
 async def _forward(

@@ -267,9 +267,16 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.record_mode is not RecordMode.NONE and not settings.fixture_dirs:
         raise MockapiError("recording needs a directory to write to: pass --fixtures DIR")
     replayer = build_replayer(settings)
-    recorder = build_recorder(replayer.settings, replayer)
+    from mockapi import tokens
+
+    tokens.warm_in_background()  # the first synthesized answer need not wait ~1 s for it
+    # With an upstream and a directory, a recorder is ready even in mode none, so that
+    # the admin API can switch record modes at run time.
+    recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
     recording = ""
-    if recorder is not None:
+    if recorder is not None and recorder.mode is RecordMode.NONE:
+        recording = f", upstream {recorder.upstream.base_url} (record mode none)"
+    elif recorder is not None:
         recording = (
             f", recording ({settings.record_mode.value}) from {recorder.upstream.base_url} "
             f"into {recorder.directory}"

@@ -57,6 +57,12 @@ class Settings:
     redact_paths: tuple[str, ...] = ()
     plugins: tuple[str, ...] = ()
     """Plugins to load: file paths, module names or bundled plugin names."""
+    host: str = "127.0.0.1"
+    """The address the server listens on: off loopback, the admin API needs a token."""
+    admin_token: str | None = field(default=None, repr=False)
+    """The token the admin API and the inspector require (always, when set)."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins whose browser scripts may call the API (``*``: any); empty: no CORS."""
 
     @property
     def record_dir(self) -> Path | None:

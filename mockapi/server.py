@@ -37,10 +37,15 @@ class _QuietUpstreamBreaks(logging.Filter):
 _FILTER = _QuietUpstreamBreaks()
 
 
-def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Config:
+def install_log_filter() -> None:
+    """Quiet uvicorn's tracebacks for relayed streams the upstream cut (once per process)."""
     logger = logging.getLogger("uvicorn.error")
     if _FILTER not in logger.filters:
         logger.addFilter(_FILTER)
+
+
+def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Config:
+    install_log_filter()
     return uvicorn.Config(
         app,
         host=host,
@@ -55,6 +60,26 @@ def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Confi
 def serve(app: ASGIApp, *, host: str, port: int, log_level: str = "info") -> None:
     """Serve ``app`` in the foreground until interrupted."""
     uvicorn.Server(_config(app, host, port, log_level)).run()
+
+
+def serve_workers(factory: str, *, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve in ``workers`` processes sharing one socket, until interrupted.
+
+    uvicorn starts each worker afresh and calls ``factory`` (``"module:function"``)
+    there to build its app: nothing is shared between workers but the socket and
+    what the factory reads (the environment, the fixture directories).
+    """
+    uvicorn.run(
+        factory,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
 
 
 class ServerThread:
