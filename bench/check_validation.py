@@ -21,9 +21,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+import mockapi.validation  # noqa: F401 - configures the compiler's keyword set
 from mockapi import derive
+from mockapi.predicates import Compiler
 from mockapi.schemafiles import load_schemas
-from mockapi.validation import _Compiler
 
 _BASE = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}
 _TOOL = {
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             document = schemas.schema(endpoint, role)
             if document is None:
                 continue
-            fast = _Compiler.fast_path(document)
+            fast = Compiler.fast_path(document)
             if fast is None:
                 print(f"{endpoint} {role}: no fast path (jsonschema alone)")
                 continue
