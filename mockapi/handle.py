@@ -97,9 +97,14 @@ class Session:
         if cassette is not None and cassette.is_file():
             replayer.add_fixtures(parse_document(store.read_yaml(cassette), str(cassette)))
         recorded = cassette.is_file() if cassette is not None else self.recorded
-        override, proxy_all = recording.plan(mode, recorded=recorded)
         # A record mode decides what misses do; else the marker; else the session's rule.
-        miss = override or (OnMiss(on_miss) if on_miss is not None else self.on_miss)
+        # switch_mode also tells the recorder, so a test's `all` overwrites as `all` does.
+        miss, proxy_all = recording.switch_mode(
+            self.recorder,
+            mode,
+            default_on_miss=OnMiss(on_miss) if on_miss is not None else self.on_miss,
+            recorded=recorded,
+        )
         replayer.configure(on_miss=miss, proxy_all=proxy_all)
         if self.recorder is not None:
             self.recorder.use_cassette(cassette, test=test_id, fresh=mode is RecordMode.ALL)
@@ -116,6 +121,7 @@ class Session:
                     os.environ[name] = value
             if self.recorder is not None:
                 self.recorder.use_cassette(None)
+                self.recorder.mode = self.record_mode
             replayer.remove_fixtures(
                 lambda f: (
                     f.source.startswith(handle.source_prefix)

@@ -61,18 +61,24 @@ def plan(mode: RecordMode, *, recorded: bool) -> tuple[OnMiss | None, bool]:
 
 
 def switch_mode(
-    recorder: Recorder | None, mode: RecordMode, *, default_on_miss: OnMiss
+    recorder: Recorder | None,
+    mode: RecordMode,
+    *,
+    default_on_miss: OnMiss,
+    recorded: bool | None = None,
 ) -> tuple[OnMiss, bool]:
     """Put a running server in record mode ``mode``: the recorder is told, and the
     ``(on_miss, proxy_all)`` to give ``Replayer.configure`` is returned.
 
     ``default_on_miss`` is what a miss does when the mode does not say (mode ``none``).
-    ``once`` records only if the recording directory holds no fixtures now. Raises
+    ``once`` records only if nothing is recorded yet: ``recorded`` says so (a test's
+    cassette exists), or else the recording directory is looked at now. Raises
     ValueError for a mode that records when there is no recorder (no upstream).
     """
     if mode is not RecordMode.NONE and recorder is None:
         raise ValueError(f"record mode {mode.value!r} needs an upstream")
-    recorded = recorder is not None and has_fixtures(recorder.directory)
+    if recorded is None:
+        recorded = recorder is not None and has_fixtures(recorder.directory)
     override, proxy_all = plan(mode, recorded=recorded)
     if recorder is not None:
         recorder.mode = mode

@@ -259,3 +259,26 @@ def test_bad_marker_arguments_are_named(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*'sometimes' is not a valid RecordMode*", "*colour*"])
+
+
+def test_marker_record_all_re_records_in_place(pytester: pytest.Pytester) -> None:
+    make_suite(
+        pytester,
+        """
+        import pytest
+        from app import ask
+
+        @pytest.mark.mockapi(record="all", cassette=False)
+        def test_fresh(mockapi):
+            assert ask("same question") == "Echo: same question"
+    """,
+        fixtures=None,
+    )
+    with FakeUpstream(event_delay=0.001) as upstream:
+        for _ in range(2):
+            pytester.runpytest_subprocess(
+                "-p", "no:cacheprovider", f"--mockapi-upstream={upstream.url}"
+            ).assert_outcomes(passed=1)
+        assert len(upstream.requests) == 2
+    # Mode `all` replaces the recording of the same request; it does not add a copy.
+    assert len(store.fixture_files(pytester.path / "fixtures")) == 1
