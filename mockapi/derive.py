@@ -49,9 +49,10 @@ API_PREFIX = "/v1"  # the path of the spec's server URL, https://api.openai.com/
 _COMPONENT_PREFIX = "#/components/schemas/"
 
 #: The roles a target's schemas can play (the keys of an index entry), and where the
-#: spec declares each: the request body, the 2xx JSON body, the SSE event.
-ROLES = ("request", "response", "stream_event")
-_REQUEST_MEDIA = ("application/json", "multipart/form-data")
+#: spec declares each: the JSON request body, the multipart/form-data request body
+#: (uploads: audio transcriptions, image edits), the 2xx JSON body, the SSE event.
+ROLES = ("request", "form", "response", "stream_event")
+_REQUEST_MEDIA = {"request": "application/json", "form": "multipart/form-data"}
 _RESPONSE_MEDIA = "application/json"
 _STREAM_MEDIA = "text/event-stream"
 
@@ -77,8 +78,35 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     Target("POST", "/chat/completions", "chat.completions"),
+    Target("GET", "/chat/completions", "chat.completions.list"),
+    Target("GET", "/chat/completions/{completion_id}", "chat.completions.retrieve"),
+    Target("POST", "/chat/completions/{completion_id}", "chat.completions.update"),
+    Target("DELETE", "/chat/completions/{completion_id}", "chat.completions.delete"),
+    Target("GET", "/chat/completions/{completion_id}/messages", "chat.completions.messages"),
     Target("GET", "/models", "models.list"),
     Target("GET", "/models/{model}", "models.retrieve"),
+    Target("DELETE", "/models/{model}", "models.delete"),
+    Target("POST", "/embeddings", "embeddings"),
+    Target("POST", "/completions", "completions"),
+    Target("POST", "/moderations", "moderations"),
+    Target("POST", "/responses", "responses"),
+    Target("GET", "/responses/{response_id}", "responses.retrieve"),
+    Target("POST", "/responses/{response_id}/cancel", "responses.cancel"),
+    Target("GET", "/responses/{response_id}/input_items", "responses.input_items"),
+    Target("POST", "/responses/input_tokens", "responses.input_tokens"),
+    Target("POST", "/responses/compact", "responses.compact"),
+    Target("POST", "/audio/speech", "audio.speech"),
+    Target("POST", "/audio/transcriptions", "audio.transcriptions"),
+    Target("POST", "/audio/translations", "audio.translations"),
+    Target("POST", "/audio/voice_consents", "audio.voice_consents.create"),
+    Target("GET", "/audio/voice_consents", "audio.voice_consents.list"),
+    Target("GET", "/audio/voice_consents/{consent_id}", "audio.voice_consents.retrieve"),
+    Target("POST", "/audio/voice_consents/{consent_id}", "audio.voice_consents.update"),
+    Target("DELETE", "/audio/voice_consents/{consent_id}", "audio.voice_consents.delete"),
+    Target("POST", "/audio/voices", "audio.voices.create"),
+    Target("POST", "/images/generations", "images.generations"),
+    Target("POST", "/images/edits", "images.edits"),
+    Target("POST", "/images/variations", "images.variations"),
 )
 
 
@@ -136,6 +164,20 @@ PATCHES: tuple[Patch, ...] = (
         ("properties", "system_fingerprint"),
         set=(("nullable", True),),
         why="mockapi: gpt-3.5-turbo-0125 chunks carry `system_fingerprint: null` (2025-03)",
+    ),
+    Patch(
+        "FunctionTool",
+        (),
+        unrequire=("strict",),
+        why="mockapi: the API accepted Responses function tools without `strict` "
+        "(gpt-5.5, 2026-05, simonw/llm test_responses_tool_use_streaming)",
+    ),
+    Patch(
+        "FunctionToolCall",
+        ("properties", "status"),
+        set=(("nullable", True),),
+        why="mockapi: the API accepted a `function_call` input item with `status: null` "
+        "(gpt-4o, 2025-10, pydantic-ai simple_response_with_tool_call)",
     ),
 )
 
@@ -292,10 +334,9 @@ def _target_schemas(spec: Mapping[str, Any], target: Target) -> dict[str, Any]:
         )
     found: dict[str, Any] = {}
     body = (operation.get("requestBody") or {}).get("content") or {}
-    for media in _REQUEST_MEDIA:
+    for role, media in _REQUEST_MEDIA.items():
         if "schema" in (body.get(media) or {}):
-            found["request"] = body[media]["schema"]
-            break
+            found[role] = body[media]["schema"]
     responses = operation.get("responses") or {}
     ok = sorted(str(code) for code in responses if str(code).startswith("2"))
     if ok:

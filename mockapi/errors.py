@@ -156,13 +156,26 @@ def body_too_large(size: int, limit: int) -> APIError:
     )
 
 
-def unsupported_media_type(content_type: str) -> APIError:
+def unsupported_media_type(content_type: str, *, form: bool = False) -> APIError:
     shown = content_type or "(none)"
+    expected = (
+        "a multipart/form-data body (an upload); send it with 'Content-Type: "
+        "multipart/form-data; boundary=...'"
+        if form
+        else "a JSON body; send it with 'Content-Type: application/json'"
+    )
     return APIError(
         415,
-        f"Unsupported content type: {shown}. This endpoint expects a JSON body; "
-        "send it with 'Content-Type: application/json'.",
+        f"Unsupported content type: {shown}. This endpoint expects {expected}.",
         code="unsupported_media_type",
+    )
+
+
+def invalid_form(detail: str) -> APIError:
+    return APIError(
+        400,
+        f"We could not parse the multipart/form-data body of your request: {detail}.",
+        code="invalid_multipart",
     )
 
 

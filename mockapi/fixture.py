@@ -55,6 +55,8 @@ class FixtureResponse:
     body: JSON = None
     events: tuple[SSEEvent, ...] | None = None
     template: ResponseTemplate | None = field(default=None, compare=False, repr=False)
+    raw: bytes | None = field(default=None, repr=False)
+    """Literal bytes to send (audio, images), with their ``content-type`` in ``headers``."""
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,14 @@ def build_replayer(
         dirs = tuple(d for d in dirs if d.is_dir())
     hooks = load_plugins(settings.plugins)  # first: plugins may register matchers
     fixtures = store.load_library(dirs, cassettes=cassettes)
+    schemas = load_schemas(schemas_dir)
     validator = None
     if settings.validate:
         # The bundled schemas are checked against the metaschema by the test suite.
-        validator = RequestValidator(load_schemas(schemas_dir), check=schemas_dir is not None)
-    return Replayer(settings, fixtures, validator, proxy_all=proxy_all, hooks=hooks)
+        validator = RequestValidator(schemas, check=schemas_dir is not None)
+    return Replayer(
+        settings, fixtures, validator, proxy_all=proxy_all, hooks=hooks, schemas=schemas
+    )
 
 
 def build_recorder(

@@ -16,12 +16,28 @@ JSON = Any
 
 
 @dataclass(frozen=True)
+class FilePart:
+    """One uploaded file of a ``multipart/form-data`` body (``file=@speech.wav``)."""
+
+    name: str
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+    def describe(self) -> str:
+        """How the file stands in the decoded body: matchable, readable, no bytes."""
+        return f"<file {self.filename} ({self.content_type}, {len(self.data)} bytes)>"
+
+
+@dataclass(frozen=True)
 class Request:
     """An HTTP request as mockapi sees it.
 
     ``path`` is the URL path as sent (``/v1/chat/completions``); ``headers`` has
     lower-cased names. ``json`` is the decoded body when the body was valid JSON, else
-    ``None`` (``json_error`` then says why, if there was a body at all).
+    ``None`` (``json_error`` then says why, if there was a body at all). For a
+    ``multipart/form-data`` body, ``json`` holds the form's fields as a dict (each
+    file as its :meth:`FilePart.describe` string) and ``files`` the uploads.
     """
 
     method: str
@@ -31,11 +47,17 @@ class Request:
     body: bytes = b""
     json: JSON = None
     json_error: str | None = None
+    files: tuple[FilePart, ...] = ()
 
     @property
     def wants_stream(self) -> bool:
         """True when the JSON body asks for ``stream: true``."""
         return isinstance(self.json, dict) and self.json.get("stream") is True
+
+    @property
+    def is_form(self) -> bool:
+        """True for a ``multipart/form-data`` body."""
+        return self.headers.get("content-type", "").lower().startswith("multipart/form-data")
 
 
 @dataclass(frozen=True)

@@ -9,25 +9,19 @@ final usage chunk. Pure: no I/O, no web framework.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from mockapi import ids, streaming
+from mockapi.endpoint import Kind, Shape
 from mockapi.errors import APIError
 from mockapi.fixture import FixtureResponse
 from mockapi.model import Request, Response, SSEEvent
 from mockapi.synthesis import chat
 
 DONE = SSEEvent(data="[DONE]")
-
-
-class Kind(str, enum.Enum):
-    """What family of endpoint a response belongs to (decides how it is completed)."""
-
-    CHAT = "chat"
-    OTHER = "other"
+__all__ = ["DONE", "Kind", "base_headers", "render"]
 
 
 def base_headers(processing_ms: int = 0) -> dict[str, str]:
@@ -39,17 +33,30 @@ def base_headers(processing_ms: int = 0) -> dict[str, str]:
     }
 
 
-def render(answer: FixtureResponse, request: Request, kind: Kind, *, seed: int = 0) -> Response:
+def render(
+    answer: FixtureResponse,
+    request: Request,
+    kind: Kind,
+    *,
+    seed: int = 0,
+    shape: Shape | None = None,
+) -> Response:
     """The response to send for ``answer`` given what ``request`` asked for.
 
     A templated answer is rendered first (``seed``, the server's, seeds its ``faker``)
     and then goes on like a literal one; a failing template raises ``TemplateError``
-    (an ``APIError``: a 500 of type ``mockapi_template_error``).
+    (an ``APIError``: a 500 of type ``mockapi_template_error``). Endpoints other than
+    Chat Completions are completed and converted between stream modes by their
+    ``shape``, when they have one, else answered as written.
     """
     if answer.template is not None:
         body, rendered = answer.template.render(request, seed=seed)
         answer = replace(answer, body=body, events=rendered, template=None)
     headers = {**base_headers(), **answer.headers}
+    if answer.raw is not None:
+        return Response(answer.status, headers, raw=answer.raw)
+    if shape is not None and kind is not Kind.CHAT and answer.status < 400:
+        return _shaped(answer, request, shape, headers)
     if kind is not Kind.CHAT or answer.status >= 400:
         # Errors are JSON even for stream requests, as the real API answers them.
         if answer.events is not None and answer.status < 400:
@@ -64,6 +71,21 @@ def render(answer: FixtureResponse, request: Request, kind: Kind, *, seed: int =
     chunks = streaming.completion_to_chunks(completion, include_usage=_include_usage(body))
     events = (*(SSEEvent(data=c) for c in chunks), DONE)
     return Response(answer.status, headers, events=events)
+
+
+def _shaped(
+    answer: FixtureResponse, request: Request, shape: Shape, headers: Mapping[str, str]
+) -> Response:
+    body = request.json if isinstance(request.json, dict) else {}
+    if answer.events is not None:
+        if request.wants_stream:
+            return Response(answer.status, headers, events=answer.events)
+        completed = shape.complete(shape.from_events(answer.events, body), body)
+        return Response(answer.status, headers, body=completed)
+    completed = shape.complete(answer.body, body)
+    if request.wants_stream:
+        return Response(answer.status, headers, events=shape.to_events(completed, body))
+    return Response(answer.status, headers, body=completed)
 
 
 def _from_events(

@@ -13,19 +13,24 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mockapi import errors, render
+from mockapi import errors, multipart, render
 from mockapi.config import OnMiss, Settings
+from mockapi.endpoint import Body, Context, Endpoint, Handler, body_of
 from mockapi.errors import APIError
 from mockapi.fixture import Fixture, FixtureResponse
 from mockapi.journal import Journal, JournalEntry, Outcome
 from mockapi.matching import FixtureIndex, format_report
 from mockapi.model import Request, Response
+from mockapi.objects import ObjectStore
 from mockapi.plugins import NO_HOOKS, Hooks
-from mockapi.routes import Endpoint, Router
-from mockapi.synthesis import chat, models
+from mockapi.routes import Router
+from mockapi.synthesis import models
 from mockapi.validation import RequestValidator
+
+if TYPE_CHECKING:
+    from mockapi.schemafiles import SchemaSet
 
 _JSON_TYPES = ("application/json", "text/json")
 
@@ -51,8 +56,11 @@ class Replayer:
         router: Router | None = None,
         proxy_all: bool = False,
         hooks: Hooks = NO_HOOKS,
+        schemas: SchemaSet | None = None,
     ) -> None:
         self.settings = settings
+        self.schemas = schemas
+        self.state = ObjectStore()
         self.proxy_all = proxy_all
         self.hooks = hooks
         self.index = FixtureIndex(list(fixtures))
@@ -69,10 +77,11 @@ class Replayer:
             return self._uses.get(fixture.source, 0)
 
     def reset(self) -> None:
-        """Forget use counts and the journal (fixtures stay)."""
+        """Forget use counts, the journal and the objects the server created (fixtures stay)."""
         with self._lock:
             self._uses.clear()
         self.journal.clear()
+        self.state.clear()
 
     def add_fixtures(self, fixtures: Iterable[Fixture]) -> None:
         """Serve ``fixtures`` from the next request on (recordings, fixtures added at run time).
@@ -105,18 +114,20 @@ class Replayer:
         return fixture.times is None or self._uses.get(fixture.source, 0) < fixture.times
 
     def _take(
-        self, request: Request, kind: render.Kind = render.Kind.CHAT
+        self, request: Request, endpoint: Endpoint | None
     ) -> tuple[Fixture, FixtureResponse] | None:
         """Find the fixture for ``request`` and consume one use of it, atomically.
 
-        Chat fixtures answer both stream modes; for other endpoints a stream request
-        prefers a stream recording and a plain request a plain one.
+        Fixtures of endpoints that convert between stream modes (chat, and those with a
+        ``shape``) answer both; for other endpoints a stream request prefers a stream
+        recording and a plain request a plain one.
         """
+        both = endpoint is not None and (
+            endpoint.kind is render.Kind.CHAT or endpoint.shape is not None
+        )
 
         def available(fixture: Fixture) -> bool:
-            return self._available(fixture) and (
-                kind is render.Kind.CHAT or _fits(fixture, request.wants_stream)
-            )
+            return self._available(fixture) and (both or _fits(fixture, request.wants_stream))
 
         with self._lock:
             fixture = self.index.find(request, available=available)
@@ -161,16 +172,19 @@ class Replayer:
             raise errors.invalid_url(request.method, request.path)
         self._authenticate(request)
         self._check_size(request)
-        # Bodies of known endpoints must be JSON, unless validation is off and the
-        # upstream is there to answer whatever was sent (and have that recorded).
+        # Bodies of known endpoints must be JSON (or a form, for uploads), unless
+        # validation is off and the upstream is there to answer whatever was sent.
         if (
             endpoint is not None
             and endpoint.has_body
             and (self.validator is not None or not proxying)
         ):
-            self._check_body(request)
+            self._check_body(request, endpoint)
+        if endpoint is not None and request.is_form and self.schemas is not None:
+            schema = self.schemas.schema(endpoint.key, "form")
+            request = replace(request, json=multipart.coerce(request.json, schema))
         if endpoint is not None and self.validator is not None:
-            problem = self.validator.validate(endpoint.key, request.json)
+            problem = self.validator.validate(endpoint.key, request.json, form=request.is_form)
             if problem is not None:
                 raise problem
         if self.proxy_all:
@@ -179,12 +193,11 @@ class Replayer:
         if self.hooks.request_transforms and request.json is not None:
             # Match on what a recording would have stored (a plugin's scrubbed body).
             request = replace(request, json=self.hooks.transform_request(request.json))
-        kind = endpoint.kind if endpoint is not None else render.Kind.OTHER
-        taken = self._take(request, kind)
+        taken = self._take(request, endpoint)
         if taken is not None:
             fixture, answer = taken
             try:
-                response = render.render(answer, request, kind, seed=self.settings.seed)
+                response = self._render(answer, request, endpoint)
             except APIError as exc:  # the fixture's fault (a template failed): name it
                 response = Response(
                     exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
@@ -197,24 +210,40 @@ class Replayer:
             return response, entry
         return self._miss(request, endpoint, seq, original)
 
+    def _render(
+        self, answer: FixtureResponse, request: Request, endpoint: Endpoint | None
+    ) -> Response:
+        """Render ``answer`` for ``endpoint`` and let the endpoint remember what it sent."""
+        if endpoint is None:
+            return render.render(answer, request, render.Kind.OTHER, seed=self.settings.seed)
+        response = render.render(
+            answer, request, endpoint.kind, seed=self.settings.seed, shape=endpoint.shape
+        )
+        if endpoint.remember is not None and response.status < 400:
+            endpoint.remember(self._context(request, endpoint), response)
+        return response
+
     def _miss(
         self, request: Request, endpoint: Endpoint | None, seq: int, original: Request
     ) -> tuple[Response, JournalEntry] | Forward:
         answered = self.hooks.respond(request)
         if answered is not None:
             plugin, answer = answered
-            kind = endpoint.kind if endpoint is not None else render.Kind.OTHER
-            response = render.render(answer, request, kind)
+            response = self._render(answer, request, endpoint)
             entry = self._entry(seq, request, response.status, Outcome.HIT)
             return response, replace(entry, fixture=f"plugin:{plugin}")
         if self.settings.on_miss is OnMiss.PROXY:
             return Forward(original, seq, 0.0)
-        if endpoint is not None and endpoint.template == "/v1/models/{model}":
-            return self._model_from_list(request, seq)
-        if self.settings.on_miss is OnMiss.SYNTHESIZE and endpoint is not None:
-            answer = self._synthesize(request, endpoint)
-            response = render.render(answer, request, endpoint.kind)
-            return response, self._entry(seq, request, response.status, Outcome.SYNTHESIZED)
+        handler: Handler | None = None
+        outcome = Outcome.SYNTHESIZED
+        if endpoint is not None and endpoint.lookup is not None:
+            handler, outcome = endpoint.lookup, Outcome.HIT
+        elif self.settings.on_miss is OnMiss.SYNTHESIZE and endpoint is not None:
+            handler = endpoint.synthesize
+        if endpoint is not None and handler is not None:
+            answer = handler(self._context(request, endpoint))
+            response = self._render(answer, request, endpoint)
+            return response, self._entry(seq, request, response.status, outcome)
         with self._lock:
             near = self.index.near_misses(request, limit=3, available=self._available)
             report = format_report(request, near, total=len(self.index))
@@ -222,20 +251,21 @@ class Replayer:
         response = Response(error.status, render.base_headers(), body=error.body())
         return response, self._entry(seq, request, error.status, Outcome.MISS, report=report)
 
-    def _synthesize(self, request: Request, endpoint: Endpoint) -> FixtureResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        if endpoint.kind is render.Kind.CHAT:
-            return FixtureResponse(body=chat.synthesize(body, seed=self.settings.seed))
-        return FixtureResponse(body=models.model_list(self._listed_models()))
-
-    def _model_from_list(self, request: Request, seq: int) -> tuple[Response, JournalEntry]:
-        """GET /v1/models/{id} with no fixture of its own: answer from the models list."""
-        wanted = request.path.rsplit("/", 1)[-1]
-        for model in self._listed_models():
-            if model.get("id") == wanted:
-                response = Response(200, render.base_headers(), body=model)
-                return response, self._entry(seq, request, 200, Outcome.HIT)
-        raise errors.model_not_found(wanted)
+    def _context(self, request: Request, endpoint: Endpoint) -> Context:
+        host = request.headers.get("host") or "127.0.0.1"
+        schema = self.schemas.schema(endpoint.key, "response") if self.schemas else None
+        return Context(
+            request=request,
+            endpoint=endpoint,
+            params=self.router.params(endpoint, request.path),
+            body=body_of(request),
+            seed=self.settings.seed,
+            state=self.state,
+            models=self._listed_models(),
+            synthesize=self.settings.on_miss is OnMiss.SYNTHESIZE,
+            base_url=f"http://{host}",
+            response_schema=schema,
+        )
 
     def _listed_models(self) -> list[dict[str, Any]]:
         """Models named by the ``GET /v1/models`` fixtures, or the built-in list."""
@@ -260,12 +290,20 @@ class Replayer:
         if len(request.body) > limit:
             raise errors.body_too_large(len(request.body), limit)
 
-    def _check_body(self, request: Request) -> None:
+    def _check_body(self, request: Request, endpoint: Endpoint) -> None:
         content_type = request.headers.get("content-type", "")
         media = content_type.split(";", 1)[0].strip().lower()
-        if media and media not in _JSON_TYPES and not media.endswith("+json"):
-            raise errors.unsupported_media_type(content_type)
+        is_json = not media or media in _JSON_TYPES or media.endswith("+json")
+        accepted = {
+            Body.JSON: is_json,
+            Body.FORM: request.is_form,
+            Body.EITHER: is_json or request.is_form,
+        }.get(endpoint.body, True)
+        if not accepted:
+            raise errors.unsupported_media_type(content_type, form=endpoint.body is Body.FORM)
         if request.json_error is not None:
+            if request.is_form:
+                raise errors.invalid_form(request.json_error)
             raise errors.invalid_json(request.json_error)
 
     def _entry(
@@ -305,9 +343,17 @@ def parse_request(
     body: bytes,
     query: tuple[tuple[str, str], ...] = (),
 ) -> Request:
-    """Build a :class:`Request`, decoding a JSON body if there is one."""
+    """Build a :class:`Request`, decoding a JSON body (or a form) if there is one."""
     decoded: Any = None
     problem: str | None = None
+    content_type = headers.get("content-type", "")
+    if body and content_type.lower().startswith("multipart/form-data"):
+        try:
+            fields, files = multipart.parse(body, content_type)
+        except multipart.FormError as exc:
+            return Request(method, path, headers, query, body, None, str(exc))
+        decoded = multipart.fields_to_json(fields, files)
+        return Request(method, path, headers, query, body, decoded, None, files)
     if body:
         try:
             decoded = json.loads(body)

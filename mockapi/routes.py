@@ -1,43 +1,52 @@
-"""The OpenAI endpoints mockapi knows: path patterns, methods and how they are answered."""
+"""The OpenAI endpoints mockapi knows: every family's rows, and the router over them.
+
+Each endpoint family declares its rows (:class:`~mockapi.endpoint.Endpoint`) in its
+synthesis module as ``ENDPOINTS``; this module only collects them. Azure OpenAI's
+URL shape is mapped onto the same rows by :mod:`mockapi.azure` before routing.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from mockapi.render import Kind
+from mockapi.endpoint import Body, Endpoint, Kind
+from mockapi.synthesis import (
+    audio,
+    chat_store,
+    completions,
+    embeddings,
+    images,
+    models,
+    moderations,
+    responses,
+)
 
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A known endpoint. ``key`` names its schemas (``"POST /v1/chat/completions"``)."""
-
-    method: str
-    template: str
-    kind: Kind
-    has_body: bool
-
-    @property
-    def key(self) -> str:
-        return f"{self.method} {self.template}"
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(self.template)) + "$")
-
+__all__ = ["ENDPOINTS", "Body", "Endpoint", "Kind", "Router"]
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("POST", "/v1/chat/completions", Kind.CHAT, has_body=True),
-    Endpoint("GET", "/v1/models", Kind.OTHER, has_body=False),
-    Endpoint("GET", "/v1/models/{model}", Kind.OTHER, has_body=False),
+    *chat_store.ENDPOINTS,
+    *models.ENDPOINTS,
+    *embeddings.ENDPOINTS,
+    *completions.ENDPOINTS,
+    *moderations.ENDPOINTS,
+    *responses.ENDPOINTS,
+    *audio.ENDPOINTS,
+    *images.ENDPOINTS,
 )
 
 
 class Router:
-    """Finds the endpoint for a method and path; compiled once at start-up."""
+    """Finds the endpoint for a method and path; compiled once at start-up.
+
+    A literal segment beats a parameter: ``POST /v1/responses/compact`` is the compact
+    endpoint, not ``POST /v1/responses/{response_id}``-anything.
+    """
 
     def __init__(self, endpoints: tuple[Endpoint, ...] = ENDPOINTS) -> None:
-        self._compiled = [(endpoint, endpoint.pattern) for endpoint in endpoints]
+        ranked = sorted(endpoints, key=lambda e: e.template.count("{"))
+        self._compiled: list[tuple[Endpoint, re.Pattern[str]]] = [
+            (endpoint, endpoint.pattern) for endpoint in ranked
+        ]
 
     def resolve(self, method: str, path: str) -> tuple[Endpoint | None, list[str]]:
         """The endpoint for ``method`` and ``path`` (or None), and the methods the path allows."""
@@ -45,7 +54,13 @@ class Router:
         found = None
         for endpoint, pattern in self._compiled:
             if pattern.match(path):
-                allowed.append(endpoint.method)
-                if endpoint.method == method:
+                if endpoint.method not in allowed:
+                    allowed.append(endpoint.method)
+                if endpoint.method == method and found is None:
                     found = endpoint
         return found, allowed
+
+    def params(self, endpoint: Endpoint, path: str) -> dict[str, str]:
+        """The path parameters of ``path`` for ``endpoint``."""
+        match = endpoint.pattern.match(path)
+        return match.groupdict() if match else {}

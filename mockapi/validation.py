@@ -71,6 +71,7 @@ class RequestValidator:
         """Compile ``schemas``; ``check=False`` skips re-checking them against the
         metaschema (about 0.5 s), for the bundled schemas the test suite checks."""
         self._requests: dict[str, _Request] = {}
+        self._forms: dict[str, _Request] = {}
         self._others: dict[tuple[str, str], Draft202012Validator] = {}
         for endpoint in schemas.endpoints:
             for role in derive.ROLES:
@@ -80,24 +81,28 @@ class RequestValidator:
                 compiled = _compile(
                     document, schemas.file_for(endpoint, role) or endpoint, check=check
                 )
-                if role == "request":
+                if role in ("request", "form"):
                     known = _known_properties(document)
                     fast = predicates.Compiler.fast_path(document)
-                    self._requests[endpoint] = _Request(compiled, known, _resolver(document), fast)
+                    compiled_request = _Request(compiled, known, _resolver(document), fast)
+                    table = self._requests if role == "request" else self._forms
+                    table[endpoint] = compiled_request
                 else:
                     self._others[(endpoint, role)] = compiled
 
     @property
     def endpoints(self) -> frozenset[str]:
-        """Endpoints whose request bodies are validated."""
-        return frozenset(self._requests)
+        """Endpoints whose request bodies are validated (JSON or form)."""
+        return frozenset(self._requests) | frozenset(self._forms)
 
-    def validate(self, endpoint: str, body: Any) -> APIError | None:
+    def validate(self, endpoint: str, body: Any, *, form: bool = False) -> APIError | None:
         """None when ``body`` is valid for ``endpoint`` (or there is no schema), else a 400.
 
-        Never raises: a failure inside validation is itself reported as a 400.
+        ``form``: ``body`` is a ``multipart/form-data`` body's fields, checked against
+        the form schema. Never raises: a failure inside validation is itself reported
+        as a 400.
         """
-        request = self._requests.get(endpoint)
+        request = (self._forms if form else self._requests).get(endpoint)
         if request is None:
             return None
         try:

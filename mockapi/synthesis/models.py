@@ -1,8 +1,21 @@
-"""Models: the list answered when no ``GET /v1/models`` fixture is loaded."""
+"""Models: ``GET /v1/models``, ``GET /v1/models/{model}`` and ``DELETE /v1/models/{model}``.
+
+The list is the ``GET /v1/models`` fixtures' models, or :data:`DEFAULT_MODELS`; a model
+is retrieved from it (``model_not_found`` otherwise, as the real API answers) and a
+deleted one (fine-tuned ids such as ``ft:gpt-4o-mini:acme::abc123`` contain colons)
+is gone from then on, until the server is reset.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from mockapi import errors
+from mockapi.endpoint import Context, Endpoint
+from mockapi.fixture import FixtureResponse
+
+DELETED = "models.deleted"
+"""The ObjectStore collection of deleted model ids."""
 
 
 def _model(model_id: str, created: int, owned_by: str = "system") -> dict[str, Any]:
@@ -22,3 +35,35 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
 def model_list(models: list[dict[str, Any]]) -> dict[str, Any]:
     """A ``GET /v1/models`` body listing ``models``."""
     return {"object": "list", "data": models}
+
+
+def _listed(ctx: Context) -> list[dict[str, Any]]:
+    return [dict(m) for m in ctx.models if ctx.state.get(DELETED, str(m.get("id"))) is None]
+
+
+def list_models(ctx: Context) -> FixtureResponse:
+    return FixtureResponse(body=model_list(_listed(ctx)))
+
+
+def retrieve(ctx: Context) -> FixtureResponse:
+    wanted = ctx.params["model"]
+    for model in _listed(ctx):
+        if model.get("id") == wanted:
+            return FixtureResponse(body=model)
+    raise errors.model_not_found(wanted)
+
+
+def delete(ctx: Context) -> FixtureResponse:
+    wanted = ctx.params["model"]
+    known = any(m.get("id") == wanted for m in _listed(ctx))
+    if not known and not ctx.synthesize:
+        raise errors.model_not_found(wanted)
+    ctx.state.put(DELETED, wanted, True)
+    return FixtureResponse(body={"id": wanted, "object": "model", "deleted": True})
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("GET", "/v1/models", synthesize=list_models),
+    Endpoint("GET", "/v1/models/{model}", lookup=retrieve),
+    Endpoint("DELETE", "/v1/models/{model}", lookup=delete),
+)
