@@ -105,6 +105,9 @@ class Endpoint:
     lookup: Handler | None = field(default=None, compare=False)
     remember: Remember | None = field(default=None, compare=False)
     shape: Shape | None = field(default=None, compare=False)
+    public: bool = False
+    """Answered without an API key (files the mock serves itself, e.g. image URLs that
+    a browser's ``<img>`` fetches with no ``Authorization`` header)."""
 
     @property
     def key(self) -> str:

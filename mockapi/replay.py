@@ -170,7 +170,8 @@ class Replayer:
             if allowed:
                 raise errors.method_not_allowed(request.method, request.path, allowed)
             raise errors.invalid_url(request.method, request.path)
-        self._authenticate(request)
+        if endpoint is None or not endpoint.public:
+            self._authenticate(request)
         self._check_size(request)
         # Bodies of known endpoints must be JSON (or a form, for uploads), unless
         # validation is off and the upstream is there to answer whatever was sent.

@@ -10,10 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import openai
+
 from mockapi.app import create_app
 from mockapi.config import OnMiss, Settings
 from mockapi.loader import build_recorder, build_replayer, default_fixture_dirs
+from mockapi.schemafiles import SchemaSet, load_schemas
 from mockapi.server import ServerThread
+from mockapi.validation import RequestValidator
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -39,6 +43,40 @@ def running_server(**overrides: object) -> Iterator[ServerThread]:
     server.replayer = replayer  # type: ignore[attr-defined]
     with server:
         yield server
+
+
+_VALIDATOR: RequestValidator | None = None
+_SCHEMAS: SchemaSet | None = None
+
+
+def response_problems(endpoint: str, body: object, *, role: str = "response") -> list[str]:
+    """What is wrong with ``body`` as ``endpoint``'s response (``role="stream_event"``:
+    one SSE event's data) by the derived schemas; empty when it is valid.
+
+    Raises when there is no such schema, so a test cannot pass by checking nothing.
+    """
+    global _VALIDATOR, _SCHEMAS
+    if _VALIDATOR is None or _SCHEMAS is None:
+        _SCHEMAS = load_schemas()
+        _VALIDATOR = RequestValidator(_SCHEMAS, check=False)
+    if _SCHEMAS.schema(endpoint, role) is None:
+        raise AssertionError(f"schemas/ has no {role} schema for {endpoint}")
+    return _VALIDATOR.validate_response(endpoint, body, role=role)
+
+
+def strict_client(base_url: str, **options: object) -> openai.OpenAI:
+    """The official SDK with its strict response validation on (the response must fit
+    the SDK's own models exactly), no retries."""
+    kwargs: dict[str, object] = {"api_key": "sk-test-mockapi", "max_retries": 0}
+    kwargs.update(options)
+    return openai.OpenAI(base_url=base_url, _strict_response_validation=True, **kwargs)  # type: ignore[arg-type]
+
+
+def strict_async_client(base_url: str, **options: object) -> openai.AsyncOpenAI:
+    """:func:`strict_client`'s async twin."""
+    kwargs: dict[str, object] = {"api_key": "sk-test-mockapi", "max_retries": 0}
+    kwargs.update(options)
+    return openai.AsyncOpenAI(base_url=base_url, _strict_response_validation=True, **kwargs)  # type: ignore[arg-type]
 
 
 def free_port() -> int:
