@@ -7,6 +7,7 @@ disk or any other part of mockapi: the web layer turns a Starlette request into 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +26,12 @@ class FilePart:
     data: bytes = field(repr=False)
 
     def describe(self) -> str:
-        """How the file stands in the decoded body: matchable, readable, no bytes."""
-        return f"<file {self.filename} ({self.content_type}, {len(self.data)} bytes)>"
+        """How the file stands in the decoded body: matchable (two different files never
+        describe alike), readable, and without the bytes themselves."""
+        digest = hashlib.sha256(self.data).hexdigest()[:16]
+        return (
+            f"<file {self.filename} ({self.content_type}, {len(self.data)} bytes, sha256:{digest})>"
+        )
 
 
 @dataclass(frozen=True)
