@@ -49,7 +49,7 @@ def parse(body: bytes, content_type: str) -> tuple[Fields, tuple[FilePart, ...]]
     """The text fields (name, value; in body order) and the files of a form body."""
     delimiter = b"--" + boundary_of(content_type).encode("latin-1")
     sections = body.split(delimiter)
-    if len(sections) < 3:
+    if len(sections) < 2:
         raise FormError(
             f"the body has no parts delimited by the boundary {delimiter.decode('latin-1')!r}"
         )
