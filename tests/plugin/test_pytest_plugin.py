@@ -282,3 +282,26 @@ def test_marker_record_all_re_records_in_place(pytester: pytest.Pytester) -> Non
         assert len(upstream.requests) == 2
     # Mode `all` replaces the recording of the same request; it does not add a copy.
     assert len(store.fixture_files(pytester.path / "fixtures")) == 1
+
+
+def test_objects_the_server_created_do_not_outlive_the_test(pytester: pytest.Pytester) -> None:
+    make_suite(
+        pytester,
+        """
+        import openai
+        import pytest
+
+        def test_delete(mockapi):
+            client = openai.OpenAI(max_retries=0)
+            assert client.models.delete("gpt-4o").deleted is True
+            with pytest.raises(openai.NotFoundError):
+                client.models.retrieve("gpt-4o")
+
+        def test_next_test_sees_it_again(mockapi):
+            client = openai.OpenAI(max_retries=0)
+            assert client.models.retrieve("gpt-4o").id == "gpt-4o"
+    """,
+        fixtures=None,
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
