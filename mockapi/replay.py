@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from mockapi import errors, multipart, render
+from mockapi import azure, errors, multipart, render
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoint import Body, Context, Endpoint, Handler, body_of
 from mockapi.errors import APIError
@@ -163,6 +163,8 @@ class Replayer:
         self.journal.append(entry)
 
     def _handle(self, request: Request, seq: int) -> tuple[Response, JournalEntry] | Forward:
+        # Azure OpenAI's URL shapes are OpenAI requests in another dress: undress them first.
+        request = azure.to_openai(request)
         endpoint, allowed = self.router.resolve(request.method, request.path)
         has_fixtures = bool(self.index.candidates(request.method, request.path))
         proxying = self.settings.on_miss is OnMiss.PROXY
