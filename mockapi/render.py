@@ -81,11 +81,25 @@ def _shaped(
         if request.wants_stream:
             return Response(answer.status, headers, events=answer.events)
         completed = shape.complete(shape.from_events(answer.events, body), body)
-        return Response(answer.status, headers, body=completed)
+        return _body_or_raw(answer.status, headers, shape, completed, body)
     completed = shape.complete(answer.body, body)
     if request.wants_stream:
         return Response(answer.status, headers, events=shape.to_events(completed, body))
-    return Response(answer.status, headers, body=completed)
+    return _body_or_raw(answer.status, headers, shape, completed, body)
+
+
+def _body_or_raw(
+    status: int, headers: Mapping[str, str], shape: Shape, completed: Any, body: dict[str, Any]
+) -> Response:
+    """The JSON body, or what the shape's optional ``to_raw(body, request)`` makes of it:
+    ``(bytes, content_type)`` for answers in another media type (transcripts asked for
+    as ``text``, ``srt`` or ``vtt``), None to answer JSON."""
+    to_raw = getattr(shape, "to_raw", None)
+    raw = to_raw(completed, body) if to_raw is not None else None
+    if raw is not None:
+        data, media_type = raw
+        return Response(status, {**headers, "content-type": media_type}, raw=data)
+    return Response(status, headers, body=completed)
 
 
 def _from_events(
