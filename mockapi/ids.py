@@ -16,6 +16,11 @@ def chat_completion_id() -> str:
     return "chatcmpl-" + _token(29)
 
 
+def completion_id() -> str:
+    """A legacy Completions id: ``cmpl-`` and 29 letters and digits, as the API sends."""
+    return "cmpl-" + _token(29)
+
+
 def tool_call_id() -> str:
     return "call_" + _token(24)
 

@@ -10,6 +10,7 @@ tokens concatenate to the content, so a stream can carry them one per chunk.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from random import Random
 from typing import Any
 
@@ -24,7 +25,13 @@ _ALTERNATIVES = (
 
 def for_text(text: str, *, model: str | None, top: int, rng: Random) -> list[dict[str, Any]]:
     """``logprobs.content`` for ``text``: one entry per token, ``top`` alternatives each."""
-    ids = tokens.encode(text, model)
+    return for_tokens(tokens.encode(text, model), model=model, top=top, rng=rng)
+
+
+def for_tokens(
+    ids: Sequence[int], *, model: str | None, top: int, rng: Random
+) -> list[dict[str, Any]]:
+    """:func:`for_text` for text given as token ids (a prompt sent as tokens)."""
     pieces = tokens.token_bytes(ids, model)
     pool = _pool(model)
     entries = []
