@@ -129,6 +129,11 @@ class Patch:
     unrequire: tuple[str, ...] = ()
 
 
+# The legacy Completions logprobs object, inside CreateCompletionResponse.
+_LEGACY_LOGPROBS: tuple[str | int, ...] = (
+    "properties", "choices", "items", "properties", "logprobs", "anyOf", 0, "properties",
+)  # fmt: skip
+
 _ONE_OF_FIX = (
     "mockapi: the response is a oneOf of the json, verbose_json (and diarized_json) "
     "bodies, and this one (only `text` required, any other key allowed) also matched "
@@ -204,6 +209,28 @@ PATCHES: tuple[Patch, ...] = (
         why="mockapi: gpt-3.5-turbo-0125 chunks carry `system_fingerprint: null` (2025-03)",
     ),
     Patch(
+        "CreateCompletionResponse",
+        ("properties", "choices", "items", "properties", "finish_reason"),
+        set=(("nullable", True),),
+        why="mockapi: stream chunks carry `finish_reason: null` until the last one, and the "
+        "spec uses this schema for them (gpt-3.5-turbo-instruct, 2023-10, "
+        "openai/openai-openapi#100)",
+    ),
+    Patch(
+        "CreateCompletionResponse",
+        (*_LEGACY_LOGPROBS, "token_logprobs", "items"),
+        set=(("nullable", True),),
+        why="mockapi: with `echo` the API sends `null` for the prompt's first token "
+        "(text-davinci-003, 2023-11, vllm-project/vllm#1504; lm-eval relies on it)",
+    ),
+    Patch(
+        "CreateCompletionResponse",
+        (*_LEGACY_LOGPROBS, "top_logprobs", "items"),
+        set=(("nullable", True),),
+        why="mockapi: with `echo` the API sends `null` top_logprobs for the prompt's "
+        "first token (text-davinci-003, 2023-11, vllm-project/vllm#1504)",
+    ),
+    Patch(
         "FunctionTool",
         (),
         unrequire=("strict",),
@@ -216,6 +243,90 @@ PATCHES: tuple[Patch, ...] = (
         set=(("nullable", True),),
         why="mockapi: the API accepted a `function_call` input item with `status: null` "
         "(gpt-4o, 2025-10, pydantic-ai simple_response_with_tool_call)",
+    ),
+    Patch(
+        "ModelResponseProperties",
+        ("properties", "user"),
+        set=(("nullable", True),),
+        why="mockapi: every recorded Responses API answer carries `user: null` (gpt-4o, "
+        "gpt-4o-mini, gpt-5.5, 2025-03 to 2026-05)",
+    ),
+    Patch(
+        "Response",
+        ("allOf", 2, "properties", "usage"),
+        set=(("nullable", True),),
+        why="mockapi: `response.created` and `response.in_progress` events carry "
+        "`usage: null` (gpt-4o 2025-03, gpt-5.5 2026-05 streams)",
+    ),
+    Patch(
+        "TextResponseFormatJsonSchema",
+        ("properties", "description"),
+        set=(("nullable", True),),
+        why="mockapi: the API echoes a `json_schema` text format with `description: null` "
+        "(gpt-4o, 2025-06, pydantic-ai test_native_output)",
+    ),
+    Patch(
+        "InputItem",
+        (),
+        drop=("oneOf", "discriminator"),
+        set=(
+            (
+                "anyOf",
+                [
+                    {"$ref": f"#/components/schemas/{name}"}
+                    for name in (
+                        "EasyInputMessage",
+                        "Item",
+                        "CompactionTriggerItemParam",
+                        "ItemReferenceParam",
+                        "ProgramItemParam",
+                        "ProgramOutputItemParam",
+                    )
+                ],
+            ),
+        ),
+        why="mockapi: a message item without `type`, such as `{role: user, content: "
+        "[{type: input_text, ...}]}` (the spec's own input_image example, and what the SDK "
+        "documents), is both an EasyInputMessage and an InputMessage, so `oneOf` rejected "
+        "it; the API accepts it",
+    ),
+    Patch(
+        "Embedding",
+        ("properties", "embedding"),
+        set=(
+            (
+                "anyOf",
+                [
+                    {"type": "array", "items": {"type": "number", "format": "float"}},
+                    {"type": "string", "contentEncoding": "base64"},
+                ],
+            ),
+        ),
+        drop=("type", "items"),
+        why="mockapi: with `encoding_format: base64` the API sends each vector as a base64 "
+        "string of float32 values (text-embedding-3-small, 2025-12, pydantic-ai "
+        "TestOpenAI.test_query)",
+    ),
+    Patch(
+        "CreateModerationResponse",
+        ("properties", "results", "items"),
+        unrequire=("category_applied_input_types",),
+        why="mockapi: text-moderation-007 results have no category_applied_input_types "
+        "(2025-08, ruby-openai moderations_have_a_great_day_; the spec's own example)",
+    ),
+    Patch(
+        "CreateModerationResponse",
+        ("properties", "results", "items", "properties", "categories"),
+        unrequire=("illicit", "illicit/violent"),
+        why="mockapi: text-moderation-007 categories have no illicit, illicit/violent "
+        "(2025-08, ruby-openai moderations_have_a_great_day_; the spec's own example)",
+    ),
+    Patch(
+        "CreateModerationResponse",
+        ("properties", "results", "items", "properties", "category_scores"),
+        unrequire=("illicit", "illicit/violent"),
+        why="mockapi: text-moderation-007 category_scores have no illicit, illicit/violent "
+        "(2025-08, ruby-openai moderations_have_a_great_day_; the spec's own example)",
     ),
     *_AUDIO_PATCHES,
 )
