@@ -440,3 +440,13 @@ def test_unmatched_image_request_is_a_miss_in_error_mode(fixture_client: openai.
     with pytest.raises(openai.NotFoundError) as caught:
         fixture_client.images.generate(prompt="nothing recorded")
     assert "fixture" in caught.value.message.lower()
+
+
+def test_bundled_fixture_answers_before_synthesis(client: openai.OpenAI) -> None:
+    prompt = "mockapi: a sunset over the sea"  # fixtures/images/sunset.yaml
+    result = client.images.generate(model="gpt-image-1", prompt=prompt)
+    assert result.created == 1750000000 and result.data
+    assert png.header(base64.b64decode(result.data[0].b64_json or "")) == (64, 64)
+    events = list(client.images.generate(model="gpt-image-1", prompt=prompt, stream=True))
+    assert [e.type for e in events] == ["image_generation.completed"]
+    assert events[0].b64_json == result.data[0].b64_json
