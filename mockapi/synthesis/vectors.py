@@ -86,11 +86,14 @@ def embed(text: str, *, model: str, dimensions: int) -> tuple[float, ...]:
     """The unit-length vector of ``text`` for ``model``, ``dimensions`` long (float32 values)."""
     if dimensions < 1:
         raise ValueError(f"dimensions must be at least 1, got {dimensions}")
-    return _embed(text, model, dimensions)
+    packed = array.array("f")
+    packed.frombytes(_embed(text, model, dimensions))
+    return tuple(packed.tolist())
 
 
-@functools.lru_cache(maxsize=4096)
-def _embed(text: str, model: str, dimensions: int) -> tuple[float, ...]:
+@functools.lru_cache(maxsize=2048)
+def _embed(text: str, model: str, dimensions: int) -> bytes:
+    """The vector as float32 bytes: a quarter of the memory of a cached tuple of floats."""
     total = [0.0] * dimensions
     weights = 0.0
     for feature, weight in features(text).items():
@@ -102,8 +105,8 @@ def _embed(text: str, model: str, dimensions: int) -> tuple[float, ...]:
     centred = [value - offset for value in total]
     norm = math.sqrt(math.fsum(value * value for value in centred))
     if norm == 0.0:  # only conceivable for one dimension: point along it
-        return (1.0,) + (0.0,) * (dimensions - 1)
-    return tuple(array.array("f", (value / norm for value in centred)).tolist())
+        centred, norm = [1.0] + [0.0] * (dimensions - 1), 1.0
+    return array.array("f", (value / norm for value in centred)).tobytes()
 
 
 def cosine(one: Sequence[float], other: Sequence[float]) -> float:
