@@ -3,6 +3,13 @@
 Both the recording proxy and ``mockapi import`` go through :func:`to_entry`, so a
 recording and an imported cassette are redacted, keyed and laid out the same way.
 Pure: no I/O.
+
+A response becomes ``events`` (SSE), ``body`` (JSON), ``text`` (any other textual
+type, e.g. a ``text/plain`` transcript in ``srt`` format: stored readably, replayed
+byte for byte) or ``body_file`` (binary: speech audio, images), whose bytes the caller
+writes beside the fixture. Text and binary answers keep their ``content-type``, which
+the header filter otherwise drops. Every text part is redacted; binary bodies are not
+scanned (they are answers, never requests carrying credentials).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockapi import redaction
+from mockapi import media, redaction
 from mockapi.errors import APIError
 from mockapi.model import JSON, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
@@ -60,14 +67,20 @@ def to_entry(
     meta: dict[str, Any],
     rules: redaction.RedactionRules = redaction.DEFAULT_RULES,
     hooks: Hooks = NO_HOOKS,
+    files: dict[str, bytes] | None = None,
+    file_stem: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     """The redacted fixture entry for ``captured`` and its request key.
 
-    Raises :class:`NotRecordable` for a response that is neither JSON nor SSE, or when a
-    plugin's transform fails (fail closed: nothing unscrubbed is written).
+    A binary response body is added to ``files`` under the name its ``body_file``
+    gives (``<file_stem>.<digest>.<ext>``; the stem defaults to the request key), for
+    the caller to write beside the fixture file first. Raises :class:`NotRecordable`
+    for a binary body when ``files`` is None, for a body its JSON content type does not
+    hold, or when a plugin's transform fails (fail closed: nothing unscrubbed is
+    written).
     """
-    response = _response(captured, rules)
     match, key = _match(captured, rules, hooks)
+    response = _response(captured, rules, files, file_stem or key)
     entry = {
         "name": f"{slug(captured.path)}-{key}",
         "meta": meta,
@@ -114,7 +127,12 @@ def _match(
     return match, request_key(captured.method, captured.path, body)
 
 
-def _response(captured: Captured, rules: redaction.RedactionRules) -> dict[str, Any]:
+def _response(
+    captured: Captured,
+    rules: redaction.RedactionRules,
+    files: dict[str, bytes] | None,
+    stem: str,
+) -> dict[str, Any]:
     headers = redaction.filter_response_headers(dict(captured.headers), status=captured.status)
     entry: dict[str, Any] = {"status": captured.status}
     if headers:
@@ -122,13 +140,40 @@ def _response(captured: Captured, rules: redaction.RedactionRules) -> dict[str, 
     if captured.events is not None:
         entry["events"] = [_event(e, rules) for e in captured.events]
         return entry
-    try:
-        decoded = json.loads(captured.body) if captured.body else None
-    except ValueError:
-        kind = captured.content_type or "no content type"
-        raise NotRecordable(f"the response is neither JSON nor an SSE stream ({kind})") from None
-    entry["body"] = redaction.redact_json(decoded, rules)[0]
+    kind = captured.content_type
+    if not kind or media.is_json(kind):
+        try:
+            decoded = json.loads(captured.body) if captured.body else None
+        except ValueError:
+            raise NotRecordable(
+                f"the response is neither JSON nor an SSE stream ({kind or 'no content type'})"
+            ) from None
+        entry["body"] = redaction.redact_json(decoded, rules)[0]
+        return entry
+    # Replaying a text or binary answer needs its content type: keep it.
+    entry["headers"] = {**headers, "content-type": redaction.scrub_text(kind, rules)}
+    text = _decode(captured.body, kind) if media.is_text(kind) else None
+    if text is not None:
+        entry["text"] = redaction.scrub_text(text, rules)
+        return entry
+    if files is None:
+        raise NotRecordable(
+            f"the response is binary ({kind}); only the recording proxy stores binary "
+            "bodies (as files beside the fixture)"
+        )
+    digest = hashlib.sha256(captured.body).hexdigest()[:12]
+    name = f"{stem}.{digest}.{media.extension_for(kind)}"
+    files[name] = captured.body
+    entry["body_file"] = name
     return entry
+
+
+def _decode(body: bytes, content_type: str) -> str | None:
+    """The text of ``body`` in its charset, or None when it is not text after all."""
+    try:
+        return body.decode(media.charset(content_type))
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def _event(event: SSEEvent, rules: redaction.RedactionRules) -> dict[str, Any]:

@@ -9,10 +9,12 @@ entry and what to change. It never reads the disk (``store.py`` does that).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from mockapi import media
 from mockapi.errors import FixtureError
 from mockapi.model import JSON, SSEEvent
 
@@ -38,7 +40,11 @@ def allow_matcher(name: str) -> None:
 
 
 _ENTRY_KEYS = frozenset({"name", "match", "priority", "times", "response", "sequence", "meta"})
-_RESPONSE_KEYS = frozenset({"status", "headers", "template", "body", "events"})
+_RESPONSE_KEYS = frozenset({"status", "headers", "template", "body", "events", "text", "body_file"})
+_BODY_KEYS = ("body", "events", "text", "body_file")
+BodyFiles = Callable[[str], bytes]
+"""Reads a response's ``body_file``: its name (relative to the fixture file) in, the
+bytes out; raises ``OSError`` (with ``filename`` set) when it cannot."""
 _EVENT_KEYS = frozenset({"data", "event", "delay_ms"})
 
 
@@ -56,7 +62,10 @@ class FixtureResponse:
     events: tuple[SSEEvent, ...] | None = None
     template: ResponseTemplate | None = field(default=None, compare=False, repr=False)
     raw: bytes | None = field(default=None, repr=False)
-    """Literal bytes to send (audio, images), with their ``content-type`` in ``headers``."""
+    """Literal bytes to send (audio, images, plain text), with their ``content-type`` in
+    ``headers``: a ``text`` response encoded, or the contents of a ``body_file``."""
+    body_file: str | None = None
+    """The ``body_file`` name ``raw`` was read from, as written in the fixture."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +90,12 @@ class Fixture:
     """Free-form notes (a recording's time and upstream); never used for matching."""
 
 
-def parse_document(doc: Any, source: str) -> list[Fixture]:
-    """Parse one decoded fixture file into fixtures; ``source`` names the file."""
+def parse_document(doc: Any, source: str, *, body_files: BodyFiles | None = None) -> list[Fixture]:
+    """Parse one decoded fixture file into fixtures; ``source`` names the file.
+
+    ``body_files`` reads the files that ``body_file`` responses name (``store`` gives
+    one that reads beside the fixture file); without it a ``body_file`` is an error.
+    """
     if not isinstance(doc, dict):
         raise FixtureError(
             source, f"expected a mapping with 'version' and 'fixtures', got {_kind(doc)}"
@@ -104,10 +117,13 @@ def parse_document(doc: Any, source: str) -> list[Fixture]:
         raise FixtureError(
             source, f"'fixtures' must be a list of fixture entries, got {_kind(entries)}"
         )
-    return [parse_entry(entry, f"{source}#{index}") for index, entry in enumerate(entries)]
+    return [
+        parse_entry(entry, f"{source}#{index}", body_files=body_files)
+        for index, entry in enumerate(entries)
+    ]
 
 
-def parse_entry(entry: Any, source: str) -> Fixture:
+def parse_entry(entry: Any, source: str, *, body_files: BodyFiles | None = None) -> Fixture:
     """Parse one fixture entry (a mapping); ``source`` is ``file#index``."""
     if not isinstance(entry, dict):
         raise FixtureError(source, f"a fixture entry must be a mapping, got {_kind(entry)}")
@@ -151,7 +167,7 @@ def parse_entry(entry: Any, source: str) -> Fixture:
         ignore=tuple(ignore),
         priority=_int(entry.get("priority", 0), "priority", where),
         times=_times(entry.get("times"), where),
-        responses=_responses(entry, where),
+        responses=_responses(entry, where, body_files),
         meta=_meta(entry.get("meta", {}), where),
     )
 
@@ -201,32 +217,46 @@ def _compile(pattern: Any, key: str, where: str) -> None:
         ) from None
 
 
-def _responses(entry: dict[str, Any], where: str) -> tuple[FixtureResponse, ...]:
+def _responses(
+    entry: dict[str, Any], where: str, body_files: BodyFiles | None
+) -> tuple[FixtureResponse, ...]:
     has_response, has_sequence = "response" in entry, "sequence" in entry
     if has_response == has_sequence:
         raise FixtureError(
             where, "give exactly one of 'response' (one answer) or 'sequence' (a list of answers)"
         )
     if has_response:
-        return (parse_response(entry["response"], f"{where} response", location=("response",)),)
+        answer = entry["response"]
+        where_answer = f"{where} response"
+        return (
+            parse_response(answer, where_answer, location=("response",), body_files=body_files),
+        )
     sequence = entry["sequence"]
     if not isinstance(sequence, list) or not sequence:
         raise FixtureError(
             where, f"'sequence' must be a non-empty list of responses, got {sequence!r}"
         )
     return tuple(
-        parse_response(item, f"{where} sequence[{i}]", location=("sequence", i))
+        parse_response(
+            item, f"{where} sequence[{i}]", location=("sequence", i), body_files=body_files
+        )
         for i, item in enumerate(sequence)
     )
 
 
 def parse_response(
-    value: Any, where: str, *, location: tuple[str | int, ...] = ()
+    value: Any,
+    where: str,
+    *,
+    location: tuple[str | int, ...] = (),
+    body_files: BodyFiles | None = None,
 ) -> FixtureResponse:
-    """Parse a response mapping: ``status``, ``headers``, ``template`` and ``body`` or ``events``.
+    """Parse a response mapping: ``status``, ``headers``, ``template`` and one of ``body``,
+    ``events``, ``text`` or ``body_file``.
 
     With ``template: true`` the templates in the body or events are compiled here, once;
     ``location`` is the response's place in its entry (for ``mockapi validate``'s lines).
+    ``text`` and ``body_file`` become ``raw`` bytes (``body_files`` reads the file).
     """
     if not isinstance(value, dict):
         raise FixtureError(where, f"a response must be a mapping, got {_kind(value)}")
@@ -245,10 +275,20 @@ def parse_response(
         raise FixtureError(
             where, f"'headers' must be a mapping of names to values, got {headers!r}"
         )
-    if ("body" in value) == ("events" in value):
+    headers = {k.lower(): str(v) for k, v in headers.items()}
+    if sum(key in value for key in _BODY_KEYS) != 1:
         raise FixtureError(
-            where, "give exactly one of 'body' (a JSON answer) or 'events' (an SSE stream)"
+            where,
+            "give exactly one of 'body' (a JSON answer), 'events' (an SSE stream), 'text' "
+            "(a plain-text answer) or 'body_file' (a binary answer in a file beside this one)",
         )
+    flag = value.get("template", False)
+    if not isinstance(flag, bool):
+        raise FixtureError(where, f"'template' must be true or false, got {flag!r}")
+    if "text" in value or "body_file" in value:
+        if flag:
+            raise FixtureError(where, "'template: true' works on 'body' and 'events' only")
+        return _raw_response(value, status, headers, where, body_files)
     events = None
     if "events" in value:
         raw = value["events"]
@@ -256,9 +296,6 @@ def parse_response(
             raise FixtureError(where, f"'events' must be a non-empty list, got {raw!r}")
         events = tuple(_event(item, f"{where} events[{i}]") for i, item in enumerate(raw))
     template = None
-    flag = value.get("template", False)
-    if not isinstance(flag, bool):
-        raise FixtureError(where, f"'template' must be true or false, got {flag!r}")
     if flag:
         from mockapi import templating  # imports jinja2: only for fixtures that use it
 
@@ -267,11 +304,60 @@ def parse_response(
         )
     return FixtureResponse(
         status=status,
-        headers={k.lower(): str(v) for k, v in headers.items()},
+        headers=headers,
         body=value.get("body"),
         events=events,
         template=template,
     )
+
+
+def _raw_response(
+    value: dict[str, Any],
+    status: int,
+    headers: dict[str, str],
+    where: str,
+    body_files: BodyFiles | None,
+) -> FixtureResponse:
+    """A ``text`` or ``body_file`` response: literal bytes with their content type."""
+    if "text" in value:
+        text = value["text"]
+        if not isinstance(text, str):
+            raise FixtureError(where, f"'text' must be a string, got {_kind(text)}")
+        headers.setdefault("content-type", media.TEXT_TYPE)
+        encoding = media.charset(headers["content-type"])
+        try:
+            data = text.encode(encoding)
+        except (LookupError, UnicodeError) as exc:
+            raise FixtureError(
+                where, f"'text' cannot be encoded as {encoding!r} (its content-type): {exc}"
+            ) from None
+        return FixtureResponse(status=status, headers=headers, raw=data)
+    name = value["body_file"]
+    if not isinstance(name, str) or not name.strip():
+        raise FixtureError(where, f"'body_file' must be a file name, got {name!r}")
+    parts = PurePosixPath(name.replace("\\", "/")).parts or ("",)
+    if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0] or parts == ("",):
+        raise FixtureError(
+            where,
+            f"'body_file' must name a file in the fixture file's folder or below it, got {name!r}",
+        )
+    if body_files is None:
+        raise FixtureError(
+            where,
+            f"'body_file' {name!r} names a file beside a fixture file, so it can only be "
+            "used in a fixture file; give the bytes some other way here",
+        )
+    try:
+        data = body_files(name)
+    except OSError as exc:
+        missing = exc.filename or name
+        raise FixtureError(
+            where,
+            f"'body_file' {name!r}: cannot read {missing} ({exc.strerror or exc}); put the "
+            "file beside the fixture file or correct the name",
+        ) from None
+    headers.setdefault("content-type", media.type_for(name))
+    return FixtureResponse(status=status, headers=headers, raw=data, body_file=name)
 
 
 def _event(value: Any, where: str) -> SSEEvent:

@@ -20,7 +20,7 @@ from mockapi import recording, store
 from mockapi.app import create_app
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import MockapiError
-from mockapi.fixture import Fixture, parse_document, parse_entry
+from mockapi.fixture import Fixture, parse_entry
 from mockapi.journal import JournalEntry, Outcome
 from mockapi.loader import build_recorder, build_replayer
 from mockapi.recording import Recorder
@@ -95,7 +95,7 @@ class Session:
         handle = MockapiHandle(self, test_id, assert_all_used=assert_all_used)
         prefix = f"{cassette}#" if cassette is not None else None
         if cassette is not None and cassette.is_file():
-            replayer.add_fixtures(parse_document(store.read_yaml(cassette), str(cassette)))
+            replayer.add_fixtures(store.load_file(cassette))
         recorded = cassette.is_file() if cassette is not None else self.recorded
         # A record mode decides what misses do; else the marker; else the session's rule.
         # switch_mode also tells the recorder, so a test's `all` overwrites as `all` does.

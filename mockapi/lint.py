@@ -132,7 +132,7 @@ class _Linter:
         for index, entry in enumerate(entries):
             file = _File(name, lines, ("fixtures", index))
             try:
-                fixture = parse_entry(entry, f"{name}#{index}")
+                fixture = parse_entry(entry, f"{name}#{index}", body_files=store.body_reader(path))
             except TemplateCompileError as exc:
                 problems.append(file.problem(exc.location, _message(exc, name)))
                 continue
@@ -152,6 +152,8 @@ class _Linter:
             where = f"{label} {'response' if len(at) == 1 else f'sequence[{index}]'}"
             if answer.template is not None:
                 continue  # compiled above; its output depends on the request
+            if answer.raw is not None:
+                continue  # text or a file's bytes, sent as they are: no JSON to check
             if answer.status >= 400:
                 for location, problem in _error_shape(answer):
                     yield file.problem((*at, *location), f"{where}: {problem}")

@@ -13,6 +13,11 @@ A proxied answer is passed to the client chunk by chunk as it arrives, and captu
 on the side (SSE events with the gap before each). Only a complete exchange becomes a
 fixture: a stream that breaks, or that the client abandons, is logged and dropped.
 Everything written goes through :mod:`mockapi.redaction` first.
+
+A binary answer (speech audio, an image) is written as a file beside its fixture,
+``<key>.<digest>.<ext>`` (``<cassette>.<digest>.<ext>`` in a cassette's folder),
+atomically and *before* the fixture that names it in ``body_file``, so a reader never
+sees a fixture pointing at a missing file.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from mockapi import __version__, redaction, store
 from mockapi.capture import Captured, NotRecordable, merge_entry, slug, to_entry
 from mockapi.config import OnMiss, RecordMode
 from mockapi.errors import FixtureError
-from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document, parse_entry
+from mockapi.fixture import FORMAT_VERSION, Fixture, parse_entry
 from mockapi.model import Request, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.sse import SSEDecoder
@@ -42,7 +47,18 @@ from mockapi.upstream import Upstream, UpstreamResponse, UpstreamStreamError
 log = logging.getLogger("mockapi.recording")
 
 # Terminal events of a stream: without one, a stream is treated as cut short.
-_TERMINAL_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
+# (Responses; streamed transcriptions, speech and images, which send no [DONE].)
+_TERMINAL_TYPES = frozenset(
+    {
+        "response.completed",
+        "response.failed",
+        "response.incomplete",
+        "transcript.text.done",
+        "speech.audio.done",
+        "image_generation.completed",
+        "image_edit.completed",
+    }
+)
 
 
 def plan(mode: RecordMode, *, recorded: bool) -> tuple[OnMiss | None, bool]:
@@ -145,7 +161,7 @@ class Recorder:
                     continue
                 self._known.add(path)
             try:
-                found.extend(parse_document(store.read_yaml(path), str(path)))
+                found.extend(store.load_file(path))
             except FixtureError as exc:  # half-written by hand, or not ours: skip, say so
                 log.warning("not loading %s", exc)
         return found
@@ -237,18 +253,30 @@ class Recorder:
             "upstream": redaction.scrub_text(self.upstream.base_url, self.rules),
             "mockapi": __version__,
         }
+        cassette = self.cassette
+        files: dict[str, bytes] = {}
         try:
-            entry, key = to_entry(captured, meta=meta, rules=self.rules, hooks=self.hooks)
+            entry, key = to_entry(
+                captured,
+                meta=meta,
+                rules=self.rules,
+                hooks=self.hooks,
+                files=files,
+                file_stem=cassette.stem if cassette is not None else None,
+            )
         except NotRecordable as exc:
             log.warning("not recording %s: %s", where, exc)
             return
-        cassette = self.cassette
+        folder = cassette.parent if cassette is not None else self.directory / slug(request.path)
+        for name, data in files.items():  # first: the fixture must never name a missing file
+            store.write_body_file(folder / name, data)
         if cassette is not None:
             entry, source = self._append(cassette, entry)
         else:
             document = {"version": FORMAT_VERSION, "fixtures": [entry]}
             source = f"{self._write(slug(request.path), key, document)}#0"
-        self.on_saved([parse_entry(entry, source)])
+        written = Path(source.rpartition("#")[0])
+        self.on_saved([parse_entry(entry, source, body_files=store.body_reader(written))])
         log.info("recorded %s -> %s", where, source)
 
     def use_cassette(self, path: Path | None, *, test: str = "", fresh: bool = False) -> None:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 
 from mockapi.errors import FixtureError, LibraryError
-from mockapi.fixture import FORMAT_VERSION, Fixture, parse_document
+from mockapi.fixture import FORMAT_VERSION, BodyFiles, Fixture, parse_document
 
 try:
     import fcntl
@@ -111,7 +111,7 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
                 document = read_yaml(path)
                 if not cassettes and isinstance(document, dict) and "test" in document:
                     continue
-                fixtures.extend(parse_document(document, str(path)))
+                fixtures.extend(parse_document(document, str(path), body_files=body_reader(path)))
             except FixtureError as exc:
                 problems.append(exc)
     if problems:
@@ -119,11 +119,55 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
     return fixtures
 
 
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+def load_file(path: Path) -> list[Fixture]:
+    """The fixtures of one file, ``body_file`` answers read from beside it."""
+    return parse_document(read_yaml(path), str(path), body_files=body_reader(path))
+
+
+def body_reader(fixture_file: Path) -> BodyFiles:
+    """Reads the ``body_file`` names of ``fixture_file`` relative to its folder."""
+    folder = fixture_file.parent
+
+    def read(name: str) -> bytes:
+        return (folder / name).read_bytes()
+
+    return read
+
+
+def write_body_file(path: Path, data: bytes) -> None:
+    """Write a binary answer beside its fixture, atomically, before the fixture itself.
+
+    Recorded names carry a digest of the content, so a file already there with the same
+    bytes is kept as it is (two recordings of one answer share it).
+    """
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data)
+
+
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """The safe dumper, writing multi-line strings as literal blocks (``|``) to read."""
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    # The emitter falls back to a quoted scalar when a block cannot hold the string
+    # exactly (trailing spaces, control characters), so this never changes a value.
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def dump_yaml(document: Any) -> bytes:
-    """Readable, deterministic YAML: keys in the order given, unicode kept, no aliases."""
+    """Readable, deterministic YAML: keys in the order given, unicode kept, no aliases,
+    multi-line strings (a transcript, a pasted document) as ``|`` blocks."""
     text = yaml.dump(
         document,
         Dumper=_Dumper,

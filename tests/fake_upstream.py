@@ -12,6 +12,9 @@ records every request it receives (``upstream.requests``)::
 Chat completions answer ``"Echo: <last user or tool message>"``, or, when the request has
 function ``tools`` and the last message is not a tool result, a call of the first (or the
 ``tool_choice``) tool with arguments built from its parameters (``{"location":"Paris"}``).
+Speech, transcriptions (multipart, in every ``response_format``), image edits (multipart),
+moderations, legacy completions and Responses answer as :mod:`tests.fake_upstream_api`
+builds them; speech audio is sent in several chunks, ``event_delay`` apart.
 Each behaviour queued by a method is consumed by the next request(s): ``delay_next``
 (before the headers), then ``fail_next`` (before the auth check); ``break_stream_after``
 by the next *streamed* chat completion, whose connection is closed after N events.
@@ -43,6 +46,7 @@ from starlette.routing import Route
 
 from mockapi.errors import APIError, invalid_url, missing_api_key, missing_parameter
 from mockapi.server import ServerThread
+from tests import fake_upstream_api as api
 
 FAKE_ORGANIZATION = "org-FAKEORGSECRET000000000000"
 FAKE_PROJECT = "proj_FAKEPROJECTSECRET00000000"
@@ -258,7 +262,55 @@ class FakeUpstream:
             if path == "/v1/embeddings":
                 return self._json(_embeddings(_require(req, "model", "input")), rec)
             return self._chat(_require(req, "model", "messages"), rec)
+        if method == "POST":
+            answered = self._media(path, rec)
+            if answered is not None:
+                return answered
         raise invalid_url(method, path)
+
+    def _media(self, path: str, rec: RecordedRequest) -> Response | None:
+        """The endpoints of :mod:`tests.fake_upstream_api`; None for other paths."""
+        if path == "/v1/audio/speech":
+            audio, kind = api.speech(rec.json)
+            pieces = [
+                audio[i : i + api.SPEECH_CHUNK] for i in range(0, len(audio), api.SPEECH_CHUNK)
+            ]
+            chunks = self._chunks(rec, pieces)
+            return _with_cookies(StreamingResponse(chunks, headers=self._headers(kind, rec)))
+        if path in ("/v1/audio/transcriptions", "/v1/images/edits"):
+            fields, files = api.form(rec.body, rec.headers.get("content-type", ""))
+            if path == "/v1/images/edits":
+                return self._json(api.image_edit(fields, files), rec)
+            answer, kind = api.transcription(fields, files)
+            if isinstance(answer, str):
+                return self._respond(200, answer.encode(), self._headers(kind, rec))
+            return self._json(answer, rec)
+        if path == "/v1/moderations":
+            return self._json(api.moderation(rec.json), rec)
+        if path in ("/v1/completions", "/v1/responses"):
+            streamed = isinstance(rec.json, dict) and rec.json.get("stream") is True
+            if not streamed:
+                build = api.completion if path == "/v1/completions" else api.response
+                return self._json(build(rec.json), rec)
+            payloads: list[str] | list[tuple[str, str]]
+            if path == "/v1/completions":
+                payloads = api.completion_stream(rec.json)
+            else:
+                payloads = api.response_stream(rec.json)
+            events = self._events(rec, payloads, None)
+            return _with_cookies(StreamingResponse(events, headers=self._headers(SSE_TYPE, rec)))
+        return None
+
+    async def _chunks(self, rec: RecordedRequest, pieces: list[bytes]) -> AsyncIterator[bytes]:
+        """A binary body in ``pieces``, ``event_delay`` apart (counted as events sent)."""
+        for i, piece in enumerate(pieces):
+            if i:
+                await asyncio.sleep(self.event_delay)
+            rec.last_event_sent_at = time.monotonic()
+            rec.first_event_sent_at = rec.first_event_sent_at or rec.last_event_sent_at
+            rec.events_sent += 1
+            rec.stream_completed = i == len(pieces) - 1
+            yield piece
 
     def _chat(self, req: dict[str, Any], rec: RecordedRequest) -> Response:
         text, call = _plan(req)
@@ -305,9 +357,10 @@ class FakeUpstream:
         return _with_cookies(StreamingResponse(events_out, headers=self._headers(SSE_TYPE, rec)))
 
     async def _events(
-        self, rec: RecordedRequest, payloads: list[str], cut: int | None
+        self, rec: RecordedRequest, payloads: list[str] | list[tuple[str, str]], cut: int | None
     ) -> AsyncIterator[bytes]:
-        for i, payload in enumerate(payloads):
+        """SSE ``data:`` lines, or ``event:`` + ``data:`` for (event, data) pairs."""
+        for i, item in enumerate(payloads):
             if i:
                 await asyncio.sleep(self.event_delay)
             if cut is not None and i >= cut:
@@ -316,7 +369,10 @@ class FakeUpstream:
             rec.first_event_sent_at = rec.first_event_sent_at or rec.last_event_sent_at
             rec.events_sent += 1
             rec.stream_completed = i == len(payloads) - 1
-            yield f"data: {payload}\n\n".encode()
+            if isinstance(item, tuple):
+                yield f"event: {item[0]}\ndata: {item[1]}\n\n".encode()
+            else:
+                yield f"data: {item}\n\n".encode()
 
     # -- responses -------------------------------------------------------------------
     def _headers(self, content_type: str, rec: RecordedRequest) -> dict[str, str]:

@@ -125,8 +125,9 @@ def test_entry_problems_point_at_the_entry(tmp_path: Path, validator: RequestVal
         "(missing ), unterminated subpattern at position 0): '(unclosed'",
         f"{path}:9: #2: 'match.model.regex' is not a valid regular expression "
         "(unterminated character set at position 0): '['",
-        f"{path}:11: #3 (both) response: give exactly one of 'body' (a JSON answer) or "
-        "'events' (an SSE stream)",
+        f"{path}:11: #3 (both) response: give exactly one of 'body' (a JSON answer), "
+        "'events' (an SSE stream), 'text' (a plain-text answer) or 'body_file' (a binary "
+        "answer in a file beside this one)",
     ]
 
 
@@ -299,8 +300,9 @@ def test_cli_exit_status_and_output(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["validate", str(good.parent), "--fixtures", str(bad.parent)]) == 1
     out, err = capsys.readouterr()
     assert err == (
-        f"{bad}:3: #0 response: give exactly one of 'body' (a JSON answer) or "
-        "'events' (an SSE stream)\n"
+        f"{bad}:3: #0 response: give exactly one of 'body' (a JSON answer), 'events' (an SSE "
+        "stream), 'text' (a plain-text answer) or 'body_file' (a binary answer in a file "
+        "beside this one)\n"
     )
     assert out == (
         f"1 problem in 1 file; 2 files and 5 fixtures read ({good.parent}, {bad.parent})\n"
