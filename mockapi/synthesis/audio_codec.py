@@ -19,6 +19,7 @@ decoder plays.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import struct
@@ -60,19 +61,28 @@ def speech_pcm(text: str, *, voice: str = "alloy", speed: float = 1.0) -> bytes:
     return b"".join(parts)
 
 
+@functools.lru_cache(maxsize=1024)
 def _segment(char: str, length: int, base: float) -> bytes:
+    """One character's samples (cached: a text has few distinct characters)."""
     if not char.isalnum():
         return bytes(2 * length)
     step = ord(char.lower()) % 24
     pitch = base * 2 ** (step / 12)
     formant = pitch * (3 if char.lower() in "aeiou" else 2)
     fade = max(1, length // 10)
-    samples = array("h")
-    for i in range(length):
-        t = i / SAMPLE_RATE
-        envelope = min(1.0, i / fade, (length - 1 - i) / fade)
-        value = 0.7 * math.sin(2 * math.pi * pitch * t) + 0.3 * math.sin(2 * math.pi * formant * t)
-        samples.append(int(_AMPLITUDE * envelope * value))
+    one, two = 2 * math.pi * pitch / SAMPLE_RATE, 2 * math.pi * formant / SAMPLE_RATE
+    sin = math.sin
+    samples = array(
+        "h",
+        (
+            int(
+                _AMPLITUDE
+                * min(1.0, i / fade, (length - 1 - i) / fade)
+                * (0.7 * sin(one * i) + 0.3 * sin(two * i))
+            )
+            for i in range(length)
+        ),
+    )
     if sys.byteorder == "big":
         samples.byteswap()
     return samples.tobytes()
@@ -312,7 +322,7 @@ def _ogg_info(data: bytes) -> AudioInfo:
     # The first page's packet says the codec (Opus: 48 kHz granules; Vorbis: its rate);
     # the last page's granule position is the stream's length in samples.
     rate, skip = 48_000, 0
-    packet = data[28 + data[26] :] if len(data) > 27 else b""
+    packet = data[27 + data[26] :] if len(data) > 27 else b""
     if packet[:8] == b"OpusHead" and len(packet) >= 12:
         skip = struct.unpack("<H", packet[10:12])[0]
     elif packet[:7] == b"\x01vorbis" and len(packet) >= 16:
