@@ -94,3 +94,73 @@ def test_entry_errors_name_entry_index_and_name() -> None:
     with pytest.raises(FixtureError) as caught:
         parse_document(doc({"response": {"body": {}}}, {"name": "bad", "response": []}), "f.yaml")
     assert str(caught.value).startswith("f.yaml#1 (bad) response:")
+
+
+def read_from(files: dict[str, bytes]) -> Any:
+    """A ``body_files`` reader over a dict, failing as the disk does."""
+
+    def read(name: str) -> bytes:
+        if name not in files:
+            raise FileNotFoundError(2, "No such file or directory", f"lib/{name}")
+        return files[name]
+
+    return read
+
+
+def test_text_and_body_file_answers_are_raw_bytes_with_a_content_type() -> None:
+    [text, srt, audio, typed] = parse_document(
+        doc(
+            {"response": {"text": "Hello.\n"}},
+            {"response": {"headers": {"Content-Type": "text/vtt"}, "text": "WEBVTT\n\n"}},
+            {"response": {"body_file": "hello.mp3"}},
+            {"response": {"headers": {"content-type": "audio/x-custom"}, "body_file": "a/b.bin"}},
+        ),
+        "lib/a.yaml",
+        body_files=read_from({"hello.mp3": b"\xff\xfb", "a/b.bin": b"\x00"}),
+    )
+    assert text.responses[0].raw == b"Hello.\n"
+    assert text.responses[0].headers == {"content-type": "text/plain; charset=utf-8"}
+    assert srt.responses[0].raw == b"WEBVTT\n\n"
+    assert srt.responses[0].headers == {"content-type": "text/vtt"}
+    assert audio.responses[0].raw == b"\xff\xfb" and audio.responses[0].body_file == "hello.mp3"
+    assert audio.responses[0].headers == {"content-type": "audio/mpeg"}
+    assert typed.responses[0].headers == {"content-type": "audio/x-custom"}
+
+
+def test_text_is_encoded_in_the_charset_its_content_type_names() -> None:
+    [latin] = parse_document(
+        doc(
+            {"response": {"headers": {"content-type": "text/plain; charset=latin-1"}, "text": "é"}}
+        ),
+        "f.yaml",
+    )
+    assert latin.responses[0].raw == b"\xe9"
+
+
+@pytest.mark.parametrize(
+    ("response", "fragment"),
+    [
+        ({"text": "a", "body": {}}, "exactly one of 'body'"),
+        ({"text": "a", "body_file": "x.mp3"}, "exactly one of 'body'"),
+        ({"text": 3}, "'text' must be a string, got int"),
+        ({"text": "a", "template": True}, "'template: true' works on 'body' and 'events' only"),
+        ({"headers": {"content-type": "text/plain; charset=ascii"}, "text": "é"}, "'ascii'"),
+        ({"body_file": ""}, "'body_file' must be a file name"),
+        ({"body_file": "/etc/passwd"}, "in the fixture file's folder or below it"),
+        ({"body_file": "../up.mp3"}, "in the fixture file's folder or below it"),
+        (
+            {"body_file": "gone.mp3"},
+            "'body_file' 'gone.mp3': cannot read lib/gone.mp3 (No such file or directory)",
+        ),
+    ],
+)
+def test_raw_answer_errors_say_what_to_change(response: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(FixtureError) as caught:
+        parse_document(doc({"response": response}), "lib/a.yaml", body_files=read_from({}))
+    assert str(caught.value).startswith("lib/a.yaml#0 response")
+    assert fragment in str(caught.value)
+
+
+def test_body_file_needs_a_fixture_file_to_be_read_from() -> None:
+    with pytest.raises(FixtureError, match="can only be used in a fixture file"):
+        parse_document(doc({"response": {"body_file": "x.mp3"}}), "admin")
