@@ -184,3 +184,26 @@ def test_a_recorded_entry_parses_back_to_the_same_bytes(tmp_path: Path) -> None:
         store.write_body_file(tmp_path / name, data)
     fixture = parse_entry(entry, "x#0", body_files=store.body_reader(tmp_path / "x.yaml"))
     assert fixture.responses[0].raw == AUDIO
+
+
+def test_a_cassette_keeps_its_binary_answers_beside_it(tmp_path: Path) -> None:
+    recorder = recording.Recorder(
+        Upstream("http://127.0.0.1:9"), tmp_path / "lib", mode=RecordMode.NEW_EPISODES
+    )
+    cassette = tmp_path / "tests" / "cassettes" / "test_speak.yaml"
+    recorder.use_cassette(cassette, test="tests/test_x.py::test_speak")
+    request = parse_request(
+        "POST",
+        "/v1/audio/speech",
+        {"content-type": "application/json"},
+        b'{"model": "tts-1", "voice": "alloy", "input": "hi"}',
+    )
+    for audio in (AUDIO, AUDIO[::-1]):  # the same request twice: a sequence of two answers
+        wav = {"content-type": "audio/wav"}
+        answer = UpstreamResponse(200, list(wav.items()), httpx.Response(200, headers=wav))
+        recorder._save(request, answer, audio, None)
+    names = sorted(p.name for p in cassette.parent.iterdir())
+    assert len(names) == 3 and all(n.startswith("test_speak.") for n in names)
+    [fixture] = store.load_file(cassette)
+    assert [r.raw for r in fixture.responses] == [AUDIO, AUDIO[::-1]]
+    assert not (tmp_path / "lib").exists()
