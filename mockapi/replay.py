@@ -133,6 +133,16 @@ class Replayer:
             fixture = self.index.find(request, available=available)
             if fixture is None:
                 return None
+            if both and not _fits(fixture, request.wants_stream):
+                # Of two recordings of one request (plain and streamed), the one in the
+                # mode asked for answers, exactly as recorded (same priority only).
+                best = fixture
+
+                def fitting(other: Fixture) -> bool:
+                    same = other.priority == best.priority
+                    return same and available(other) and _fits(other, request.wants_stream)
+
+                fixture = self.index.find(request, available=fitting) or best
             used = self._uses.get(fixture.source, 0)
             self._uses[fixture.source] = used + 1
         return fixture, fixture.responses[min(used, len(fixture.responses) - 1)]

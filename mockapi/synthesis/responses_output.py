@@ -6,7 +6,8 @@ sends: every top-level field, in the real API's order (the gpt-5.5 recordings of
 2026), request parameters echoed (``instructions``, ``temperature``, ``tools`` with
 ``strict`` defaulted, ``text.format``, ``metadata``, ...), output items with their ids
 and status, and ``usage`` counted with the real tokenizer. Fields a body gives are kept
-("pinned"), so a recording goes through unchanged but for fields it lacks.
+("pinned"); a body with its own ``id``, ``object`` and ``created_at`` is a recording
+and is served exactly as it is.
 
 :func:`output_from_chat` turns a synthesized chat message into output items.
 Pure: no I/O.
@@ -79,7 +80,7 @@ def complete(
     the chained responses (for ``usage.input_tokens``). A body that is not a mapping
     is returned as it is.
     """
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or is_recorded(body):
         return body
     out = copy.deepcopy(body)
     text = out.pop("output_text", None)
@@ -114,6 +115,12 @@ def complete(
     metadata = request.get("metadata")
     out.setdefault("metadata", metadata if isinstance(metadata, dict) else {})
     return ordered(out, ORDER)
+
+
+def is_recorded(body: Mapping[str, Any]) -> bool:
+    """A body with its own ``id``, ``object`` and ``created_at`` is a recording (or a
+    finished answer): it is served exactly as it is."""
+    return {"id", "object", "created_at"} <= body.keys()
 
 
 def _tier(requested: Any) -> str:

@@ -216,7 +216,8 @@ def from_events(events: Sequence[SSEEvent], request: Mapping[str, Any]) -> JSON:
     for data in datas:
         if data.get("type") == "response.created" and isinstance(data.get("response"), dict):
             base = copy.deepcopy(data["response"])
-    for key in ("status", "completed_at", "usage", "service_tier"):
+    # Left out so that completion fills them in (a body with an object is a recording).
+    for key in ("object", "status", "completed_at", "usage", "service_tier"):
         base.pop(key, None)
     base["output"] = _done_items(datas)
     return base
