@@ -10,7 +10,8 @@ Matchers are plain functions registered by name in :data:`MATCHERS` (VCR.py styl
 ``body``
     The whole JSON body, compared by meaning (see :mod:`mockapi.diff`): key order
     ignored, array order kept, ``1 == 1.0`` but ``true != 1``. ``stream`` and
-    ``stream_options`` are never compared, so one recording answers both kinds of call;
+    ``stream_options`` are never compared, so one recording answers both kinds of call,
+    nor is ``encoding_format`` (embeddings are served in the encoding asked for);
     the fixture's ``ignore`` paths are left out of both sides.
 ``partial_body``
     A subset: every key the fixture lists must be in the request with an equal value;

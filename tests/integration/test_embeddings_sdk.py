@@ -37,9 +37,17 @@ FIXTURES = {
     "version": 1,
     "fixtures": [
         {
-            # A recording made with encoding_format float (as ruby-openai's cassette).
+            # A recording of a float request (as ruby-openai's cassette): its exact body
+            # matches the SDK's request too, which adds encoding_format base64.
             "name": "recorded-floats",
-            "match": {"path": "/v1/embeddings", "partial_body": {"input": "recorded floats"}},
+            "match": {
+                "path": "/v1/embeddings",
+                "body": {
+                    "model": "text-embedding-ada-002",
+                    "input": "recorded floats",
+                    "encoding_format": "float",
+                },
+            },
             "response": {
                 "body": {
                     "object": "list",
