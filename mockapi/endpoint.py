@@ -78,7 +78,12 @@ Remember = Callable[[Context, Response], None]
 
 
 class Shape(Protocol):
-    """Converts one endpoint's answers between their JSON and their stream form."""
+    """Converts one endpoint's answers between their JSON and their stream form.
+
+    A shape may also define ``to_raw(body, request) -> tuple[bytes, str] | None``: the
+    bytes and content type to answer a plain request with instead of the completed JSON
+    body (transcripts asked for as ``text``, ``srt`` or ``vtt``); None answers JSON.
+    """
 
     def complete(self, body: JSON, request: Mapping[str, Any]) -> JSON:
         """A hand-written fixture body with what it leaves out filled in (ids, usage)."""

@@ -245,7 +245,7 @@ class TranscriptShape:
                 full.pop("words", None)
             if "segment" not in wanted:
                 full.pop("segments", None)
-        if not _usage_fits(full.get("usage"), fmt, request.get("model")):
+        if not _usage_fits(full.get("usage"), fmt):
             by_duration = fmt in ("verbose_json", "diarized_json") or is_whisper(
                 request.get("model")
             )
@@ -343,7 +343,7 @@ def _undiarized(timed: Sequence[Mapping[str, Any]], *, temperature: float) -> li
     return out
 
 
-def _usage_fits(usage: Any, fmt: str, model: Any) -> bool:
+def _usage_fits(usage: Any, fmt: str) -> bool:
     if not isinstance(usage, dict):
         return False
     if fmt == "verbose_json":
