@@ -2,8 +2,9 @@
 
 * ``POST /v1/audio/speech`` answers real audio (:mod:`~mockapi.synthesis.audio_codec`:
   a tone per character, ``len(input) / 15 / speed`` seconds, 24 kHz 16-bit mono) as
-  ``wav``, ``pcm`` or ``flac``; ``mp3``, ``opus`` and ``aac`` need an encoder mockapi
-  does not ship, so they get a 400 that names the formats it can produce.
+  ``mp3`` (the default; LAME through the ``lameenc`` wheel), ``wav``, ``pcm`` or
+  ``flac``; ``opus`` and ``aac`` need an encoder mockapi does not ship, so they get a
+  400 that names the formats it can produce.
   ``stream_format: "sse"`` sends the same bytes base64-encoded in ``speech.audio.delta``
   events, then ``speech.audio.done`` with usage.
 * ``POST /v1/audio/transcriptions`` and ``/translations`` check that the upload is
@@ -29,7 +30,7 @@ from mockapi.endpoint import Body, Context, Endpoint
 from mockapi.errors import APIError
 from mockapi.fixture import FixtureResponse
 from mockapi.model import FilePart, SSEEvent
-from mockapi.synthesis import audio_codec, audio_voices, text
+from mockapi.synthesis import audio_codec, audio_mp3, audio_voices, text
 from mockapi.synthesis.audio_files import audio_upload
 from mockapi.synthesis.transcripts import TranscriptShape
 
@@ -40,9 +41,9 @@ VOICES = (
     "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
     "verse", "marin", "cedar",
 )  # fmt: skip
-MEDIA_TYPES = {"wav": "audio/wav", "pcm": "audio/pcm", "flac": "audio/flac"}
+MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm", "flac": "audio/flac"}
 """The formats mockapi produces, with the content type it sends for each."""
-NEEDS_ENCODER = ("mp3", "opus", "aac")
+NEEDS_ENCODER = ("opus", "aac")
 SSE_CHUNK_BYTES = 24_000
 """Bytes of audio per ``speech.audio.delta`` event (half a second of PCM)."""
 _NO_SSE_MODELS = ("tts-1", "tts-1-hd")
@@ -86,7 +87,9 @@ def speech(ctx: Context) -> FixtureResponse:
         )
     pcm = audio_codec.speech_pcm(spoken, voice=voice, speed=speed)
     ctx.state.put(SPOKEN, audio_codec.pcm_digest(pcm), spoken)
-    if fmt == "wav":
+    if fmt == "mp3":
+        audio = audio_mp3.mp3(pcm, text=spoken)
+    elif fmt == "wav":
         audio = audio_codec.wav(pcm, text=spoken)
     elif fmt == "flac":
         audio = audio_codec.flac(pcm, text=spoken)

@@ -242,7 +242,7 @@ def inspect(data: bytes) -> AudioInfo | None:
     if data[4:8] == b"ftyp":
         return AudioInfo("m4a", _estimate(data))
     if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        return AudioInfo("mp3", _mp3_duration(data))
+        return AudioInfo("mp3", _mp3_duration(data), text=_id3_text(data))
     return None
 
 
@@ -337,6 +337,28 @@ _MP3_KBPS = {
     3: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1
     2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2
 }
+
+
+def _id3_text(data: bytes) -> str | None:
+    """The ``TXXX:mockapi`` frame of an ID3v2.3/2.4 tag (what :mod:`audio_mp3` writes)."""
+    if data[:3] != b"ID3" or len(data) < 10:
+        return None
+    end = 10 + (data[6] << 21 | data[7] << 14 | data[8] << 7 | data[9])
+    at = 10
+    while at + 10 <= min(end, len(data)):
+        name, size = data[at : at + 4], struct.unpack(">I", data[at + 4 : at + 8])[0]
+        if data[3] == 4:  # ID3v2.4 frame sizes are syncsafe too
+            raw = data[at + 4 : at + 8]
+            size = raw[0] << 21 | raw[1] << 14 | raw[2] << 7 | raw[3]
+        body = data[at + 10 : at + 10 + size]
+        if name == b"TXXX" and body[:1] == b"\x03":
+            description, _, value = body[1:].partition(b"\x00")
+            if description == MARKER.encode():
+                return value.decode("utf-8", "replace")
+        if not name.strip(b"\x00") or size == 0:
+            break
+        at += 10 + size
+    return None
 
 
 def _mp3_duration(data: bytes) -> float:

@@ -137,11 +137,27 @@ def test_speech_sse_carries_the_audio_then_usage(server: ServerThread, spoken: b
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > 0
 
 
+def test_speech_defaults_to_mp3_that_transcribes_back(client: openai.OpenAI) -> None:
+    spoken = "The quick brown fox jumps over the lazy dog."
+    audio = client.audio.speech.create(model="tts-1", voice="alloy", input=spoken).content
+    # An MP3: the ID3 tag, then MPEG audio frames (sync word 0xFFE).
+    assert audio[:3] == b"ID3"
+    tag_end = 10 + (audio[6] << 21 | audio[7] << 14 | audio[8] << 7 | audio[9])
+    assert audio[tag_end] == 0xFF and audio[tag_end + 1] & 0xE0 == 0xE0
+    # 64 kbit/s CBR for the speech's length (15 characters a second), within one frame.
+    seconds = len(spoken) / 15
+    assert abs((len(audio) - tag_end) * 8 / 64_000 - seconds) < 0.2
+    back = client.audio.transcriptions.create(
+        model="whisper-1", file=("speech.mp3", audio, "audio/mpeg")
+    )
+    assert back.text == spoken
+
+
 def test_speech_errors(client: openai.OpenAI) -> None:
-    with pytest.raises(openai.BadRequestError) as mp3:
-        client.audio.speech.create(model="tts-1", voice="alloy", input="Hi")  # mp3, the default
-    assert mp3.value.param == "response_format"
-    assert "'wav', 'pcm', and 'flac'" in mp3.value.message
+    with pytest.raises(openai.BadRequestError) as opus:
+        client.audio.speech.create(model="tts-1", voice="alloy", input="Hi", response_format="opus")
+    assert opus.value.param == "response_format"
+    assert "'mp3', 'wav', 'pcm', and 'flac'" in opus.value.message
     with pytest.raises(openai.BadRequestError) as voice:
         client.audio.speech.create(
             model="tts-1",

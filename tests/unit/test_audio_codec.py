@@ -147,3 +147,16 @@ def test_inspect_recognises_compressed_uploads_and_their_length() -> None:
 @pytest.mark.parametrize("data", [b"hello there", b"%PDF-1.7", b"\x89PNG\r\n\x1a\n", b""])
 def test_inspect_refuses_what_is_not_audio(data: bytes) -> None:
     assert codec.inspect(data) is None
+
+
+def test_mp3_carries_its_text_and_reads_back_with_its_duration() -> None:
+    from mockapi.synthesis import audio_mp3
+
+    pcm = codec.speech_pcm("Hello there", speed=1.0)
+    data = audio_mp3.mp3(pcm, text="Hello there")
+    found = codec.inspect(data)
+    assert found is not None and found.format == "mp3"
+    assert found.text == "Hello there"
+    assert abs(found.duration - codec.speech_duration("Hello there")) < 0.1
+    untagged = codec.inspect(audio_mp3.mp3(pcm))
+    assert untagged is not None and untagged.text is None
