@@ -332,6 +332,32 @@ PATCHES: tuple[Patch, ...] = (
 )
 
 
+_STORE_MESSAGE_ROLES = ["developer", "system", "user", "assistant", "tool", "function"]
+PATCHES = (
+    *PATCHES,
+    Patch(
+        "ChatCompletionMessageList",
+        ("properties", "data", "items", "allOf", 0),
+        drop=("$ref",),
+        set=(
+            ("type", "object"),
+            ("required", ["role"]),
+            (
+                "properties",
+                {
+                    "role": {"type": "string", "enum": _STORE_MESSAGE_ROLES},
+                    "content": {"type": "string", "nullable": True},
+                    "name": {"type": "string", "nullable": True},
+                },
+            ),
+        ),
+        why="mockapi: messages.list lists the stored request's messages with their own "
+        "roles and no `refusal` (the spec's own example for GET "
+        "/chat/completions/{completion_id}/messages: role user, content, name, content_parts)",
+    ),
+)
+
+
 # JSON Schema 2020-12 keywords (core, applicator, unevaluated, validation, meta-data,
 # format, content). Anything else in the spec is OpenAPI-only or a typo
 # (``optional``, ``min_items``) and is dropped; ``discriminator`` is kept as an
