@@ -1,0 +1,255 @@
+"""Where the real API disagrees with the OpenAI spec: the corrections ``derive`` applies.
+
+Each :class:`Patch` changes one component schema before it is converted, and carries
+its evidence (a recorded exchange in ``../shared/real-traffic``, or the spec's own
+example), which lands in the derived schema as its ``$comment``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A correction of one schema in ``components.schemas`` before it is converted.
+
+    ``at`` is the path inside the component to the schema object to change; ``set``
+    adds or replaces keywords there (OpenAPI ones, e.g. ``nullable``), ``drop`` removes
+    keywords and ``unrequire`` removes names from its ``required``. ``why`` is the
+    evidence; it lands in the output as the schema's ``$comment``. A patch that no
+    longer finds what it changes is an error, so stale patches do not linger.
+    """
+
+    component: str
+    at: tuple[str | int, ...]
+    why: str
+    set: tuple[tuple[str, Any], ...] = ()
+    drop: tuple[str, ...] = ()
+    unrequire: tuple[str, ...] = ()
+
+
+# The legacy Completions logprobs object, inside CreateCompletionResponse.
+_LEGACY_LOGPROBS: tuple[str | int, ...] = (
+    "properties", "choices", "items", "properties", "logprobs", "anyOf", 0, "properties",
+)  # fmt: skip
+
+_ONE_OF_FIX = (
+    "mockapi: the response is a oneOf of the json, verbose_json (and diarized_json) "
+    "bodies, and this one (only `text` required, any other key allowed) also matched "
+    "every verbose_json and diarized_json body, so none could validate; the API's json "
+    "answers carry only the keys declared here (the spec's examples)"
+)
+_AUDIO_PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "CreateTranscriptionResponseJson",
+        (),
+        set=(("additionalProperties", False),),
+        why=_ONE_OF_FIX,
+    ),
+    Patch(
+        "CreateTranslationResponseJson", (), set=(("additionalProperties", False),), why=_ONE_OF_FIX
+    ),
+    Patch(
+        "VoiceResource",
+        (),
+        set=(
+            (
+                "properties",
+                {
+                    "object": {"type": "string", "enum": ["audio.voice"]},
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "created_at": {"type": "integer", "format": "unixtime"},
+                    "type": {"type": "string", "enum": ["audio_sample", "prompt"]},
+                    "prompt": {"type": "string"},
+                },
+            ),
+        ),
+        why="mockapi: the official SDK (openai-python 3.57, types/audio/voice.py) requires "
+        "`type` ('audio_sample' or 'prompt') in a voice and reads `prompt`, which the spec "
+        "does not declare (and its additionalProperties: false forbade)",
+    ),
+)
+
+_STORE_MESSAGE_ROLES = ["developer", "system", "user", "assistant", "tool", "function"]
+
+# Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
+# must not reject what the API accepted. Responses: what the API sent must validate.
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "StopConfiguration",
+        ("oneOf", 1),
+        drop=("minItems",),
+        why="mockapi: the API accepted `stop: []` (gpt-3.5-turbo, 2025-03), the spec says "
+        "minItems 1",
+    ),
+    Patch(
+        "CreateModelResponseProperties",
+        ("allOf", 1, "properties", "top_logprobs"),
+        set=(("nullable", True),),
+        why="mockapi: CreateChatCompletionRequest and ModelResponseProperties allow "
+        "`top_logprobs: null`; this allOf part alone did not, so null failed the whole",
+    ),
+    Patch(
+        "CreateChatCompletionResponse",
+        ("properties", "choices", "items"),
+        unrequire=("logprobs",),
+        why="mockapi: o3-mini answers (2025-06, 2026-06) have no choices[].logprobs key",
+    ),
+    Patch(
+        "CreateChatCompletionResponse",
+        ("properties", "system_fingerprint"),
+        set=(("nullable", True),),
+        why="mockapi: the API sends `system_fingerprint: null` for some models "
+        "(gpt-3.5-turbo-0125, 2025-03)",
+    ),
+    Patch(
+        "CreateChatCompletionStreamResponse",
+        ("properties", "system_fingerprint"),
+        set=(("nullable", True),),
+        why="mockapi: gpt-3.5-turbo-0125 chunks carry `system_fingerprint: null` (2025-03)",
+    ),
+    Patch(
+        "CreateCompletionResponse",
+        ("properties", "choices", "items", "properties", "finish_reason"),
+        set=(("nullable", True),),
+        why="mockapi: stream chunks carry `finish_reason: null` until the last one, and the "
+        "spec uses this schema for them (gpt-3.5-turbo-instruct, 2023-10, "
+        "openai/openai-openapi#100)",
+    ),
+    Patch(
+        "CreateCompletionResponse",
+        (*_LEGACY_LOGPROBS, "token_logprobs", "items"),
+        set=(("nullable", True),),
+        why="mockapi: with `echo` the API sends `null` for the prompt's first token "
+        "(text-davinci-003, 2023-11, vllm-project/vllm#1504; lm-eval relies on it)",
+    ),
+    Patch(
+        "CreateCompletionResponse",
+        (*_LEGACY_LOGPROBS, "top_logprobs", "items"),
+        set=(("nullable", True),),
+        why="mockapi: with `echo` the API sends `null` top_logprobs for the prompt's "
+        "first token (text-davinci-003, 2023-11, vllm-project/vllm#1504)",
+    ),
+    Patch(
+        "FunctionTool",
+        (),
+        unrequire=("strict",),
+        why="mockapi: the API accepted Responses function tools without `strict` "
+        "(gpt-5.5, 2026-05, simonw/llm test_responses_tool_use_streaming)",
+    ),
+    Patch(
+        "FunctionToolCall",
+        ("properties", "status"),
+        set=(("nullable", True),),
+        why="mockapi: the API accepted a `function_call` input item with `status: null` "
+        "(gpt-4o, 2025-10, pydantic-ai simple_response_with_tool_call)",
+    ),
+    Patch(
+        "ModelResponseProperties",
+        ("properties", "user"),
+        set=(("nullable", True),),
+        why="mockapi: every recorded Responses API answer carries `user: null` (gpt-4o, "
+        "gpt-4o-mini, gpt-5.5, 2025-03 to 2026-05)",
+    ),
+    Patch(
+        "Response",
+        ("allOf", 2, "properties", "usage"),
+        set=(("nullable", True),),
+        why="mockapi: `response.created` and `response.in_progress` events carry "
+        "`usage: null` (gpt-4o 2025-03, gpt-5.5 2026-05 streams)",
+    ),
+    Patch(
+        "TextResponseFormatJsonSchema",
+        ("properties", "description"),
+        set=(("nullable", True),),
+        why="mockapi: the API echoes a `json_schema` text format with `description: null` "
+        "(gpt-4o, 2025-06, pydantic-ai test_native_output)",
+    ),
+    Patch(
+        "InputItem",
+        (),
+        drop=("oneOf", "discriminator"),
+        set=(
+            (
+                "anyOf",
+                [
+                    {"$ref": f"#/components/schemas/{name}"}
+                    for name in (
+                        "EasyInputMessage",
+                        "Item",
+                        "CompactionTriggerItemParam",
+                        "ItemReferenceParam",
+                        "ProgramItemParam",
+                        "ProgramOutputItemParam",
+                    )
+                ],
+            ),
+        ),
+        why="mockapi: a message item without `type`, such as `{role: user, content: "
+        "[{type: input_text, ...}]}` (the spec's own input_image example, and what the SDK "
+        "documents), is both an EasyInputMessage and an InputMessage, so `oneOf` rejected "
+        "it; the API accepts it",
+    ),
+    Patch(
+        "Embedding",
+        ("properties", "embedding"),
+        set=(
+            (
+                "anyOf",
+                [
+                    {"type": "array", "items": {"type": "number", "format": "float"}},
+                    {"type": "string", "contentEncoding": "base64"},
+                ],
+            ),
+        ),
+        drop=("type", "items"),
+        why="mockapi: with `encoding_format: base64` the API sends each vector as a base64 "
+        "string of float32 values (text-embedding-3-small, 2025-12, pydantic-ai "
+        "TestOpenAI.test_query)",
+    ),
+    Patch(
+        "CreateModerationResponse",
+        ("properties", "results", "items"),
+        unrequire=("category_applied_input_types",),
+        why="mockapi: text-moderation-007 results have no category_applied_input_types "
+        "(2025-08, ruby-openai moderations_have_a_great_day_; the spec's own example)",
+    ),
+    Patch(
+        "CreateModerationResponse",
+        ("properties", "results", "items", "properties", "categories"),
+        unrequire=("illicit", "illicit/violent"),
+        why="mockapi: text-moderation-007 categories have no illicit, illicit/violent "
+        "(2025-08, ruby-openai moderations_have_a_great_day_; the spec's own example)",
+    ),
+    Patch(
+        "CreateModerationResponse",
+        ("properties", "results", "items", "properties", "category_scores"),
+        unrequire=("illicit", "illicit/violent"),
+        why="mockapi: text-moderation-007 category_scores have no illicit, illicit/violent "
+        "(2025-08, ruby-openai moderations_have_a_great_day_; the spec's own example)",
+    ),
+    *_AUDIO_PATCHES,
+    Patch(
+        "ChatCompletionMessageList",
+        ("properties", "data", "items", "allOf", 0),
+        drop=("$ref",),
+        set=(
+            ("type", "object"),
+            ("required", ["role"]),
+            (
+                "properties",
+                {
+                    "role": {"type": "string", "enum": _STORE_MESSAGE_ROLES},
+                    "content": {"type": "string", "nullable": True},
+                    "name": {"type": "string", "nullable": True},
+                },
+            ),
+        ),
+        why="mockapi: messages.list lists the stored request's messages with their own "
+        "roles and no `refusal` (the spec's own example for GET "
+        "/chat/completions/{completion_id}/messages: role user, content, name, content_parts)",
+    ),
+)
