@@ -25,7 +25,7 @@ from mockapi import tokens
 from mockapi.config import OnMiss
 from mockapi.loader import default_fixture_dirs
 from mockapi.server import ServerThread
-from tests.helpers import response_problems, running_server, strict_async_client, strict_client
+from tests.helpers import response_problems, running_server, strict_async_client
 
 ENDPOINT = "POST /v1/completions"
 MODEL = "gpt-3.5-turbo-instruct"
@@ -64,16 +64,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
         yield started
 
 
-@pytest.fixture(scope="module")
-def strict(server: ServerThread) -> Iterator[openai.OpenAI]:
-    with strict_client(server.url + "/v1") as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def lenient(server: ServerThread) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=server.url + "/v1", api_key="sk-test", max_retries=0) as client:
-        yield client
+@pytest.fixture
+def lenient(plain: openai.OpenAI) -> openai.OpenAI:
+    """This module's name for the conftest's ``plain`` client (its tests name answers
+    ``plain``)."""
+    return plain
 
 
 def create(client: openai.OpenAI, **params: Any) -> tuple[Any, dict[str, Any]]:

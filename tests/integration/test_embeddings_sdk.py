@@ -26,7 +26,7 @@ from mockapi.config import OnMiss
 from mockapi.loader import default_fixture_dirs
 from mockapi.server import ServerThread
 from mockapi.synthesis import vectors
-from tests.helpers import response_problems, running_server, strict_async_client, strict_client
+from tests.helpers import response_problems, running_server, strict_async_client
 from tests.integration.conftest import API_KEY
 
 EMBEDDINGS = "POST /v1/embeddings"
@@ -82,18 +82,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     dirs = (*default_fixture_dirs(), folder)
     with running_server(on_miss=OnMiss.SYNTHESIZE, fixture_dirs=dirs) as started:
         yield started
-
-
-@pytest.fixture(scope="module")
-def strict(server: ServerThread) -> Iterator[openai.OpenAI]:
-    with strict_client(server.url + "/v1") as sdk:
-        yield sdk
-
-
-@pytest.fixture(scope="module")
-def plain(server: ServerThread) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=server.url + "/v1", api_key=API_KEY, max_retries=0) as sdk:
-        yield sdk
 
 
 def _norm(vector: list[float]) -> float:

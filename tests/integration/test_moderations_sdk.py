@@ -20,7 +20,6 @@ from mockapi.config import OnMiss
 from mockapi.server import ServerThread
 from mockapi.synthesis import moderations
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
-from tests.integration.conftest import API_KEY
 
 MODERATIONS = "POST /v1/moderations"
 OMNI = "omni-moderation-latest"
@@ -31,18 +30,6 @@ def server() -> Iterator[ServerThread]:
     """Synthesizes misses; serves the bundled fixtures (moderations/flagged.yaml)."""
     with running_server(on_miss=OnMiss.SYNTHESIZE) as started:
         yield started
-
-
-@pytest.fixture(scope="module")
-def strict(server: ServerThread) -> Iterator[openai.OpenAI]:
-    with strict_client(server.url + "/v1") as sdk:
-        yield sdk
-
-
-@pytest.fixture(scope="module")
-def plain(server: ServerThread) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=server.url + "/v1", api_key=API_KEY, max_retries=0) as sdk:
-        yield sdk
 
 
 def _flagged(result: Any) -> set[str]:
