@@ -1,0 +1,189 @@
+"""Every method of the SDK's resources that issue 7 names, called once against the mock.
+
+The list of methods is read from the installed SDK, so a method a new SDK version adds
+fails here until mockapi serves it (or it is listed under NOT_SERVED with the reason).
+Each call goes through the strict client (the SDK's models must accept the answer
+exactly) unless the real API itself sends what the strict models refuse (README: "Where
+the SDK's strict validation disagrees with the API"); the families' own test modules
+check the content.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import openai
+import pytest
+
+from mockapi.config import OnMiss
+from mockapi.server import ServerThread
+from tests.helpers import running_server, strict_client
+
+# translations.create and images.create_variation are deprecated in the SDK, not gone.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+RESOURCES = ("chat", "models", "embeddings", "completions", "moderations", "responses")
+RESOURCES += ("audio", "images")
+NOT_SERVED = {
+    "responses.connect": "a WebSocket session (Realtime-style), not an HTTP endpoint",
+}
+LENIENT = {
+    # The real API sends these answers and the SDK's strict models refuse them.
+    "chat.completions.messages.list": "items with role 'user' (the model says 'assistant')",
+    "embeddings.create": "base64 vectors, the SDK's default encoding (a str where a list is)",
+}
+Call = Callable[[openai.OpenAI], Any]
+
+
+def _wav(client: openai.OpenAI) -> bytes:
+    speech = client.audio.speech.create(
+        model="gpt-4o-mini-tts", voice="alloy", input="Testing one two", response_format="wav"
+    )
+    return speech.content
+
+
+def _png() -> bytes:
+    from mockapi.synthesis import png
+
+    return png.gradient(256, 256, b"x", alpha=True)
+
+
+def _stored(client: openai.OpenAI) -> str:
+    made = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], store=True
+    )
+    return made.id
+
+
+def _consent(client: openai.OpenAI) -> str:
+    return client.audio.voice_consents.create(
+        name="Ada", language="en-US", recording=("consent.wav", _wav(client), "audio/wav")
+    ).id
+
+
+def _chat_stream(client: openai.OpenAI) -> Any:
+    with client.chat.completions.stream(model="gpt-4o", messages=CHAT) as stream:
+        return stream.get_final_completion()
+
+
+def _stream(client: openai.OpenAI, **kwargs: Any) -> list[Any]:
+    with client.responses.stream(model="gpt-4o-mini", input="Hi", **kwargs) as stream:
+        return [*stream, stream.get_final_response()]
+
+
+CHAT = [{"role": "user", "content": "Hello"}]
+CALLS: dict[str, Call] = {
+    "chat.completions.create": lambda c: c.chat.completions.create(model="gpt-4o", messages=CHAT),
+    "chat.completions.stream": lambda c: (
+        c.chat.completions.stream(model="gpt-4o", messages=CHAT).__enter__().get_final_completion()
+    ),
+    "chat.completions.parse": lambda c: c.chat.completions.parse(model="gpt-4o", messages=CHAT),
+    "chat.completions.list": lambda c: c.chat.completions.list(limit=2),
+    "chat.completions.retrieve": lambda c: c.chat.completions.retrieve(_stored(c)),
+    "chat.completions.update": lambda c: c.chat.completions.update(_stored(c), metadata={"k": "v"}),
+    "chat.completions.delete": lambda c: c.chat.completions.delete(_stored(c)),
+    "chat.completions.messages.list": lambda c: c.chat.completions.messages.list(_stored(c)),
+    "models.list": lambda c: c.models.list(),
+    "models.retrieve": lambda c: c.models.retrieve("gpt-4o-mini"),
+    "models.delete": lambda c: c.models.delete("ft:gpt-4o-mini-2024-07-18:acme::abc123"),
+    "embeddings.create": lambda c: c.embeddings.create(
+        model="text-embedding-3-small", input="hello"
+    ),
+    "completions.create": lambda c: c.completions.create(
+        model="gpt-3.5-turbo-instruct", prompt="Say this is a test"
+    ),
+    "moderations.create": lambda c: c.moderations.create(
+        model="omni-moderation-latest", input="a kind word"
+    ),
+    "responses.create": lambda c: c.responses.create(model="gpt-4o-mini", input="Hi"),
+    "responses.stream": _stream,
+    "responses.parse": lambda c: c.responses.parse(model="gpt-4o-mini", input="Hi"),
+    "responses.retrieve": lambda c: c.responses.retrieve(
+        c.responses.create(model="gpt-4o-mini", input="Hi").id
+    ),
+    "responses.delete": lambda c: c.responses.delete(
+        c.responses.create(model="gpt-4o-mini", input="Hi").id
+    ),
+    "responses.cancel": lambda c: c.responses.cancel(
+        c.responses.create(model="gpt-4o-mini", input="Hi", background=True).id
+    ),
+    "responses.compact": lambda c: c.responses.compact(model="gpt-4o-mini", input="Hi"),
+    "responses.input_items.list": lambda c: c.responses.input_items.list(
+        c.responses.create(model="gpt-4o-mini", input="Hi").id
+    ),
+    "responses.input_tokens.count": lambda c: c.responses.input_tokens.count(
+        model="gpt-4o-mini", input="Hi"
+    ),
+    "audio.speech.create": lambda c: (
+        c.audio.speech.create(model="tts-1", voice="alloy", input="Hello").content
+    ),
+    "audio.transcriptions.create": lambda c: c.audio.transcriptions.create(
+        model="whisper-1", file=("a.wav", _wav(c), "audio/wav")
+    ),
+    "audio.translations.create": lambda c: c.audio.translations.create(
+        model="whisper-1", file=("a.wav", _wav(c), "audio/wav")
+    ),
+    "audio.voice_consents.create": _consent,
+    "audio.voice_consents.list": lambda c: c.audio.voice_consents.list(),
+    "audio.voice_consents.retrieve": lambda c: c.audio.voice_consents.retrieve(_consent(c)),
+    "audio.voice_consents.update": lambda c: c.audio.voice_consents.update(
+        _consent(c), name="Grace"
+    ),
+    "audio.voice_consents.delete": lambda c: c.audio.voice_consents.delete(_consent(c)),
+    "audio.voices.create": lambda c: c.audio.voices.create(
+        name="ada", consent=_consent(c), audio_sample=("s.wav", _wav(c), "audio/wav")
+    ),
+    "audio.voices.delete": lambda c: c.audio.voices.delete(
+        c.audio.voices.create(
+            name="ada", consent=_consent(c), audio_sample=("s.wav", _wav(c), "audio/wav")
+        ).id
+    ),
+    "images.generate": lambda c: c.images.generate(model="gpt-image-1", prompt="a red fox"),
+    "images.edit": lambda c: c.images.edit(
+        model="dall-e-2", image=("i.png", io.BytesIO(_png()), "image/png"), prompt="add a hat"
+    ),
+    "images.create_variation": lambda c: c.images.create_variation(
+        image=("i.png", io.BytesIO(_png()), "image/png"), n=1, size="256x256"
+    ),
+}
+
+
+def sdk_methods(client: openai.OpenAI) -> set[str]:
+    """Every public method of the RESOURCES, as ``resource.sub.method``."""
+
+    def walk(obj: Any, prefix: str) -> Iterator[str]:
+        for name in dir(obj):
+            if name.startswith("_") or name in ("with_raw_response", "with_streaming_response"):
+                continue
+            value = getattr(obj, name)
+            if hasattr(value, "_client") and not callable(value):
+                yield from walk(value, f"{prefix}{name}.")
+            elif callable(value) and not isinstance(value, type):
+                yield f"{prefix}{name}"
+
+    return {m for r in RESOURCES for m in walk(getattr(client, r), f"{r}.")}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    with running_server(on_miss=OnMiss.SYNTHESIZE) as started:
+        yield started
+
+
+def test_the_list_is_every_method_of_the_installed_sdk(server: ServerThread) -> None:
+    with openai.OpenAI(base_url=server.url + "/v1", api_key="k") as client:
+        methods = sdk_methods(client)
+    assert methods - set(CALLS) - set(NOT_SERVED) == set(), "a method the mock is not tested on"
+    assert set(CALLS) - methods == set(), "a method the SDK no longer has"
+
+
+@pytest.mark.parametrize("method", sorted(CALLS))
+def test_every_method_answers(server: ServerThread, method: str) -> None:
+    if method in LENIENT:
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="k", max_retries=0)
+    else:
+        client = strict_client(server.url + "/v1")
+    with client:
+        answer = CALLS[method](client)
+    assert answer is not None or method.endswith("responses.delete")
