@@ -53,7 +53,9 @@ faithfully. Everything else is dropped: dates, ids (``x-request-id``, ``cf-ray``
 timings (``openai-processing-ms``), ``server``, ``alt-svc``,
 ``strict-transport-security``, cookies, ``openai-organization``/``openai-project``,
 framing (``content-length``, ``content-encoding``, ``transfer-encoding``,
-``connection``) and ``content-type``, which the server sets itself.
+``connection``) and ``content-type``, which the server sets itself for JSON and SSE
+answers (``capture.py`` keeps the upstream's ``content-type`` of a text or binary
+answer beside the recording, so a transcript or an MP3 replays with its own).
 """
 
 from __future__ import annotations
