@@ -27,8 +27,8 @@ from typing import Any
 from bench import library
 from mockapi import sse, store
 from mockapi.diff import ALWAYS_IGNORED, BodyView, _field, canonical, distance_bound, dumps, strip
+from mockapi.index import FixtureIndex, _passes
 from mockapi.loader import default_fixture_dirs
-from mockapi.matching import FixtureIndex, _passes
 from mockapi.model import Request, SSEEvent
 
 _REFERENCE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -37,7 +37,7 @@ from mockapi import __version__, inspector, recording
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import APIError, FixtureError
 from mockapi.fixture import Fixture, parse_entry
-from mockapi.matching import FixtureIndex
+from mockapi.index import FixtureIndex
 from mockapi.recording import Recorder
 from mockapi.replay import Replayer
 

@@ -22,13 +22,11 @@ from mockapi.diff import (
 )
 from mockapi.errors import FixtureError
 from mockapi.fixture import Fixture, FixtureResponse, parse_entry
+from mockapi.index import FixtureIndex, NearMiss
 from mockapi.matching import (
     MATCHERS,
     PREPARERS,
     STRENGTH,
-    FixtureIndex,
-    NearMiss,
-    format_report,
     match_body,
     match_content,
     match_model,
@@ -37,6 +35,7 @@ from mockapi.matching import (
     register_matcher,
 )
 from mockapi.model import Request
+from mockapi.report import format_report
 
 CHAT = "/v1/chat/completions"
 
