@@ -20,11 +20,12 @@ from mockapi.config import OnMiss, Settings
 from mockapi.endpoint import Body, Context, Endpoint, Handler, body_of
 from mockapi.errors import APIError
 from mockapi.fixture import Fixture, FixtureResponse
+from mockapi.index import FixtureIndex
 from mockapi.journal import Journal, JournalEntry, Outcome
-from mockapi.matching import FixtureIndex, format_report
 from mockapi.model import Request, Response
 from mockapi.objects import ObjectStore
 from mockapi.plugins import NO_HOOKS, Hooks
+from mockapi.report import format_report
 from mockapi.routes import Router
 from mockapi.synthesis import models
 from mockapi.validation import RequestValidator
