@@ -29,12 +29,14 @@ from mockapi import tokens
 # Fitted to the recordings in ../shared/real-traffic (see count_input_tokens).
 GPT4O_TOOLS_HEADER = -6
 """gpt-4o renders its tools without the ``# Tools`` / ``## functions`` headings."""
-GPT4O_SCHEMA = -3
-"""A ``json_schema`` text format costs gpt-4o 3 tokens less than in Chat Completions."""
+GPT4O_SCHEMA = -4
+"""A ``json_schema`` text format costs gpt-4o 4 tokens less than in Chat Completions."""
 GPT4O_TOOL_CALL = -2
 """Each ``function_call`` input item costs gpt-4o 2 tokens less than in Chat Completions."""
 REASONING_TOOL_OUTPUT = 4
 """Each ``function_call_output`` costs a reasoning model 4 tokens more (its header)."""
+EMPTY_INSTRUCTIONS_WITH_TOOLS = 216
+"""``instructions: ""`` sent with function tools: the hidden prompt the API added for it."""
 
 
 def new_id(prefix: str) -> str:
@@ -263,8 +265,17 @@ def count_input_tokens(
     API does differently: gpt-4o models render tools without their two headings
     (-6), pay 3 tokens less for a ``json_schema`` format and 2 less per function call
     item; reasoning models pay 4 tokens more per function call output and read the
-    arguments as sent (not re-serialized). 11 of the 13 recorded requests are counted
-    exactly; the two from March 2025 carry about 210 tokens the API no longer adds.
+    arguments as sent (not re-serialized).
+
+    A request that sends ``instructions`` as an empty string together with function
+    tools costs 216 tokens more. Every recording with that pair has it (the two
+    ``test_openai_responses_stream`` turns, 255 and 278 where the rest counts 39 and 62;
+    and pydantic-ai's March 2025 ``test_openai_responses_output_type``, 286 for what
+    costs 66 without ``instructions``), and no recording without it does (tools and no
+    ``instructions`` key: seven of them; non-empty instructions and no tools: two). The
+    size is that of a second hidden tool namespace beside ``functions`` (OpenAI's
+    ``multi_tool_use.parallel`` declaration is about 200 tokens); the recordings show
+    the cost, not the text. All 13 recorded requests are counted exactly.
     """
     chat = chat_request(request, history)
     model = str(chat["model"])
@@ -284,6 +295,8 @@ def count_input_tokens(
         if (chat.get("response_format") or {}).get("type") == "json_schema":
             total += GPT4O_SCHEMA
         total += GPT4O_TOOL_CALL * len(calls)
+    if chat.get("tools") and request.get("instructions") == "":
+        total += EMPTY_INSTRUCTIONS_WITH_TOOLS
     if reasoning:
         total += REASONING_TOOL_OUTPUT * outputs
         for call in calls:

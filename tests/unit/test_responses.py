@@ -49,10 +49,19 @@ def test_input_tokens_of_the_recorded_requests() -> None:
         (responses_input.count_input_tokens(x.request_json), reported_input_tokens(x))
         for x in exchanges
     ]
-    exact = [pair for pair in counts if pair[0] == pair[1]]
-    assert len(exact) == 11, counts
-    # The two that differ are the March 2025 streams, about 210 tokens the API then added.
-    assert all(200 <= real - ours <= 220 for ours, real in counts if ours != real)
+    assert [ours for ours, _ in counts] == [real for _, real in counts]
+
+
+def test_empty_instructions_with_tools_cost_the_hidden_prompt() -> None:
+    tool = {"type": "function", "name": "f", "parameters": {"type": "object"}}
+    base = {"model": "gpt-4o", "input": "Hi", "tools": [tool]}
+    count = responses_input.count_input_tokens
+    hidden = responses_input.EMPTY_INSTRUCTIONS_WITH_TOOLS
+    assert count({**base, "instructions": ""}) == count(base) + hidden
+    # Without tools an empty string costs nothing; real instructions are a system message.
+    plain = {"model": "gpt-4o", "input": "Hi"}
+    assert count({**plain, "instructions": ""}) == count(plain)
+    assert count({**plain, "instructions": "Be brief."}) > count(plain)
 
 
 def test_string_input_is_one_user_message_with_an_id() -> None:

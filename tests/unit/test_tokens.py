@@ -274,24 +274,36 @@ def _usage(response: dict[str, Any]) -> dict[str, Any] | None:
     return usage
 
 
-# Structured output with `strict: false` and a tool: one token short (both turns).
-KNOWN_MISSES = {
-    "pydantic__pydantic-ai/test_openai_native_output.yaml#0",
-    "pydantic__pydantic-ai/test_openai_native_output.yaml#1",
-}
+# None left: every recorded request is counted exactly (kept for the modules that import it).
+KNOWN_MISSES: frozenset[str] = frozenset()
 
 
 @pytest.mark.skipif(not REAL_TRAFFIC.is_dir(), reason=f"no recorded traffic at {REAL_TRAFFIC}")
 def test_prompt_tokens_of_every_recorded_chat_request() -> None:
     cases = recorded_chat_requests()
-    assert len(cases) >= 27
+    assert len(cases) == 27
     wrong = {
         name: (tokens.count_prompt(body), reported)
         for name, body, reported in cases
         if tokens.count_prompt(body) != reported
     }
-    assert set(wrong) <= KNOWN_MISSES, wrong
-    assert all(abs(ours - real) <= 1 for ours, real in wrong.values())
+    assert wrong == {}
+
+
+def test_a_schema_after_tools_costs_one_separator_token() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    fmt = {"type": "json_schema", "json_schema": {"name": "r", "schema": schema}}
+    messages = [{"role": "user", "content": "Where?"}]
+    tool = {"type": "function", "function": {"name": "f", "parameters": {}}}
+    alone = tokens.count_messages(messages, [tool], model="gpt-4o")
+    with_format = tokens.count_messages(messages, [tool], model="gpt-4o", response_format=fmt)
+    format_only = tokens.count_messages(messages, model="gpt-4o", response_format=fmt)
+    plain = tokens.count_messages(messages, model="gpt-4o")
+    hidden = tokens.count_text(json.dumps(schema, separators=(",", ":")), "gpt-4o")
+    # In the tools' system message after "\n\n" (1 token), plus the separator.
+    assert with_format - alone == hidden + 1 + tokens.FORMAT_AFTER_TOOLS
+    # Alone it opens a system message of its own, and pays no separator.
+    assert format_only - plain == tokens.TOKENS_PER_MESSAGE + 1 + hidden
 
 
 def test_recorded_traffic_helpers_read_every_format(tmp_path: Path) -> None:
