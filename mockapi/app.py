@@ -29,6 +29,7 @@ from mockapi.recording import Recorder
 from mockapi.render import base_headers
 from mockapi.replay import Forward, Replayer, parse_request
 from mockapi.upstream import UPSTREAM_ERROR
+from mockapi.websocket import websocket_route
 
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
@@ -101,6 +102,7 @@ def create_app(
             default_on_miss=default_on_miss,
             middleware=cors_middleware(admin_origins),
         ),
+        websocket_route(replayer),
         Route(
             "/{path:path}",
             api,

@@ -25,9 +25,7 @@ from tests.helpers import running_server, strict_client
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 RESOURCES = ("chat", "models", "embeddings", "completions", "moderations", "responses")
 RESOURCES += ("audio", "images")
-NOT_SERVED = {
-    "responses.connect": "a WebSocket session (Realtime-style), not an HTTP endpoint",
-}
+NOT_SERVED: dict[str, str] = {}
 LENIENT = {
     # The real API sends these answers and the SDK's strict models refuse them.
     "chat.completions.messages.list": "items with role 'user' (the model says 'assistant')",
@@ -72,6 +70,16 @@ def _stream(client: openai.OpenAI, **kwargs: Any) -> list[Any]:
         return [*stream, stream.get_final_response()]
 
 
+def _connect(client: openai.OpenAI) -> Any:
+    with client.responses.connect() as connection:
+        connection.response.create(model="gpt-4o-mini", input="Hi")
+        for event in connection:
+            if event.type in ("response.completed", "error"):
+                assert event.type == "response.completed", event
+                return event.response
+    raise AssertionError("the WebSocket closed before the response completed")
+
+
 CHAT = [{"role": "user", "content": "Hello"}]
 CALLS: dict[str, Call] = {
     "chat.completions.create": lambda c: c.chat.completions.create(model="gpt-4o", messages=CHAT),
@@ -108,6 +116,7 @@ CALLS: dict[str, Call] = {
     "responses.cancel": lambda c: c.responses.cancel(
         c.responses.create(model="gpt-4o-mini", input="Hi", background=True).id
     ),
+    "responses.connect": _connect,
     "responses.compact": lambda c: c.responses.compact(model="gpt-4o-mini", input="Hi"),
     "responses.input_items.list": lambda c: c.responses.input_items.list(
         c.responses.create(model="gpt-4o-mini", input="Hi").id
