@@ -63,6 +63,12 @@ class Settings:
     """The token the admin API and the inspector require (always, when set)."""
     cors_origins: tuple[str, ...] = ()
     """Origins whose browser scripts may call the API (``*``: any); empty: no CORS."""
+    faults: tuple[str, ...] = ()
+    """Fault rules in force for every request (specs as ``mockapi.faults`` reads them)."""
+    fault_seed: int | None = None
+    """Seed of probabilistic faults (``chaos=P``); None: ``seed``."""
+    rate_limit: str | None = None
+    """``rpm=N,tpm=N``: limit requests per API key and model like the real API; None: off."""
 
     @property
     def record_dir(self) -> Path | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from mockapi import media
+from mockapi import faults, media
 from mockapi.errors import FixtureError
 from mockapi.model import JSON, SSEEvent
 
@@ -39,8 +39,12 @@ def allow_matcher(name: str) -> None:
     _EXTRA_MATCHERS.add(name)
 
 
-_ENTRY_KEYS = frozenset({"name", "match", "priority", "times", "response", "sequence", "meta"})
-_RESPONSE_KEYS = frozenset({"status", "headers", "template", "body", "events", "text", "body_file"})
+_ENTRY_KEYS = frozenset(
+    {"name", "match", "priority", "times", "response", "sequence", "meta", "fault"}
+)
+_RESPONSE_KEYS = frozenset(
+    {"status", "headers", "template", "body", "events", "text", "body_file", "fault"}
+)
 _BODY_KEYS = ("body", "events", "text", "body_file")
 BodyFiles = Callable[[str], bytes]
 """Reads a response's ``body_file``: its name (relative to the fixture file) in, the
@@ -66,6 +70,8 @@ class FixtureResponse:
     ``headers``: a ``text`` response encoded, or the contents of a ``body_file``."""
     body_file: str | None = None
     """The ``body_file`` name ``raw`` was read from, as written in the fixture."""
+    fault: faults.Fault | None = None
+    """What goes wrong when this answer is sent (``fault:`` on the response)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class Fixture:
     responses: tuple[FixtureResponse, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
     """Free-form notes (a recording's time and upstream); never used for matching."""
+    fault: faults.Fault | None = None
+    """What goes wrong with this fixture's answers (``fault:`` on the entry)."""
 
 
 def parse_document(doc: Any, source: str, *, body_files: BodyFiles | None = None) -> list[Fixture]:
@@ -169,6 +177,7 @@ def parse_entry(entry: Any, source: str, *, body_files: BodyFiles | None = None)
         times=_times(entry.get("times"), where),
         responses=_responses(entry, where, body_files),
         meta=_meta(entry.get("meta", {}), where),
+        fault=parse_fault(entry.get("fault"), where, ("fault",)),
     )
 
 
@@ -276,7 +285,12 @@ def parse_response(
             where, f"'headers' must be a mapping of names to values, got {headers!r}"
         )
     headers = {k.lower(): str(v) for k, v in headers.items()}
-    if sum(key in value for key in _BODY_KEYS) != 1:
+    fault = parse_fault(value.get("fault"), where, (*location, "fault"))
+    bodies = sum(key in value for key in _BODY_KEYS)
+    if bodies == 0 and fault is not None and fault.answers_early:
+        # The fault is the whole answer (an HTTP error, a reset, a stall): no body needed.
+        return FixtureResponse(status=status, headers=headers, fault=fault)
+    if bodies != 1:
         raise FixtureError(
             where,
             "give exactly one of 'body' (a JSON answer), 'events' (an SSE stream), 'text' "
@@ -288,7 +302,8 @@ def parse_response(
     if "text" in value or "body_file" in value:
         if flag:
             raise FixtureError(where, "'template: true' works on 'body' and 'events' only")
-        return _raw_response(value, status, headers, where, body_files)
+        answer = _raw_response(value, status, headers, where, body_files)
+        return replace(answer, fault=fault) if fault is not None else answer
     events = None
     if "events" in value:
         raw = value["events"]
@@ -308,6 +323,7 @@ def parse_response(
         body=value.get("body"),
         events=events,
         template=template,
+        fault=fault,
     )
 
 
@@ -358,6 +374,25 @@ def _raw_response(
         ) from None
     headers.setdefault("content-type", media.type_for(name))
     return FixtureResponse(status=status, headers=headers, raw=data, body_file=name)
+
+
+class FaultSpecProblem(FixtureError):
+    """A fixture's ``fault:`` is malformed; ``location`` is its place in the entry (for
+    ``mockapi validate``'s line numbers)."""
+
+    def __init__(self, where: str, problem: str, *, location: tuple[str | int, ...]) -> None:
+        super().__init__(where, problem)
+        self.location = location
+
+
+def parse_fault(value: Any, where: str, location: tuple[str | int, ...]) -> faults.Fault | None:
+    """A ``fault:`` value (a spec string or a mapping, see ``mockapi.faults``), or None."""
+    if value is None:
+        return None
+    try:
+        return faults.parse(value)
+    except faults.FaultSpecError as exc:
+        raise FaultSpecProblem(where, f"'fault': {exc}", location=location) from None
 
 
 def _event(value: Any, where: str) -> SSEEvent:

@@ -44,6 +44,8 @@ class JournalEntry:
     report: str | None = None
     """The near-miss report (misses) or the error message (rejections)."""
     stream: bool = False
+    fault: str | None = None
+    """The fault injected into the answer (``status=429; retry_after=1``), if any."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class JournalEntry:
             "fixture_source": self.fixture_source,
             "report": self.report,
             "stream": self.stream,
+            "fault": self.fault,
         }
 
 

@@ -1,11 +1,11 @@
 """``mockapi validate``: lint fixture files and say where each problem is.
 
-Checks each file's YAML and format version, each entry's matchers (regexes compile)
-and templates (they compile), and each response that is not templated against the
-derived response schemas, *as the server would send it*: a hand-written Chat
-Completions body is partial by design, so it is completed (and streamed) exactly as
-:func:`mockapi.render.render` does before it is validated. Error answers (status >= 400)
-must have OpenAI's error shape. Problems are ``file:line: message``, the line being the
+Checks each file's YAML and format version, each entry's matchers (regexes compile),
+templates (they compile) and faults (``fault:`` specs parse), and each response that
+is not templated against the derived response schemas, *as the server would send it*:
+a hand-written Chat Completions body is partial by design, so it is completed (and
+streamed) exactly as :func:`mockapi.render.render` does before it is validated. Error
+answers (status >= 400) must have OpenAI's error shape. Problems are ``file:line: message``, the line being the
 fixture entry's, or the value's when the problem is in one.
 """
 
@@ -22,6 +22,7 @@ from mockapi import render, store
 from mockapi.errors import APIError, FixtureError
 from mockapi.fixture import (
     SUPPORTED_VERSIONS,
+    FaultSpecProblem,
     Fixture,
     FixtureResponse,
     parse_document,
@@ -133,7 +134,7 @@ class _Linter:
             file = _File(name, lines, ("fixtures", index))
             try:
                 fixture = parse_entry(entry, f"{name}#{index}", body_files=store.body_reader(path))
-            except TemplateCompileError as exc:
+            except (TemplateCompileError, FaultSpecProblem) as exc:
                 problems.append(file.problem(exc.location, _message(exc, name)))
                 continue
             except FixtureError as exc:
@@ -154,6 +155,9 @@ class _Linter:
                 continue  # compiled above; its output depends on the request
             if answer.raw is not None:
                 continue  # text or a file's bytes, sent as they are: no JSON to check
+            fault = answer.fault
+            if fault is not None and fault.answers_early and answer.body is answer.events is None:
+                continue  # the fault is the answer (its error body is mockapi's own)
             if answer.status >= 400:
                 for location, problem in _error_shape(answer):
                     yield file.problem((*at, *location), f"{where}: {problem}")

@@ -12,13 +12,14 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from mockapi import azure, errors, multipart, render
+from mockapi import azure, errors, fault_answers, faults, multipart, pacing, ratelimit, render
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoint import Body, Context, Endpoint, Handler, body_of
-from mockapi.errors import APIError
+from mockapi.errors import APIError, MockapiError
+from mockapi.faults import Fault, FaultState
 from mockapi.fixture import Fixture, FixtureResponse
 from mockapi.index import FixtureIndex
 from mockapi.journal import Journal, JournalEntry, Outcome
@@ -43,6 +44,28 @@ class Forward:
     request: Request
     seq: int
     started: float
+
+
+@dataclass
+class _Plan:
+    """The faults and rate limit headers decided for one request, as the flow goes.
+
+    A request's fault is the ``X-Mockapi-Fault`` header's over the fixture's (its
+    response's over its entry's) over the server's first rule that fired.
+    """
+
+    header: Fault | None = None
+    rule: Fault | None = None
+    fixture: Fault | None = None
+    limit_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fault(self) -> Fault | None:
+        found: Fault | None = None
+        for fault in (self.rule, self.fixture, self.header):
+            if fault is not None:
+                found = fault.over(found)
+        return found
 
 
 class Replayer:
@@ -70,6 +93,14 @@ class Replayer:
         self.journal = Journal(settings.journal_size)
         self._uses: dict[str, int] = {}
         self._lock = threading.Lock()
+        seed = settings.seed if settings.fault_seed is None else settings.fault_seed
+        self.faults = FaultState(_rules(settings.faults), seed=seed)
+        self.limiter: ratelimit.RateLimiter | None = None
+        if settings.rate_limit:
+            try:
+                self.set_rate_limit(ratelimit.parse_limits(settings.rate_limit))
+            except ValueError as exc:
+                raise MockapiError(f"rate limit {settings.rate_limit!r}: {exc}") from None
 
     # -- state -------------------------------------------------------------------------
 
@@ -78,11 +109,19 @@ class Replayer:
             return self._uses.get(fixture.source, 0)
 
     def reset(self) -> None:
-        """Forget use counts, the journal and the objects the server created (fixtures stay)."""
+        """Forget use counts, fault counters, rate limit buckets, the journal and the
+        objects the server created (fixtures and fault rules stay)."""
         with self._lock:
             self._uses.clear()
         self.journal.clear()
         self.state.clear()
+        self.faults.reset()
+        if self.limiter is not None:
+            self.limiter.reset()
+
+    def set_rate_limit(self, limits: ratelimit.Limits | None) -> None:
+        """Limit requests like the real API from now on (None: no limit); full buckets."""
+        self.limiter = ratelimit.RateLimiter(limits) if limits is not None else None
 
     def add_fixtures(self, fixtures: Iterable[Fixture]) -> None:
         """Serve ``fixtures`` from the next request on (recordings, fixtures added at run time).
@@ -152,28 +191,45 @@ class Replayer:
 
     def handle(self, request: Request) -> Response | Forward:
         """Answer ``request``, or say it goes upstream; never raises for what the client sent."""
+        return self.serve(request)[0]
+
+    def serve(self, request: Request) -> tuple[Response | Forward, Fault | None]:
+        """:meth:`handle`, and the fault the web layer is to deliver the answer with
+        (latency, pacing, a cut, a reset, a stall), if any."""
         seq = self.journal.next_seq()
         started = time.perf_counter()
+        plan = _Plan()
         try:
-            result = self._handle(request, seq)
+            result = self._handle(request, seq, plan)
             if isinstance(result, Forward):
-                return replace(result, started=started)
+                return replace(result, started=started), None
             response, entry = result
         except APIError as exc:
             response = Response(
                 exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
             )
             entry = self._entry(seq, request, response.status, Outcome.REJECTED, report=exc.message)
+        fault = plan.fault
+        if fault is not None:
+            entry = replace(entry, fault=fault.describe())
+            if response.events is not None and (fault.ttft is not None or fault.tps is not None):
+                model = fault_answers.model_of(request)
+                paced = pacing.pace(response.events, ttft=fault.ttft, tps=fault.tps, model=model)
+                response = replace(response, events=paced)
         self.journal.append(entry)
         elapsed = str(round((time.perf_counter() - started) * 1000))
-        return replace(response, headers={**response.headers, "openai-processing-ms": elapsed})
+        headers = {**plan.limit_headers, **response.headers, "openai-processing-ms": elapsed}
+        delivered = fault if fault is not None and _delivers(fault, response) else None
+        return replace(response, headers=headers), delivered
 
     def note_forwarded(self, forward: Forward, status: int, error: str | None = None) -> None:
         """Journal a request that went upstream, once its status is known."""
         entry = self._entry(forward.seq, forward.request, status, Outcome.PROXIED, report=error)
         self.journal.append(entry)
 
-    def _handle(self, request: Request, seq: int) -> tuple[Response, JournalEntry] | Forward:
+    def _handle(
+        self, request: Request, seq: int, plan: _Plan
+    ) -> tuple[Response, JournalEntry] | Forward:
         # Azure OpenAI's URL shapes are OpenAI requests in another dress: undress them first.
         request = azure.to_openai(request)
         endpoint, allowed = self.router.resolve(request.method, request.path)
@@ -201,6 +257,11 @@ class Replayer:
             problem = self.validator.validate(endpoint.key, request.json, form=request.is_form)
             if problem is not None:
                 raise problem
+        early = self._request_faults(request, plan)
+        if early is not None:
+            return early, self._entry(seq, request, early.status, Outcome.REJECTED)
+        if endpoint is not None and request.method == "POST" and self.limiter is not None:
+            self._limit(request, plan, self.limiter)
         if self.proxy_all:
             return Forward(request, seq, 0.0)
         original = request
@@ -210,6 +271,12 @@ class Replayer:
         taken = self._take(request, endpoint)
         if taken is not None:
             fixture, answer = taken
+            plan.fixture = self._fixture_fault(fixture, answer, request)
+            fault = plan.fault
+            if fault is not None and fault.answers_early:
+                response = self._fault_answer(fault, request)
+                entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
+                return response, entry
             try:
                 response = self._render(answer, request, endpoint)
             except APIError as exc:  # the fixture's fault (a template failed): name it
@@ -223,6 +290,64 @@ class Replayer:
             entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
             return response, entry
         return self._miss(request, endpoint, seq, original)
+
+    # -- faults and rate limits --------------------------------------------------------
+
+    def _request_faults(self, request: Request, plan: _Plan) -> Response | None:
+        """Decide the header's and the rules' faults; the answer when one answers early."""
+        header = request.headers.get(faults.HEADER)
+        try:
+            plan.rule, plan.header = self.faults.for_request(
+                request.path, header, stream=request.wants_stream
+            )
+        except faults.FaultSpecError as exc:
+            raise APIError(
+                400,
+                f"Invalid X-Mockapi-Fault header {header!r}: {exc}. See the README's "
+                "'Faults, rate limits and pacing' for the syntax.",
+                param=faults.HEADER,
+                code="invalid_fault",
+            ) from None
+        found = plan.fault
+        if found is None or not found.answers_early:
+            return None
+        return self._fault_answer(found, request)
+
+    def _fixture_fault(
+        self, fixture: Fixture, answer: FixtureResponse, request: Request
+    ) -> Fault | None:
+        found: Fault | None = None
+        stream = request.wants_stream
+        if fixture.fault is not None:
+            found = self.faults.decide(fixture.fault, f"fixture:{fixture.source}", stream=stream)
+        if answer.fault is not None:
+            index = next(i for i, r in enumerate(fixture.responses) if r is answer)
+            key = f"fixture:{fixture.source}@{index}"
+            mine = self.faults.decide(answer.fault, key, stream=stream)
+            found = mine.over(found) if mine is not None else found
+        return found
+
+    def _fault_answer(self, fault: Fault, request: Request) -> Response:
+        """What an early fault answers: its HTTP error, or nothing (status 0) for a reset
+        or a stall, which the web layer delivers as such."""
+        if fault.status is None:
+            return Response(0, render.base_headers(), body=None)
+        limits = self.limiter.limits if self.limiter is not None else None
+        return fault_answers.fault_response(fault, request, render.base_headers(), limits)
+
+    def _limit(self, request: Request, plan: _Plan, limiter: ratelimit.RateLimiter) -> None:
+        """Take this request from its key's buckets; raises the real 429 when they are empty."""
+        header = request.headers.get("authorization", "")
+        key = header.partition(" ")[2].strip() or request.headers.get("api-key", "") or "-"
+        verdict = limiter.check(
+            key,
+            fault_answers.model_of(request),
+            ratelimit.request_tokens(request.json),
+            organization=request.headers.get("openai-organization"),
+        )
+        plan.limit_headers = dict(verdict.headers)
+        if verdict.error is not None:
+            raise verdict.error
 
     def _render(
         self, answer: FixtureResponse, request: Request, endpoint: Endpoint | None
@@ -347,7 +472,26 @@ class Replayer:
 
 def _fits(fixture: Fixture, wants_stream: bool) -> bool:
     first = fixture.responses[0]
+    if first.fault is not None and first.fault.answers_early:
+        return True  # an error, a reset or a stall answers either mode
     return first.status >= 400 or (first.events is not None) == wants_stream
+
+
+def _rules(specs: tuple[str, ...]) -> list[Fault]:
+    rules: list[Fault] = []
+    for spec in specs:
+        try:
+            rules.append(faults.parse(spec))
+        except faults.FaultSpecError as exc:
+            raise MockapiError(f"fault {spec!r}: {exc}") from None
+    return rules
+
+
+def _delivers(fault: Fault, response: Response) -> bool:
+    """Whether the web layer has something to do for ``fault`` on ``response``."""
+    if fault.latency or fault.reset or fault.stalls_early:
+        return True
+    return response.events is not None and fault.stream_only
 
 
 def parse_request(
