@@ -23,6 +23,7 @@ from mockapi.model import Request
 from mockapi.render import base_headers
 from mockapi.replay import Forward, Replayer
 from mockapi.synthesis import responses_ws
+from mockapi.synthesis.responses import STORED
 from mockapi.synthesis.responses_ws import Create, Message, Session
 from mockapi.upstream import UPSTREAM_ERROR
 
@@ -73,18 +74,24 @@ def _answer(
     if not isinstance(event, Create):
         return session.steer(event)
     create = session.prepare(event)
-    result = replayer.handle(responses_ws.http_request(create, handshake))
-    if isinstance(result, Forward):
-        error = APIError(
-            502,
-            "mockapi does not proxy WebSocket sessions: record this conversation over "
-            "HTTP (client.responses.create(..., stream=True)), then replay it here; or "
-            "use --on-miss error|synthesize.",
-            type=UPSTREAM_ERROR,
-        )
-        replayer.note_forwarded(result, error.status, error.message)
-        return [Message(responses_ws.error_event(error, create.stream_id))]
-    return session.answer(create, result)
+    lent = session.lend(create, replayer.state)
+    try:
+        result = replayer.handle(responses_ws.http_request(create, handshake))
+        if isinstance(result, Forward):
+            error = APIError(
+                502,
+                "mockapi does not proxy WebSocket sessions: record this conversation over "
+                "HTTP (client.responses.create(..., stream=True)), then replay it here; or "
+                "use --on-miss error|synthesize.",
+                type=UPSTREAM_ERROR,
+            )
+            replayer.note_forwarded(result, error.status, error.message)
+            return [Message(responses_ws.error_event(error, create.stream_id))]
+        return session.answer(create, result, replayer.state)
+    finally:
+        if lent is not None:
+            # Only for this request: the HTTP API never finds an unstored response.
+            replayer.state.delete(STORED, lent)
 
 
 def _handshake(websocket: WebSocket) -> Request:

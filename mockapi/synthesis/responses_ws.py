@@ -12,6 +12,10 @@ sends JSON text messages, the server answers with JSON text messages:
 * ``response.steer``: user input queued for a continuation of a response created on this
   connection (:mod:`~mockapi.synthesis.responses_steer`).
 
+The connection keeps its latest response in memory, so that the next turn chains from
+it with ``previous_response_id`` even when it was not stored (``store: false``), as the
+real API's connection-local cache does; an older unstored response is not found.
+
 Anything else is answered with an ``error`` event; the connection stays open, as the real
 API keeps it open after a bad message.
 
@@ -28,6 +32,9 @@ from typing import Any
 from mockapi import azure, errors
 from mockapi.errors import APIError
 from mockapi.model import JSON, Request, Response
+from mockapi.objects import ObjectStore
+from mockapi.synthesis import responses
+from mockapi.synthesis.responses_input import input_items, raw_items
 from mockapi.synthesis.responses_steer import Steering
 
 PATH = "/v1/responses"
@@ -156,9 +163,15 @@ class Session:
 
     ``answer`` is called with each ``response.create`` and what the replayer answered;
     ``steer`` with each ``response.steer``. Both return the messages to send, in order.
+
+    The connection also keeps its latest response in memory, as the real API does, so
+    that a turn can chain from it with ``previous_response_id`` even with ``store:
+    false``: :meth:`lend` puts it where the replayer looks for kept responses for the
+    time of one request. An error event evicts it.
     """
 
     steering: Steering = field(default_factory=Steering)
+    latest: tuple[str, dict[str, Any]] | None = None
 
     def prepare(self, create: Create) -> Create:
         """``create`` with the steering input queued for its ``previous_response_id``
@@ -172,13 +185,29 @@ class Session:
         body = {**create.body, "input": [*queued, *_items(create.body.get("input"))]}
         return replace(create, body=body)
 
-    def answer(self, create: Create, response: Response) -> list[Message]:
-        """The messages answering ``create``, which the replayer answered ``response``."""
+    def lend(self, create: Create, state: ObjectStore) -> str | None:
+        """Put the latest response into ``state`` when ``create`` chains from it and the
+        server did not keep it; returns its id, for the caller to delete after the
+        request, or None when nothing was lent."""
+        if self.latest is None or create.body.get("previous_response_id") != self.latest[0]:
+            return None
+        latest_id, entry = self.latest
+        if state.get(responses.STORED, latest_id) is not None:
+            return None
+        state.put(responses.STORED, latest_id, entry)
+        return latest_id
+
+    def answer(self, create: Create, response: Response, state: ObjectStore) -> list[Message]:
+        """The messages answering ``create``, which the replayer answered ``response``
+        (``state``: the kept responses, the lent one included)."""
         previous = create.body.get("previous_response_id")
         messages = _messages(response, create.stream_id)
         final = next((m.data for m in reversed(messages) if _is_final(m.data)), None)
         if final is not None:
             self.steering.track(final, create.body, create.stream_id)
+            self.latest = _kept(final["response"], create.body, state)
+        else:
+            self.latest = None
         if isinstance(previous, str):
             failed = response.status >= 400 or final is None
             messages += [Message(e) for e in self.steering.settle(previous, failed=failed)]
@@ -187,6 +216,29 @@ class Session:
     def steer(self, event: Mapping[str, Any]) -> list[Message]:
         """The messages answering a ``response.steer`` event."""
         return [Message(data) for data in self.steering.steer(event)]
+
+
+def _kept(
+    response: dict[str, Any], request: Mapping[str, Any], state: ObjectStore
+) -> tuple[str, dict[str, Any]] | None:
+    """A response as :func:`mockapi.synthesis.responses.remember` keeps it: with its input
+    and the conversation before it."""
+    if not isinstance(response.get("id"), str):
+        return None
+    history: list[Any] = []
+    previous = request.get("previous_response_id")
+    before = state.get(responses.STORED, previous) if isinstance(previous, str) else None
+    if isinstance(before, dict):
+        output = before["response"].get("output") or []
+        history = [*before["history"], *before["items"], *output]
+    entry = {
+        "response": response,
+        "pending": None,
+        "items": raw_items(request),
+        "input": input_items(request),
+        "history": history,
+    }
+    return response["id"], entry
 
 
 def _items(given: JSON) -> list[Any]:

@@ -29,6 +29,7 @@ from websockets.exceptions import InvalidStatus
 from mockapi.config import OnMiss
 from mockapi.journal import Outcome
 from mockapi.server import ServerThread
+from mockapi.synthesis.responses import STORED
 from tests.helpers import response_problems, running_server, strict_client
 
 KEY = "sk-test-mockapi"
@@ -153,6 +154,32 @@ def test_responses_chain_over_one_connection(client: openai.OpenAI) -> None:
     assert client.responses.retrieve(second.id).output_text == second.output_text
     items = client.responses.input_items.list(second.id).data
     assert [item.content[0].text for item in items] == ["What is my name?"]  # type: ignore[union-attr]
+
+
+def test_an_unstored_response_chains_on_its_connection_only(
+    server: ServerThread, client: openai.OpenAI
+) -> None:
+    with client.responses.connect() as connection:
+        connection.response.create(model=MODEL, input="My name is Ada.", store=False)
+        first = completed(until_final(connection))
+        connection.response.create(
+            model=MODEL, input="What is my name?", previous_response_id=first.id, store=False
+        )
+        second = completed(until_final(connection))
+        # Only the latest response is kept in the connection's memory.
+        connection.response.create(model=MODEL, input="And?", previous_response_id=first.id)
+        [older] = until_final(connection)
+    assert second.previous_response_id == first.id and first.store is False
+    assert first.usage is not None and second.usage is not None
+    assert second.usage.input_tokens > first.usage.input_tokens + first.usage.output_tokens
+    assert older["error"]["code"] == "previous_response_not_found"
+    # Never kept by the server: the HTTP API does not find either.
+    state = server.replayer.state  # type: ignore[attr-defined]
+    assert [state.get(STORED, r) for r in (first.id, second.id)] == [None, None]
+    with client.responses.connect() as other:
+        other.response.create(model=MODEL, input="Hi", previous_response_id=second.id)
+        [elsewhere] = until_final(other)
+    assert elsewhere["error"]["code"] == "previous_response_not_found"
 
 
 def test_stream_id_is_echoed_on_every_event(client: openai.OpenAI) -> None:

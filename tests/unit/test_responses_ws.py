@@ -10,6 +10,7 @@ import pytest
 
 from mockapi.errors import APIError
 from mockapi.model import Request, Response, SSEEvent
+from mockapi.objects import ObjectStore
 from mockapi.synthesis import responses_ws
 from mockapi.synthesis.responses_steer import Steering, required_input
 from mockapi.synthesis.responses_ws import Create, Session
@@ -117,18 +118,18 @@ def test_the_request_keeps_the_key_and_query_and_drops_the_upgrade_headers() -> 
 
 
 def test_events_become_messages_with_the_lane_and_done_is_dropped() -> None:
-    messages = Session().answer(Create({"input": "x"}, "lane"), final("resp_1", []))
+    messages = Session().answer(Create({"input": "x"}, "lane"), final("resp_1", []), ObjectStore())
     assert [m.data["type"] for m in messages] == ["response.created", "response.completed"]
     assert {m.data["stream_id"] for m in messages} == {"lane"}
 
 
 def test_an_http_error_becomes_the_error_event() -> None:
     answer = Response(404, {}, body=APIError(404, "Not here.", code="c").body())
-    [message] = Session().answer(Create({"input": "x"}), answer)
+    [message] = Session().answer(Create({"input": "x"}), answer, ObjectStore())
     assert message.data["status"] == 404
     assert message.data["error"]["message"] == "Not here."
     azure = Response(401, {}, body={"statusCode": 401, "message": "Access denied."})
-    [message] = Session().answer(Create({"input": "x"}), azure)
+    [message] = Session().answer(Create({"input": "x"}), azure, ObjectStore())
     assert message.data["error"] == {"message": "Access denied.", "type": "invalid_request_error"}
 
 
@@ -142,7 +143,7 @@ def test_a_stream_error_event_gets_the_websocket_shape() -> None:
             "sequence_number": 3,
         }
     )
-    [message] = Session().answer(Create({}), Response(200, {}, events=(event,)))
+    [message] = Session().answer(Create({}), Response(200, {}, events=(event,)), ObjectStore())
     assert message.data == {
         "type": "error",
         "sequence_number": 3,
@@ -151,7 +152,9 @@ def test_a_stream_error_event_gets_the_websocket_shape() -> None:
 
 
 def test_a_plain_answer_is_not_a_stream() -> None:
-    [message] = Session().answer(Create({}), Response(200, {}, body={"id": "resp_1"}))
+    [message] = Session().answer(
+        Create({}), Response(200, {}, body={"id": "resp_1"}), ObjectStore()
+    )
     assert message.data["status"] == 500
     assert "not a Responses event stream" in message.data["error"]["message"]
 
@@ -166,7 +169,7 @@ def steer(session: Session, target: str, given: Any = "Be brief.", **extra: Any)
 
 def test_a_response_waiting_for_a_call_accepts_steering_then_commits_it() -> None:
     session = Session()
-    session.answer(Create({"input": "x"}, "lane"), final("resp_1", [CALL]))
+    session.answer(Create({"input": "x"}, "lane"), final("resp_1", [CALL]), ObjectStore())
     accepted, pending = steer(session, "resp_1")
     assert accepted["type"] == "response.steer.accepted"
     assert accepted["steer"]["id"].startswith("steer_")
@@ -181,19 +184,22 @@ def test_a_response_waiting_for_a_call_accepts_steering_then_commits_it() -> Non
         {"type": "message", "role": "user", "content": "Be brief."},
         output,
     ]
-    assert session.answer(create, final("resp_2", [])) and session.prepare(create) == create
+    assert (
+        session.answer(create, final("resp_2", []), ObjectStore())
+        and session.prepare(create) == create
+    )
     [again] = steer(session, "resp_1")
     assert again["error"]["code"] == "response_already_completed"
 
 
 def test_a_failed_successor_returns_the_queued_input() -> None:
     session = Session()
-    session.answer(Create({"input": "x"}), final("resp_1", [CALL]))
+    session.answer(Create({"input": "x"}), final("resp_1", [CALL]), ObjectStore())
     accepted, _ = steer(session, "resp_1", [{"role": "user", "content": "Hurry."}])
     create = session.prepare(Create({"previous_response_id": "resp_1", "input": "go"}))
     assert create.body["input"][0]["content"] == "Hurry."
     error = Response(400, {}, body=APIError(400, "Bad.").body())
-    error_event, failed = [m.data for m in session.answer(create, error)]
+    error_event, failed = [m.data for m in session.answer(create, error, ObjectStore())]
     assert error_event["type"] == "error"
     assert failed["type"] == "response.steer.failed"
     assert failed["error"]["code"] == "successor_creation_failed"
@@ -216,7 +222,7 @@ def test_steering_is_refused_for_what_cannot_take_it(
     request_body: dict[str, Any], status: str, output: list[Any], code: str
 ) -> None:
     session = Session()
-    session.answer(Create(request_body), final("resp_1", output, status=status))
+    session.answer(Create(request_body), final("resp_1", output, status=status), ObjectStore())
     [failed] = steer(session, "resp_1")
     assert failed["type"] == "response.steer.failed"
     assert failed["error"] == {
@@ -242,7 +248,7 @@ def test_invalid_steering_input_fails_without_an_id(
     given: Any, extra: dict[str, Any], words: str
 ) -> None:
     session = Session()
-    session.answer(Create({}), final("resp_1", [CALL]))
+    session.answer(Create({}), final("resp_1", [CALL]), ObjectStore())
     [failed] = steer(session, "resp_1", given, **extra)
     assert failed["error"]["code"] == "invalid_input"
     assert words in failed["error"]["message"]
@@ -276,3 +282,38 @@ def test_steering_keeps_nothing_for_an_unchained_create() -> None:
     steering = Steering()
     assert steering.queued_input("resp_1") == []
     assert steering.settle("resp_1", failed=True) == []
+
+
+# -- the connection's latest response -----------------------------------------------------------
+
+
+def test_the_latest_response_is_lent_for_one_chained_request_when_not_kept() -> None:
+    from mockapi.synthesis.responses import STORED
+
+    session, state = Session(), ObjectStore()
+    session.answer(Create({"input": "Hi", "store": False}), final("resp_1", []), state)
+    chained = Create({"input": "Again", "previous_response_id": "resp_1"})
+    assert session.lend(Create({"input": "x"}), state) is None
+    assert session.lend(chained, state) == "resp_1"
+    lent = state.get(STORED, "resp_1")
+    assert lent["items"] == [{"type": "message", "role": "user", "content": "Hi"}]
+    session.answer(chained, final("resp_2", []), state)
+    state.delete(STORED, "resp_1")
+    # The next one chains from resp_2, whose history is resp_1's turn.
+    assert session.latest is not None and session.latest[0] == "resp_2"
+    assert session.latest[1]["history"] == lent["items"]
+    assert session.lend(chained, state) is None  # resp_1 is no longer the latest
+
+
+def test_a_kept_response_is_not_lent_and_an_error_evicts_the_latest() -> None:
+    from mockapi.synthesis.responses import STORED
+
+    session, state = Session(), ObjectStore()
+    session.answer(Create({"input": "Hi"}), final("resp_1", []), state)
+    state.put(STORED, "resp_1", {"kept": True})
+    chained = Create({"input": "Again", "previous_response_id": "resp_1"})
+    assert session.lend(chained, state) is None
+    state.delete(STORED, "resp_1")
+    error = Response(400, {}, body=APIError(400, "Bad.").body())
+    session.answer(Create({"input": "x"}), error, state)
+    assert session.latest is None and session.lend(chained, state) is None
