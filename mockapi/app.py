@@ -23,7 +23,9 @@ from starlette.routing import Route
 from mockapi import errors, sse
 from mockapi.admin import ADMIN_PREFIX, admin_routes
 from mockapi.config import OnMiss
+from mockapi.delivery import FaultyResponse, TransportMiddleware
 from mockapi.errors import APIError
+from mockapi.faults import Fault
 from mockapi.model import Response
 from mockapi.recording import Recorder
 from mockapi.render import base_headers
@@ -77,10 +79,13 @@ def create_app(
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = tuple(request.query_params.multi_items())
         model_request = parse_request(request.method, request.url.path, headers, body, query)
-        result = replayer.handle(model_request)
+        result, fault = replayer.serve(model_request)
         if isinstance(result, Forward):
             return await _forward(replayer, recorder, result)
-        return _to_starlette(result, honor_delays=replayer.settings.honor_delays)
+        honor = replayer.settings.honor_delays
+        if fault is not None:
+            return _with_fault(result, fault, honor_delays=honor)
+        return _to_starlette(result, honor_delays=honor)
 
     async def crash(request: StarletteRequest, exc: Exception) -> StarletteResponse:
         # A bug in mockapi, not the client's fault: say so in the API's own shape.
@@ -110,7 +115,12 @@ def create_app(
             middleware=cors_middleware(origins),
         ),
     ]
-    return Starlette(routes=routes, exception_handlers={Exception: crash})
+    # The transport is found outermost, where ``receive`` is still the server's own.
+    return Starlette(
+        routes=routes,
+        exception_handlers={Exception: crash},
+        middleware=[Middleware(TransportMiddleware)],
+    )
 
 
 def cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:
@@ -183,6 +193,21 @@ async def _read_body(request: StarletteRequest, limit: int) -> bytes:
 def _json(status: int, body: object, headers: dict[str, str] | None = None) -> StarletteResponse:
     return StarletteResponse(
         orjson.dumps(body), status_code=status, headers=headers, media_type=JSON_TYPE
+    )
+
+
+def _with_fault(response: Response, fault: Fault, *, honor_delays: bool) -> StarletteResponse:
+    """``response`` delivered as ``fault`` says (see ``mockapi.delivery``)."""
+    if response.events is None:
+        inner = _to_starlette(response, honor_delays=honor_delays)
+        return FaultyResponse(fault, inner=inner)
+    headers = {"cache-control": "no-cache", **response.headers, "content-type": SSE_TYPE}
+    return FaultyResponse(
+        fault,
+        events=response.events,
+        status=response.status,
+        headers=headers,
+        honor_delays=honor_delays,
     )
 
 
