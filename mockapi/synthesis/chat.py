@@ -38,7 +38,7 @@ from random import Random
 from typing import Any
 
 from mockapi import ids, tokens
-from mockapi.synthesis import logprobs, schema_data, text, tools
+from mockapi.synthesis import capabilities, logprobs, schema_data, text, tools
 
 _FINGERPRINT = "fp_mockapi01"
 _MAX_CHOICES = 128
@@ -73,14 +73,18 @@ def complete(body: Any, request: Any) -> Any:
     out.setdefault("object", "chat.completion")
     out.setdefault("created", now())
     out.setdefault("model", request.get("model", "gpt-4o-mini"))
+    model = out["model"]
     choices = out.setdefault("choices", [])
     if isinstance(choices, list):
         for index, choice in enumerate(choices):
             if isinstance(choice, dict):
-                choices[index] = _complete_choice(choice, index)
+                choice = _complete_choice(choice, index)
+                if not capabilities.has_choice_logprobs(model) and choice["logprobs"] is None:
+                    del choice["logprobs"]  # the o-series send no logprobs key
+                choices[index] = choice
     out.setdefault("usage", usage_for(request, choices))
     out.setdefault("service_tier", "default")
-    out.setdefault("system_fingerprint", _FINGERPRINT)
+    out.setdefault("system_fingerprint", capabilities.system_fingerprint(model, _FINGERPRINT))
     return _ordered(out, _COMPLETION_ORDER)
 
 

@@ -24,7 +24,7 @@ from mockapi.errors import APIError
 from mockapi.fixture import FixtureResponse
 from mockapi.model import Response
 from mockapi.objects import paginate
-from mockapi.synthesis import chat
+from mockapi.synthesis import capabilities, chat, models
 from mockapi.synthesis.stored_chat import (
     check_metadata,
     deleted,
@@ -48,6 +48,10 @@ _SYNTHETIC_REQUEST: dict[str, Any] = {
 
 
 def create(ctx: Context) -> FixtureResponse:
+    capabilities.check_model(
+        ctx.body.get("model"), ctx.models, defined=models.list_defined(ctx.models)
+    )
+    capabilities.check_roles(ctx.body)
     return FixtureResponse(body=chat.synthesize(ctx.body, seed=ctx.seed))
 
 

@@ -8,6 +8,7 @@ is gone from then on, until the server is reset.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockapi import errors
@@ -30,6 +31,21 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
     _model("o3-mini", 1737146383),
     _model("text-embedding-3-small", 1705948997),
 ]
+
+
+def list_defined(listed: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether ``listed`` (a :class:`~mockapi.endpoint.Context`'s ``models``) is a list
+    the user defined, the opt-in to ``model_not_found`` for unlisted models (see
+    :mod:`~mockapi.synthesis.capabilities`).
+
+    The built-in list is not one: neither :data:`DEFAULT_MODELS` nor the bundled
+    ``fixtures/models.yaml``, which lists the same models. A ``GET /v1/models``
+    fixture of the user's that lists other models (more, fewer, or others) is.
+    """
+    return {m.get("id") for m in listed} != _DEFAULT_IDS
+
+
+_DEFAULT_IDS = {m["id"] for m in DEFAULT_MODELS}
 
 
 def model_list(models: list[dict[str, Any]]) -> dict[str, Any]:

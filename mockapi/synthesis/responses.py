@@ -27,7 +27,7 @@ from mockapi.errors import APIError
 from mockapi.fixture import FixtureResponse
 from mockapi.model import Response
 from mockapi.objects import paginate
-from mockapi.synthesis import responses_synth, text
+from mockapi.synthesis import capabilities, models, responses_synth, text
 from mockapi.synthesis.responses_input import count_input_tokens, input_items, raw_items
 from mockapi.synthesis.responses_output import complete
 from mockapi.synthesis.responses_stream import SHAPE, snapshot
@@ -69,6 +69,9 @@ def history_of(ctx: Context) -> list[dict[str, Any]]:
 
 def create(ctx: Context) -> FixtureResponse:
     """Synthesize the answer to a ``POST /v1/responses`` no fixture matched."""
+    capabilities.check_model(
+        ctx.body.get("model"), ctx.models, defined=models.list_defined(ctx.models)
+    )
     history = history_of(ctx)
     body = complete(responses_synth.synthesize(ctx.body, history, seed=ctx.seed), ctx.body, history)
     if ctx.body.get("background") is True and not ctx.request.wants_stream:

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockapi import ids, tokens
+from mockapi.synthesis import capabilities
 from mockapi.synthesis.responses_input import count_input_tokens, new_id
 
 ORDER = (
@@ -99,6 +100,8 @@ def complete(
     out.setdefault("incomplete_details", reason)
     out.setdefault("model", request.get("model") or tokens.DEFAULT_MODEL)
     out.setdefault("moderation", None)
+    retention = capabilities.prompt_cache_retention(out["model"])
+    out.setdefault("prompt_cache_retention", request.get("prompt_cache_retention", retention))
     for key, default in _ECHOED:
         out.setdefault(key, request.get(key, default))
     out.setdefault("billing", {"payer": "developer"})
@@ -225,7 +228,7 @@ def echoed_tools(request: Mapping[str, Any]) -> list[dict[str, Any]]:
             parameters.setdefault("additionalProperties", False)
         echoed = {
             "type": "function",
-            "description": tool.get("description"),
+            "description": tool.get("description") or None,  # "" comes back null
             "name": tool.get("name"),
             "parameters": parameters,
             "strict": strict,
