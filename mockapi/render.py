@@ -68,7 +68,11 @@ def render(
     completion = answer.body if _as_recorded(answer.body) else chat.complete(answer.body, body)
     if not request.wants_stream:
         return Response(answer.status, headers, body=completion)
-    chunks = streaming.completion_to_chunks(completion, include_usage=_include_usage(body))
+    chunks = streaming.completion_to_chunks(
+        completion,
+        include_usage=_include_usage(body),
+        obfuscation=streaming.wants_obfuscation(body),
+    )
     events = (*(SSEEvent(data=c) for c in chunks), DONE)
     return Response(answer.status, headers, events=events)
 

@@ -7,13 +7,20 @@ must be derivable from the other. The chunk shapes follow real OpenAI streams (s
 * every chunk repeats ``id``, ``created``, ``model``, ``service_tier`` and
   ``system_fingerprint``, and carries one choice;
 * a choice opens with a role chunk, ``{"role": "assistant", "content": "", "refusal":
-  null}``, or for a message that is only tool calls ``content: null`` with the first
-  call's head (``index``, ``id``, ``type``, ``name``, ``arguments: ""``) in it;
+  null}``, or for a message that is one tool call ``content: null`` with the call's
+  head (``index``, ``id``, ``type``, ``name``, ``arguments: ""``) in it; for parallel
+  tool calls the role chunk is only ``{"role": "assistant", "content": null}`` and
+  each call's head comes in a chunk of its own (gpt-4o, 2025-08, pydantic-ai
+  ``test_complex_agent_run``);
 * text and tool-call arguments follow in small token-like pieces (:func:`split_text`),
   then a chunk with an empty delta and the ``finish_reason``;
 * with ``stream_options.include_usage`` every chunk has ``"usage": null`` and a last
   chunk with ``"choices": []`` carries the usage. The ``[DONE]`` marker is the SSE
-  layer's business, not this module's.
+  layer's business, not this module's;
+* with ``obfuscation`` (the API's default since mid-2025, off with
+  ``stream_options.include_obfuscation: false``: :func:`wants_obfuscation`) every
+  chunk ends with an ``obfuscation`` padding string; mockapi's is derived from the
+  chunk, so the same answer streams the same bytes.
 
 Round trip: ``chunks_to_completion(completion_to_chunks(c, include_usage=True)) == c``
 holds for real ``chat.completion`` bodies. What does not survive: message fields other
@@ -21,12 +28,15 @@ than ``role``, ``content``, ``refusal``, ``tool_calls``, ``function_call`` and
 ``annotations`` (``audio`` for instance); a message without ``annotations`` comes back
 with ``annotations: []`` (the API always sends it); ``logprobs`` keys other than
 ``content`` and ``refusal``; the interleaving of choices when ``n > 1`` (chunks are
-emitted choice by choice); ``obfuscation`` padding, which is never generated.
+emitted choice by choice); the ``obfuscation`` padding.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 Chunk = dict[str, Any]
@@ -57,13 +67,30 @@ def split_text(text: str) -> list[str]:
     return pieces
 
 
-def completion_to_chunks(completion: dict[str, Any], *, include_usage: bool) -> list[Chunk]:
+def wants_obfuscation(request: Mapping[str, Any]) -> bool:
+    """Whether a stream request gets ``obfuscation`` padding (unless it opts out)."""
+    options = request.get("stream_options")
+    return not (isinstance(options, dict) and options.get("include_obfuscation") is False)
+
+
+def padding(chunk: Chunk) -> str:
+    """A chunk's ``obfuscation`` string: 2 to 15 characters derived from its content."""
+    digest = hashlib.sha256(json.dumps(chunk, sort_keys=True).encode()).hexdigest()
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    length = 2 + int(digest[:2], 16) % 14
+    return "".join(alphabet[int(digest[2 + 2 * i : 4 + 2 * i], 16) % 62] for i in range(length))
+
+
+def completion_to_chunks(
+    completion: dict[str, Any], *, include_usage: bool, obfuscation: bool = False
+) -> list[Chunk]:
     """The ``chat.completion.chunk`` objects the API would stream for ``completion``.
 
     Choices are emitted one after the other (all of choice 0's chunks, then choice
     1's). Token ``logprobs`` are spread over the content pieces when their tokens spell
-    the content, else they ride on the finish chunk. Raises ``ValueError`` for a body
-    without a ``choices`` list or, with ``include_usage``, without a ``usage`` object.
+    the content, else they ride on the finish chunk. With ``obfuscation`` every chunk
+    ends with its padding string. Raises ``ValueError`` for a body without a
+    ``choices`` list or, with ``include_usage``, without a ``usage`` object.
     """
     choices = completion.get("choices")
     if not isinstance(choices, list):
@@ -88,6 +115,9 @@ def completion_to_chunks(completion: dict[str, Any], *, include_usage: bool) -> 
             chunks.append(chunk)
     if include_usage:
         chunks.append({**header, "choices": [], "usage": usage})
+    if obfuscation:
+        for chunk in chunks:
+            chunk["obfuscation"] = padding(chunk)
     return chunks
 
 
@@ -102,10 +132,11 @@ def _choice_entries(choice: dict[str, Any], position: int) -> list[dict[str, Any
 
     role: dict[str, Any] = {"role": message.get("role", "assistant")}
     role["content"] = "" if isinstance(content, str) else None
-    calls_in_role_chunk = content is None and bool(calls)
+    calls_in_role_chunk = content is None and len(calls) == 1
     if calls_in_role_chunk:
         role["tool_calls"] = [_call_head(0, calls[0])]
-    role["refusal"] = None
+    if not (content is None and len(calls) > 1):  # parallel calls: no refusal key
+        role["refusal"] = None
     deltas.append((role, None))
 
     used: set[str] = set()

@@ -109,7 +109,6 @@ def _item_events(item: dict[str, Any], index: int, obfuscate: bool) -> list[dict
                 "response.function_call_arguments.done",
                 arguments=arguments,
                 item_id=item_id,
-                name=item.get("name", ""),
                 output_index=index,
             )
         )

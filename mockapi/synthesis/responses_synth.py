@@ -34,9 +34,11 @@ from mockapi.synthesis.responses_output import now, output_from_chat, usage_for
 
 LOGPROBS = "message.output_text.logprobs"
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
-REASONING_TOKENS = {"none": 0, "minimal": 0, "low": 64, "medium": 192, "high": 512, "xhigh": 1024}
+REASONING_TOKENS = {"none": 0, "minimal": 0, "low": 0, "medium": 192, "high": 512, "xhigh": 1024}
 """``reasoning_tokens`` of a reasoning model's answer, by ``reasoning.effort`` (default
-``medium``); 0 means no reasoning item."""
+``medium``); 0 means no reasoning item. ``low`` thinks not at all: the three recorded
+gpt-5.5 answers at ``effort: low`` (simonw/llm, 2026-05) report 0 reasoning tokens and
+carry no reasoning item."""
 
 
 def synthesize(

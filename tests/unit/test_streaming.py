@@ -184,17 +184,24 @@ def test_tool_call_only_message_streams_like_the_api() -> None:
     source = completion(choice(finish="tool_calls", tool_calls=[CALL, second]))
     chunks = completion_to_chunks(source, include_usage=False)
     got = deltas(chunks)
-    assert got[0] == {
+    # Parallel calls: a bare role chunk, then each call's head in its own chunk (gpt-4o,
+    # 2025-08, pydantic-ai test_complex_agent_run).
+    assert got[0] == {"role": "assistant", "content": None}
+    assert got[1]["tool_calls"] == [
+        {
+            "index": 0,
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": ""},
+        }
+    ]
+    single = deltas(
+        completion_to_chunks(completion(choice(tool_calls=[CALL])), include_usage=False)
+    )
+    assert single[0] == {
         "role": "assistant",
         "content": None,
-        "tool_calls": [
-            {
-                "index": 0,
-                "id": "call_1",
-                "type": "function",
-                "function": {"name": "get_weather", "arguments": ""},
-            }
-        ],
+        "tool_calls": [got[1]["tool_calls"][0]],
         "refusal": None,
     }
     fragments = [d["tool_calls"][0]["function"]["arguments"] for d in got[1:] if "tool_calls" in d]
@@ -416,3 +423,24 @@ def test_adapt_recorded_stream_without_usage_for_include_usage() -> None:
     with pytest.raises(ValueError, match="no usage chunk"):
         adapt_usage_chunks(recorded, include_usage=True, usage=None)
     assert chunks_to_completion(adapted)["usage"] == USAGE
+
+
+def test_obfuscation_pads_every_chunk_deterministically() -> None:
+    source = completion(choice(content="Hi there!"))
+    chunks = completion_to_chunks(source, include_usage=True, obfuscation=True)
+    pads = [c["obfuscation"] for c in chunks]
+    assert all(list(c)[-1] == "obfuscation" for c in chunks)  # last, as the API sends it
+    assert all(p.isalnum() and 2 <= len(p) <= 15 for p in pads)
+    assert pads == [
+        c["obfuscation"] for c in completion_to_chunks(source, include_usage=True, obfuscation=True)
+    ]
+    assert chunks_to_completion(chunks) == source
+    assert "obfuscation" not in completion_to_chunks(source, include_usage=False)[0]
+
+
+def test_obfuscation_is_on_unless_the_request_opts_out() -> None:
+    from mockapi.streaming import wants_obfuscation
+
+    assert wants_obfuscation({"stream": True})
+    assert wants_obfuscation({"stream_options": {"include_usage": True}})
+    assert not wants_obfuscation({"stream_options": {"include_obfuscation": False}})
