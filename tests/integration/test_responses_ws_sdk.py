@@ -321,3 +321,30 @@ def test_steering_is_refused_when_nothing_can_take_it(client: openai.OpenAI) -> 
     assert isinstance(invalid, ResponseSteerFailedEvent)
     assert invalid.error.code == "invalid_input" and "'user'" in invalid.error.message
     assert invalid.steer.previous_response_id == done.id and invalid.steer.id is None
+
+
+def test_azure_clients_connect_on_their_url_shapes(server: ServerThread) -> None:
+    azure = openai.AzureOpenAI(
+        azure_endpoint=server.url, api_version="2025-04-01-preview", api_key=KEY
+    )
+    with azure, azure.responses.connect() as connection:
+        connection.response.create(model=MODEL, input="Say hello from a fixture")
+        events = until_final(connection)
+    assert completed(events).output_text == "Hello from a mockapi fixture!"
+    assert server.replayer.journal.entries()[-1].path == "/v1/responses"  # type: ignore[attr-defined]
+
+
+def test_a_miss_in_proxy_mode_says_the_socket_is_not_proxied() -> None:
+    # Nothing listens on port 9: the session must answer without trying the upstream.
+    with running_server(on_miss=OnMiss.PROXY, upstream_url="http://127.0.0.1:9") as proxy:
+        with strict_client(proxy.url + "/v1", api_key=KEY) as sdk, sdk.responses.connect() as ws:
+            ws.response.create(model=MODEL, input="Not recorded", stream_id="lane")
+            [error] = until_final(ws)
+        entry = proxy.replayer.journal.entries()[-1]  # type: ignore[attr-defined]
+    assert (error["status"], error["error"]["type"], error["stream_id"]) == (
+        502,
+        "upstream_error",
+        "lane",
+    )
+    assert "does not proxy WebSocket sessions" in error["error"]["message"]
+    assert (entry.outcome, entry.status) == (Outcome.PROXIED, 502)
