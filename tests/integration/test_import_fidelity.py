@@ -111,3 +111,36 @@ def test_sdk_gets_recorded_chat_content(server: ServerThread) -> None:
             assert text == expected, f"{path.name}#{item.index}"
             checked += 1
     assert checked == 28
+
+
+def test_sdk_gets_recorded_responses_content(server: ServerThread) -> None:
+    checked = 0
+    with openai.OpenAI(base_url=server.url + "/v1", api_key="sk-test", max_retries=0) as client:
+        for path, item in all_interactions():
+            if item.path != "/v1/responses" or item.status != 200:
+                continue
+            body = dict(item.request_json)
+            if body.pop("stream", False):
+                events = list(client.responses.create(stream=True, **body))
+                final = events[-1]
+                assert final.type == "response.completed", path.name
+                recorded = [
+                    json.loads(line[6:])
+                    for line in item.body.decode().splitlines()
+                    if line.startswith("data: {")
+                ]
+                assert [e.type for e in events] == [e["type"] for e in recorded], path.name
+                result, expected = final.response, recorded[-1]["response"]
+            else:
+                result, expected = client.responses.create(**body), json.loads(item.body)
+            assert result.id == expected["id"], f"{path.name}#{item.index}"
+            assert [o.type for o in result.output] == [o["type"] for o in expected["output"]]
+            texts = [
+                c["text"]
+                for o in expected["output"]
+                for c in o.get("content") or []
+                if c.get("type") == "output_text"
+            ]
+            assert result.output_text == "".join(texts), f"{path.name}#{item.index}"
+            checked += 1
+    assert checked == 12

@@ -35,7 +35,7 @@ import pytest
 from mockapi.config import OnMiss
 from mockapi.server import ServerThread
 from mockapi.sse import decode_events
-from tests.helpers import running_server
+from tests.helpers import response_problems, running_server, strict_client
 from tests.real_traffic import ABSENT, CHAT, RESPONSES, SKIP_REASON, Recorded, successful
 from tests.structure import collapse, differences, paths
 
@@ -141,7 +141,11 @@ def ask(server: ServerThread, record: Recorded) -> Any:
     )
     assert response.status_code == 200, f"{record.name}: {response.text[:300]}"
     if record.streamed:
-        return [e.data for e in decode_events(response.content) if isinstance(e.data, dict)]
+        datas = [e.data for e in decode_events(response.content) if isinstance(e.data, dict)]
+        for data in datas:
+            assert response_problems(record.endpoint, data, role="stream_event") == [], record.name
+        return datas
+    assert response_problems(record.endpoint, response.json()) == [], record.name
     return response.json()
 
 
@@ -250,3 +254,17 @@ def test_structure_helpers_name_each_difference(tmp_path: Path) -> None:
         "a[]": {"object"},
         "a[].b": {"integer"},
     }
+
+
+def test_synthesized_streams_pass_the_sdk_strict_validation(server: ServerThread) -> None:
+    """The padding and shapes above are what the SDK's models accept (strict mode)."""
+    streams = [r for r in successful(CHAT) + successful(RESPONSES) if r.streamed]
+    with strict_client(server.url + "/v1") as client:
+        for record in streams:
+            body = {k: v for k, v in fair_request(record).items() if k != "stream"}
+            if record.endpoint == CHAT:
+                chunks = list(client.chat.completions.create(stream=True, **body))
+                assert chunks[-1].usage is not None or not body.get("stream_options")
+            else:
+                events = list(client.responses.create(stream=True, **body))
+                assert events[-1].type == "response.completed", record.name
