@@ -1,4 +1,5 @@
-"""The admin API under ``/__mockapi/``: fixtures, journal, reset, record mode, inspector.
+"""The admin API under ``/__mockapi/``: fixtures, journal, reset, record mode, faults,
+inspector.
 
 Every answer is JSON, and every error has OpenAI's shape (``{"error": {"message",
 "type", "param", "code"}}``), so any HTTP client (a Playwright or Jest suite, curl)
@@ -33,7 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
-from mockapi import __version__, inspector, recording
+from mockapi import __version__, faults, inspector, ratelimit, recording
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import APIError, FixtureError
 from mockapi.fixture import Fixture, parse_entry
@@ -167,6 +168,15 @@ def admin_routes(
         route("/journal", {"GET": api.journal}),
         route("/reset", {"POST": api.reset}),
         route("/record-mode", {"GET": api.record_mode, "PUT": api.set_record_mode}),
+        route(
+            "/faults",
+            {
+                "GET": api.get_faults,
+                "PUT": api.put_faults,
+                "POST": api.add_fault,
+                "DELETE": api.clear_faults,
+            },
+        ),
         route("/{rest:path}", dict.fromkeys(_METHODS, unknown)),
     ]
 
@@ -215,7 +225,52 @@ class _AdminAPI:
     async def record_mode(self, request: StarletteRequest) -> StarletteResponse:
         return _json(200, self._mode_json())
 
+    def _faults_json(self) -> dict[str, Any]:
+        state, limiter = self.replayer.faults, self.replayer.limiter
+        return {
+            "faults": [rule.to_json() for rule in state.rules],
+            "seed": state.seed,
+            "rate_limit": limiter.limits.to_json() if limiter is not None else None,
+            "counters": state.counters(),
+        }
+
+    async def get_faults(self, request: StarletteRequest) -> StarletteResponse:
+        return _json(200, self._faults_json())
+
     # -- change ------------------------------------------------------------------------
+
+    async def put_faults(self, request: StarletteRequest) -> StarletteResponse:
+        """Replace the fault rules (and, if given, the seed and the rate limit)."""
+        body = await _body(request)
+        if not isinstance(body, dict) or set(body) - {"faults", "seed", "rate_limit"}:
+            raise _error(
+                400,
+                'Send {"faults": [SPEC, ...], "seed": N, "rate_limit": '
+                '"rpm=3,tpm=1000" | null}; every key is optional.',
+                code="invalid_faults",
+            )
+        rules = _fault_rules(body.get("faults", []))
+        seed = body.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise _error(400, f"'seed' must be an integer, got {seed!r}.", "seed", "invalid_faults")
+        if "rate_limit" in body:
+            self.replayer.set_rate_limit(_limits(body["rate_limit"]))
+        self.replayer.faults.set_rules(rules, seed=seed)
+        return _json(200, self._faults_json())
+
+    async def add_fault(self, request: StarletteRequest) -> StarletteResponse:
+        """Add one rule after the others: a spec string or mapping, or ``{"fault": ...}``."""
+        body = await _body(request)
+        spec = body["fault"] if isinstance(body, dict) and set(body) == {"fault"} else body
+        state = self.replayer.faults
+        state.set_rules([*state.rules, *_fault_rules([spec])])
+        return _json(201, self._faults_json())
+
+    async def clear_faults(self, request: StarletteRequest) -> StarletteResponse:
+        """No fault rules and no rate limit from now on."""
+        self.replayer.faults.set_rules([])
+        self.replayer.set_rate_limit(None)
+        return _json(200, self._faults_json())
 
     async def add_fixtures(self, request: StarletteRequest) -> StarletteResponse:
         body = await _body(request)
@@ -316,6 +371,31 @@ class _AdminAPI:
             "uses": self.replayer.uses(fixture),
             "responses": len(fixture.responses),
         }
+
+
+def _fault_rules(specs: Any) -> list[faults.Fault]:
+    if not isinstance(specs, list):
+        raise _error(400, f"'faults' must be a list of fault specs, got {specs!r}.", "faults")
+    rules: list[faults.Fault] = []
+    for index, spec in enumerate(specs):
+        try:
+            rules.append(faults.parse(spec))
+        except faults.FaultSpecError as exc:
+            raise _error(
+                400, f"Invalid fault faults[{index}]: {exc}.", f"faults[{index}]", "invalid_fault"
+            ) from None
+    return rules
+
+
+def _limits(spec: Any) -> ratelimit.Limits | None:
+    if spec is None:
+        return None
+    try:
+        return ratelimit.parse_limits(spec)
+    except ValueError as exc:
+        raise _error(
+            400, f"Invalid rate_limit: {exc}.", "rate_limit", "invalid_rate_limit"
+        ) from None
 
 
 def _bearer(header: str) -> str | None:

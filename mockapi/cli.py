@@ -114,6 +114,35 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
         metavar="N",
         help="serve from N processes sharing the fixture directories (default 1)",
     )
+    _add_fault_options(serve)
+
+
+def _add_fault_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="inject a fault into every request it matches, e.g. 'status=503; times=2' or "
+        "'latency=200ms; path=/v1/chat/*' (repeatable; the first that fires applies)",
+    )
+    serve.add_argument(
+        "--chaos",
+        type=float,
+        default=None,
+        metavar="P",
+        help="fail each request with probability P with one of 429, 500, 502, 503, a reset "
+        "or a cut stream (seeded by --fault-seed: same seed, same faults)",
+    )
+    serve.add_argument(
+        "--fault-seed", type=int, default=None, metavar="N", help="seed of --chaos (default --seed)"
+    )
+    serve.add_argument(
+        "--rate-limit",
+        default=None,
+        metavar="SPEC",
+        help="limit requests per API key and model like the real API, e.g. 'rpm=3,tpm=1000'",
+    )
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -242,6 +271,11 @@ def _serve(args: argparse.Namespace) -> int:
         raise MockapiError(f"--workers must be at least 1, got {args.workers}")
     if args.no_cors and args.cors_origin:
         raise MockapiError("--no-cors and --cors-origin contradict each other; pass one")
+    fault_rules = tuple(args.fault)
+    if args.chaos is not None:
+        if not 0 <= args.chaos <= 1:
+            raise MockapiError(f"--chaos must be a probability between 0 and 1, got {args.chaos}")
+        fault_rules += (f"chaos={args.chaos}",)
     settings = Settings(
         fixture_dirs=tuple(args.fixtures),
         on_miss=OnMiss(args.on_miss),
@@ -261,6 +295,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         admin_token=args.admin_token,
         cors_origins=() if args.no_cors else tuple(args.cors_origin) or ("*",),
+        faults=fault_rules,
+        fault_seed=args.fault_seed,
+        rate_limit=args.rate_limit,
     )
     if args.command == "record" and not settings.fixture_dirs:
         settings = replace(settings, fixture_dirs=(Path("fixtures"),))
@@ -281,6 +318,13 @@ def _serve(args: argparse.Namespace) -> int:
             f", recording ({settings.record_mode.value}) from {recorder.upstream.base_url} "
             f"into {recorder.directory}"
         )
+    if replayer.faults.rules or replayer.limiter is not None:
+        limits = replayer.limiter.limits if replayer.limiter is not None else None
+        rules = (
+            "; ".join(f"[{rule.describe(when=True)}]" for rule in replayer.faults.rules) or "none"
+        )
+        limited = f", rate limit rpm={limits.rpm} tpm={limits.tpm}" if limits else ""
+        print(f"mockapi: fault rules {rules}{limited}", file=sys.stderr)
     print(
         f"mockapi {__version__}: {len(replayer.index)} fixtures, "
         f"on miss: {replayer.settings.on_miss.value}{recording}, "

@@ -105,8 +105,9 @@ class Fault:
             changes["headers"] = {**base.headers, **self.headers}
         return replace(self, **changes)
 
-    def describe(self) -> str:
-        """The spec of what this fault does, in the header syntax (``status=429; reset``)."""
+    def describe(self, *, when: bool = False) -> str:
+        """The spec of what this fault does, in the header syntax (``status=429; reset``);
+        ``when`` adds when it does (probability, times, path)."""
         parts: list[str] = []
         for name in _WHAT:
             value = getattr(self, name)
@@ -120,8 +121,18 @@ class Fault:
                 parts.extend(f"header.{k}={v}" for k, v in value.items())
             else:
                 parts.append(f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}")
-        if self.one_of:
+        if self.one_of is CHAOS:
+            parts.append(f"chaos={self.probability:g}")
+        elif self.one_of:
             parts.append("one_of=[" + " | ".join(f.describe() for f in self.one_of) + "]")
+        if when:
+            if self.probability != 1.0 and self.one_of is not CHAOS:
+                parts.append(f"probability={self.probability:g}")
+            parts.extend(
+                f"{name}={getattr(self, name)}"
+                for name in ("times", "path", "name")
+                if getattr(self, name) is not None
+            )
         return "; ".join(parts) or "none"
 
     def to_json(self) -> dict[str, Any]:
@@ -130,7 +141,9 @@ class Fault:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "one_of":
-                if value:
+                if value is CHAOS:
+                    out["chaos"] = out.pop("probability", 1.0)
+                elif value:
                     out["one_of"] = [item.to_json() for item in value]
             elif f.name == "probability":
                 if value != 1.0:
@@ -303,7 +316,11 @@ def _split(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in _top_level(text):
         key, sep, value = item.partition("=")
-        key = key.strip().lower().replace("-", "_")
+        key = key.strip().lower()
+        if key.startswith("header."):
+            out.setdefault("headers", {})[key.removeprefix("header.")] = value.strip()
+            continue
+        key = key.replace("-", "_")
         if not sep:
             if key.isdigit():
                 key, value = "status", key
@@ -314,9 +331,6 @@ def _split(text: str) -> dict[str, Any]:
                     f"{item.strip()!r} needs a value ('{key}=...'); alone, only a status "
                     f"(429) or {', '.join(sorted(_BARE))} may be written"
                 )
-        if key.startswith("header."):
-            out.setdefault("headers", {})[key.removeprefix("header.")] = value.strip()
-            continue
         out[key] = value.strip()
     if not out:
         raise FaultSpecError(f"the fault spec {text!r} is empty; write e.g. 'status=503'")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockapi import recording, store
+from mockapi import faults as _faults
+from mockapi import ratelimit, recording, store
 from mockapi.app import create_app
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import MockapiError
@@ -63,6 +64,9 @@ class Session:
             upstream_key_env=options.get("upstream_key_env") or None,
             honor_delays=False,
             plugins=tuple(options.get("plugins", ())),
+            faults=tuple(options.get("faults", ())),
+            fault_seed=options.get("fault_seed"),
+            rate_limit=options.get("rate_limit") or None,
         )
         recorded = recording.has_fixtures(dirs[0])
         replayer = build_replayer(settings, cassettes=False, missing_ok=True)
@@ -84,14 +88,28 @@ class Session:
         record: str | None = None,
         on_miss: str | None = None,
         assert_all_used: bool = False,
+        faults: object = None,
+        rate_limit: object = None,
     ) -> Iterator[MockapiHandle]:
-        """Configure the server for one test; everything is undone on exit."""
+        """Configure the server for one test; everything is undone on exit.
+
+        ``faults`` (a spec or a list) come before the session's rules for this test;
+        ``rate_limit`` replaces the session's for this test.
+        """
         mode = RecordMode(record) if record is not None else self.record_mode
         if mode is not RecordMode.NONE and self.recorder is None:
             raise MockapiError(_NEEDS_UPSTREAM.format(mode=mode.value))
         replayer = self.replayer
         base = (replayer.settings.on_miss, replayer.proxy_all)
+        base_rules = replayer.faults.rules
+        base_limits = replayer.limiter.limits if replayer.limiter is not None else None
+        test_rules = _faults.parse_all(faults)  # before any change: a bad spec changes nothing
+        test_limits = ratelimit.parse_limits(rate_limit) if rate_limit is not None else None
         replayer.reset()
+        if test_rules:
+            replayer.faults.set_rules((*test_rules, *base_rules))
+        if test_limits is not None:
+            replayer.set_rate_limit(test_limits)
         handle = MockapiHandle(self, test_id, assert_all_used=assert_all_used)
         prefix = f"{cassette}#" if cassette is not None else None
         if cassette is not None and cassette.is_file():
@@ -129,6 +147,9 @@ class Session:
                 )
             )
             replayer.configure(on_miss=base[0], proxy_all=base[1])
+            # Faults and limits never outlive their test.
+            replayer.faults.set_rules(base_rules)
+            replayer.set_rate_limit(base_limits)
 
 
 class MockapiHandle:
@@ -211,6 +232,24 @@ class MockapiHandle:
         self.replayer.add_fixtures([fixture])
         self._added.append(fixture)
         return fixture
+
+    def fault(self, spec: object = None, **keys: object) -> _faults.Fault:
+        """Inject a fault into this test's requests (before the session's rules), e.g.
+        ``mockapi.fault("status=503; times=2")`` or ``mockapi.fault(status=429,
+        retry_after=0.2)``. It ends with the test."""
+        if spec is not None and keys:
+            raise ValueError("give either a fault spec or keyword arguments, not both")
+        rule = _faults.parse(spec if spec is not None else keys)
+        state = self.replayer.faults
+        state.set_rules((rule, *state.rules))
+        return rule
+
+    def rate_limit(self, spec: object = None, **keys: object) -> ratelimit.Limits:
+        """Limit this test's requests like the real API: ``mockapi.rate_limit(rpm=3)``
+        or ``mockapi.rate_limit("rpm=3,tpm=1000")`` (full buckets; ends with the test)."""
+        limits = ratelimit.parse_limits(spec if spec is not None else keys)
+        self.replayer.set_rate_limit(limits)
+        return limits
 
     def unused(self) -> list[Fixture]:
         """The fixtures this test added that answered no request."""

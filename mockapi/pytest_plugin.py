@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 MARKER_HELP = (
-    "mockapi(record=None, cassette=True, on_miss=None, assert_all_used=False): per-test "
-    "mockapi settings. With the marker, the test reads (and in a record mode writes) its "
-    "own fixture file <fixtures>/<module>/<test>.yaml; record overrides --mockapi-record; "
-    "on_miss is 'error' or 'synthesize'; assert_all_used fails the test if a fixture it "
-    "added was never used."
+    "mockapi(record=None, cassette=True, on_miss=None, assert_all_used=False, faults=None, "
+    "rate_limit=None): per-test mockapi settings. With the marker, the test reads (and in a "
+    "record mode writes) its own fixture file <fixtures>/<module>/<test>.yaml; record "
+    "overrides --mockapi-record; on_miss is 'error' or 'synthesize'; assert_all_used fails "
+    "the test if a fixture it added was never used; faults (a spec such as 'status=503; "
+    "times=2', or a list) and rate_limit ('rpm=3,tpm=1000') hold for this test only."
 )
 
 
@@ -53,7 +54,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME_OR_PATH",
         help="load a mockapi plugin (repeatable): a bundled name, a module or a .py file",
     )
+    group.addoption(
+        "--mockapi-fault",
+        action="append",
+        default=None,
+        metavar="SPEC",
+        help="inject a fault into every request it matches, e.g. 'chaos=0.1' (repeatable)",
+    )
+    group.addoption(
+        "--mockapi-fault-seed", type=int, default=None, metavar="N", help="seed of chaos faults"
+    )
+    group.addoption(
+        "--mockapi-rate-limit",
+        default=None,
+        metavar="SPEC",
+        help="limit requests per key and model like the real API, e.g. 'rpm=3,tpm=1000'",
+    )
     parser.addini("mockapi_record", "default record mode", default="none")
+    parser.addini("mockapi_faults", "fault rules for every test", type="linelist", default=[])
+    parser.addini("mockapi_rate_limit", "rate limit for every test (rpm=N,tpm=N)", default="")
     parser.addini("mockapi_fixtures", "fixture directories", type="paths", default=[])
     parser.addini("mockapi_upstream", "upstream URL for recording", default="")
     parser.addini(
@@ -144,6 +163,11 @@ def _session_options(config: pytest.Config) -> dict[str, Any]:
         "upstream_key_env": key_env,
         "on_miss": config.getini("mockapi_on_miss"),
         "plugins": tuple(config.getoption("--mockapi-plugin") or config.getini("mockapi_plugins")),
+        "faults": tuple(config.getoption("--mockapi-fault") or config.getini("mockapi_faults")),
+        "fault_seed": config.getoption("--mockapi-fault-seed"),
+        "rate_limit": config.getoption("--mockapi-rate-limit")
+        or config.getini("mockapi_rate_limit")
+        or None,
         "worker": os.environ.get("PYTEST_XDIST_WORKER", ""),
     }
 
