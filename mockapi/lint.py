@@ -5,8 +5,8 @@ templates (they compile) and faults (``fault:`` specs parse), and each response 
 is not templated against the derived response schemas, *as the server would send it*:
 a hand-written Chat Completions body is partial by design, so it is completed (and
 streamed) exactly as :func:`mockapi.render.render` does before it is validated. Error
-answers (status >= 400) must have OpenAI's error shape. Problems are ``file:line: message``, the line being the
-fixture entry's, or the value's when the problem is in one.
+answers (status >= 400) must have OpenAI's error shape. Problems are ``file:line:
+message``, the line being the fixture entry's, or the value's when the problem is in one.
 """
 
 from __future__ import annotations
