@@ -31,7 +31,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockapi import fault_answers, sse
-from mockapi.faults import Fault
+from mockapi.faults import STALL_FOREVER, Fault
 from mockapi.model import SSEEvent
 
 TRANSPORT_KEY = "mockapi.transport"
@@ -156,7 +156,7 @@ class FaultyResponse(StarletteResponse):
         fault, events = self.fault, self.events or ()
         for index, event in enumerate(events):
             if index == fault.stall_after:
-                await departure.sleep(fault.stall or 0)
+                await departure.sleep(STALL_FOREVER if fault.stall is None else fault.stall)
                 return False
             if index == fault.cut_after:
                 if fault.error_event:
