@@ -393,3 +393,16 @@ def test_bad_server_rules_stop_start_up(tmp_path: Path) -> None:
         _replayer(tmp_path, FLAKY, faults=("reset; status=1",))
     with pytest.raises(MockapiError, match="rate limit 'rpm=0'"):
         _replayer(tmp_path, FLAKY, rate_limit="rpm=0")
+
+
+def test_the_fixture_readme_example_fails_twice_then_answers(tmp_path: Path) -> None:
+    readme = Path(__file__).resolve().parents[2] / "fixtures" / "README.md"
+    section = readme.read_text().split("## Faults", 1)[1].split("## ", 1)[0]
+    entry = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    replayer = _replayer(tmp_path, "version: 1\nfixtures:\n" + entry)
+    served = [replayer.serve(_ask("please retry me")) for _ in range(3)]
+    assert [(r.status, f) for r, f in served] == [  # type: ignore[union-attr]
+        (503, None),
+        (0, Fault(reset=True)),
+        (200, None),
+    ]
