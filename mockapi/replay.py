@@ -12,14 +12,16 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from mockapi import azure, errors, fault_answers, faults, multipart, pacing, ratelimit, render
+from mockapi import azure, errors, fault_plan, multipart, ratelimit, render
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoint import Body, Context, Endpoint, Handler, body_of
 from mockapi.errors import APIError, MockapiError
-from mockapi.faults import Fault, FaultState
+from mockapi.fault_plan import Plan
+from mockapi.fault_state import FaultState
+from mockapi.faults import Fault
 from mockapi.fixture import Fixture, FixtureResponse
 from mockapi.index import FixtureIndex
 from mockapi.journal import Journal, JournalEntry, Outcome
@@ -44,28 +46,6 @@ class Forward:
     request: Request
     seq: int
     started: float
-
-
-@dataclass
-class _Plan:
-    """The faults and rate limit headers decided for one request, as the flow goes.
-
-    A request's fault is the ``X-Mockapi-Fault`` header's over the fixture's (its
-    response's over its entry's) over the server's first rule that fired.
-    """
-
-    header: Fault | None = None
-    rule: Fault | None = None
-    fixture: Fault | None = None
-    limit_headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def fault(self) -> Fault | None:
-        found: Fault | None = None
-        for fault in (self.rule, self.fixture, self.header):
-            if fault is not None:
-                found = fault.over(found)
-        return found
 
 
 class Replayer:
@@ -94,7 +74,7 @@ class Replayer:
         self._uses: dict[str, int] = {}
         self._lock = threading.Lock()
         seed = settings.seed if settings.fault_seed is None else settings.fault_seed
-        self.faults = FaultState(_rules(settings.faults), seed=seed)
+        self.faults = FaultState(fault_plan.rules(settings.faults), seed=seed)
         self.limiter: ratelimit.RateLimiter | None = None
         if settings.rate_limit:
             try:
@@ -122,6 +102,10 @@ class Replayer:
     def set_rate_limit(self, limits: ratelimit.Limits | None) -> None:
         """Limit requests like the real API from now on (None: no limit); full buckets."""
         self.limiter = ratelimit.RateLimiter(limits) if limits is not None else None
+
+    @property
+    def _limits(self) -> ratelimit.Limits | None:
+        return self.limiter.limits if self.limiter is not None else None
 
     def add_fixtures(self, fixtures: Iterable[Fixture]) -> None:
         """Serve ``fixtures`` from the next request on (recordings, fixtures added at run time).
@@ -198,7 +182,7 @@ class Replayer:
         (latency, pacing, a cut, a reset, a stall), if any."""
         seq = self.journal.next_seq()
         started = time.perf_counter()
-        plan = _Plan()
+        plan = Plan()
         try:
             result = self._handle(request, seq, plan)
             if isinstance(result, Forward):
@@ -212,14 +196,11 @@ class Replayer:
         fault = plan.fault
         if fault is not None:
             entry = replace(entry, fault=fault.describe())
-            if response.events is not None and (fault.ttft is not None or fault.tps is not None):
-                model = fault_answers.model_of(request)
-                paced = pacing.pace(response.events, ttft=fault.ttft, tps=fault.tps, model=model)
-                response = replace(response, events=paced)
+            response = fault_plan.paced(fault, response, request)
         self.journal.append(entry)
         elapsed = str(round((time.perf_counter() - started) * 1000))
         headers = {**plan.limit_headers, **response.headers, "openai-processing-ms": elapsed}
-        delivered = fault if fault is not None and _delivers(fault, response) else None
+        delivered = fault if fault is not None and fault_plan.delivers(fault, response) else None
         return replace(response, headers=headers), delivered
 
     def note_forwarded(self, forward: Forward, status: int, error: str | None = None) -> None:
@@ -228,7 +209,7 @@ class Replayer:
         self.journal.append(entry)
 
     def _handle(
-        self, request: Request, seq: int, plan: _Plan
+        self, request: Request, seq: int, plan: Plan
     ) -> tuple[Response, JournalEntry] | Forward:
         # Azure OpenAI's URL shapes are OpenAI requests in another dress: undress them first.
         request = azure.to_openai(request)
@@ -257,11 +238,11 @@ class Replayer:
             problem = self.validator.validate(endpoint.key, request.json, form=request.is_form)
             if problem is not None:
                 raise problem
-        early = self._request_faults(request, plan)
+        early = fault_plan.request_faults(self.faults, request, plan, self._limits)
         if early is not None:
             return early, self._entry(seq, request, early.status, Outcome.REJECTED)
         if endpoint is not None and request.method == "POST" and self.limiter is not None:
-            self._limit(request, plan, self.limiter)
+            fault_plan.take(self.limiter, request, plan)
         if self.proxy_all:
             return Forward(request, seq, 0.0)
         original = request
@@ -271,10 +252,10 @@ class Replayer:
         taken = self._take(request, endpoint)
         if taken is not None:
             fixture, answer = taken
-            plan.fixture = self._fixture_fault(fixture, answer, request)
+            plan.fixture = fault_plan.fixture_fault(self.faults, fixture, answer, request)
             fault = plan.fault
             if fault is not None and fault.answers_early:
-                response = self._fault_answer(fault, request)
+                response = fault_plan.fault_answer(fault, request, self._limits)
                 entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
                 return response, entry
             try:
@@ -290,64 +271,6 @@ class Replayer:
             entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
             return response, entry
         return self._miss(request, endpoint, seq, original)
-
-    # -- faults and rate limits --------------------------------------------------------
-
-    def _request_faults(self, request: Request, plan: _Plan) -> Response | None:
-        """Decide the header's and the rules' faults; the answer when one answers early."""
-        header = request.headers.get(faults.HEADER)
-        try:
-            plan.rule, plan.header = self.faults.for_request(
-                request.path, header, stream=request.wants_stream
-            )
-        except faults.FaultSpecError as exc:
-            raise APIError(
-                400,
-                f"Invalid X-Mockapi-Fault header {header!r}: {exc}. See the README's "
-                "'Faults, rate limits and pacing' for the syntax.",
-                param=faults.HEADER,
-                code="invalid_fault",
-            ) from None
-        found = plan.fault
-        if found is None or not found.answers_early:
-            return None
-        return self._fault_answer(found, request)
-
-    def _fixture_fault(
-        self, fixture: Fixture, answer: FixtureResponse, request: Request
-    ) -> Fault | None:
-        found: Fault | None = None
-        stream = request.wants_stream
-        if fixture.fault is not None:
-            found = self.faults.decide(fixture.fault, f"fixture:{fixture.source}", stream=stream)
-        if answer.fault is not None:
-            index = next(i for i, r in enumerate(fixture.responses) if r is answer)
-            key = f"fixture:{fixture.source}@{index}"
-            mine = self.faults.decide(answer.fault, key, stream=stream)
-            found = mine.over(found) if mine is not None else found
-        return found
-
-    def _fault_answer(self, fault: Fault, request: Request) -> Response:
-        """What an early fault answers: its HTTP error, or nothing (status 0) for a reset
-        or a stall, which the web layer delivers as such."""
-        if fault.status is None:
-            return Response(0, render.base_headers(), body=None)
-        limits = self.limiter.limits if self.limiter is not None else None
-        return fault_answers.fault_response(fault, request, render.base_headers(), limits)
-
-    def _limit(self, request: Request, plan: _Plan, limiter: ratelimit.RateLimiter) -> None:
-        """Take this request from its key's buckets; raises the real 429 when they are empty."""
-        header = request.headers.get("authorization", "")
-        key = header.partition(" ")[2].strip() or request.headers.get("api-key", "") or "-"
-        verdict = limiter.check(
-            key,
-            fault_answers.model_of(request),
-            ratelimit.request_tokens(request.json),
-            organization=request.headers.get("openai-organization"),
-        )
-        plan.limit_headers = dict(verdict.headers)
-        if verdict.error is not None:
-            raise verdict.error
 
     def _render(
         self, answer: FixtureResponse, request: Request, endpoint: Endpoint | None
@@ -475,23 +398,6 @@ def _fits(fixture: Fixture, wants_stream: bool) -> bool:
     if first.fault is not None and first.fault.answers_early:
         return True  # an error, a reset or a stall answers either mode
     return first.status >= 400 or (first.events is not None) == wants_stream
-
-
-def _rules(specs: tuple[str, ...]) -> list[Fault]:
-    rules: list[Fault] = []
-    for spec in specs:
-        try:
-            rules.append(faults.parse(spec))
-        except faults.FaultSpecError as exc:
-            raise MockapiError(f"fault {spec!r}: {exc}") from None
-    return rules
-
-
-def _delivers(fault: Fault, response: Response) -> bool:
-    """Whether the web layer has something to do for ``fault`` on ``response``."""
-    if fault.latency or fault.reset or fault.stalls_early:
-        return True
-    return response.events is not None and fault.stream_only
 
 
 def parse_request(

@@ -12,7 +12,8 @@ from mockapi import fault_answers, faults, pacing, store
 from mockapi.config import OnMiss, Settings
 from mockapi.durations import format_duration, parse_duration
 from mockapi.errors import FixtureError, MockapiError
-from mockapi.faults import Fault, FaultSpecError, FaultState
+from mockapi.fault_state import FaultState
+from mockapi.faults import Fault, FaultSpecError
 from mockapi.fixture import FaultSpecProblem, parse_entry
 from mockapi.lint import lint_paths
 from mockapi.model import Request, SSEEvent
