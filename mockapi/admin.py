@@ -34,7 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
-from mockapi import __version__, faults, inspector, ratelimit, recording
+from mockapi import __version__, auth, faults, inspector, ratelimit, recording
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import APIError, FixtureError
 from mockapi.fixture import Fixture, parse_entry
@@ -77,7 +77,7 @@ class Access:
     def refusal(self, request: StarletteRequest, *, query_token: bool = False) -> APIError | None:
         """Why ``request`` is refused, or None when it may go on."""
         if self.token is not None:
-            given = _bearer(request.headers.get("authorization", ""))
+            given = auth.bearer_token(request.headers) or None
             given = request.headers.get(TOKEN_HEADER) or given
             if query_token and not given:
                 given = request.query_params.get("token")
@@ -396,11 +396,6 @@ def _limits(spec: Any) -> ratelimit.Limits | None:
         raise _error(
             400, f"Invalid rate_limit: {exc}.", "rate_limit", "invalid_rate_limit"
         ) from None
-
-
-def _bearer(header: str) -> str | None:
-    scheme, _, token = header.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _int_param(request: StarletteRequest, name: str, default: int) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from mockapi import fault_answers, faults, pacing, ratelimit, render
+from mockapi import auth, fault_answers, faults, pacing, ratelimit, render
 from mockapi.errors import APIError, MockapiError
 from mockapi.fault_state import FaultState
 from mockapi.faults import Fault
@@ -97,8 +97,7 @@ def fault_answer(fault: Fault, request: Request, limits: ratelimit.Limits | None
 
 def take(limiter: ratelimit.RateLimiter, request: Request, plan: Plan) -> None:
     """Take ``request`` from its key's buckets; raises the real 429 when they are empty."""
-    header = request.headers.get("authorization", "")
-    key = header.partition(" ")[2].strip() or request.headers.get("api-key", "") or "-"
+    key = auth.bearer_token(request.headers) or request.headers.get("api-key", "") or "-"
     verdict = limiter.check(
         key,
         fault_answers.model_of(request),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from mockapi import azure, errors, fault_plan, multipart, ratelimit, render
+from mockapi import auth, azure, errors, fault_plan, multipart, ratelimit, render
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoint import Body, Context, Endpoint, Handler, body_of
 from mockapi.errors import APIError, MockapiError
@@ -339,13 +339,9 @@ class Replayer:
         return found or models.DEFAULT_MODELS
 
     def _authenticate(self, request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else ""
-        if not token:
-            raise errors.missing_api_key()
-        if self.settings.api_keys and token not in self.settings.api_keys:
-            raise errors.invalid_api_key(token)
+        problem = auth.key_error(request.headers, self.settings.api_keys)
+        if problem is not None:
+            raise problem
 
     def _check_size(self, request: Request) -> None:
         limit = self.settings.max_body_bytes

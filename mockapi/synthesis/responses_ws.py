@@ -29,7 +29,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockapi import azure, errors
+from mockapi import auth, azure, errors
 from mockapi.errors import APIError
 from mockapi.model import JSON, Request, Response
 from mockapi.objects import ObjectStore
@@ -76,14 +76,7 @@ def handshake_error(request: Request, api_keys: Collection[str]) -> APIError | N
         return exc
     if mapped.path.rstrip("/") != PATH:
         return errors.invalid_url("GET", request.path)
-    header = mapped.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip() if scheme.lower() == "bearer" else ""
-    if not token:
-        return errors.missing_api_key()
-    if api_keys and token not in api_keys:
-        return errors.invalid_api_key(token)
-    return None
+    return auth.key_error(mapped.headers, api_keys)
 
 
 def parse(message: str | bytes) -> Create | dict[str, Any] | APIError:
