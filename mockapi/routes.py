@@ -47,9 +47,25 @@ class Router:
         self._compiled: list[tuple[Endpoint, re.Pattern[str]]] = [
             (endpoint, endpoint.pattern) for endpoint in ranked
         ]
+        self._patterns = {endpoint.key: pattern for endpoint, pattern in self._compiled}
+        # The paths without parameters (most requests: /v1/chat/completions) are resolved
+        # once here, for every method, so a request to one costs a dict lookup.
+        self._literal: dict[str, tuple[dict[str, Endpoint], list[str]]] = {}
+        for endpoint in ranked:
+            if "{" not in endpoint.template and endpoint.template not in self._literal:
+                path = endpoint.template
+                allowed = self._scan("", path)[1]
+                by_method = {m: e for m in allowed if (e := self._scan(m, path)[0]) is not None}
+                self._literal[path] = (by_method, allowed)
 
     def resolve(self, method: str, path: str) -> tuple[Endpoint | None, list[str]]:
         """The endpoint for ``method`` and ``path`` (or None), and the methods the path allows."""
+        literal = self._literal.get(path)
+        if literal is not None:
+            return literal[0].get(method), list(literal[1])
+        return self._scan(method, path)
+
+    def _scan(self, method: str, path: str) -> tuple[Endpoint | None, list[str]]:
         allowed: list[str] = []
         found = None
         for endpoint, pattern in self._compiled:
@@ -62,5 +78,7 @@ class Router:
 
     def params(self, endpoint: Endpoint, path: str) -> dict[str, str]:
         """The path parameters of ``path`` for ``endpoint``."""
-        match = endpoint.pattern.match(path)
+        # The pattern compiled at start-up: Endpoint.pattern builds it anew each time.
+        pattern = self._patterns.get(endpoint.key) or endpoint.pattern
+        match = pattern.match(path)
         return match.groupdict() if match else {}

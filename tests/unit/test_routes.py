@@ -30,3 +30,30 @@ def test_allowed_methods_of_a_path_and_no_duplicates() -> None:
     assert found is None and sorted(allowed) == ["GET", "POST"]
     keys = [endpoint.key for endpoint in ENDPOINTS]
     assert len(keys) == len(set(keys)), "an endpoint is declared twice"
+
+
+def test_literal_paths_resolve_as_a_full_scan_does() -> None:
+    # Paths without parameters are resolved once at start-up; the answer must be the
+    # one scanning every pattern gives, including the parameterised routes they match
+    # (/v1/responses/compact is also GET/DELETE /v1/responses/{response_id}).
+    router = Router()
+    for endpoint in ENDPOINTS:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            path = endpoint.template.replace("{", "").replace("}", "")
+            assert router.resolve(method, path) == router._scan(method, path), (method, path)
+    compact, allowed = router.resolve("GET", "/v1/responses/compact")
+    assert compact is not None and compact.template == "/v1/responses/{response_id}"
+    assert sorted(allowed) == ["DELETE", "GET", "POST"]
+    # The caller may change the list it gets; the next answer is not affected.
+    allowed.append("PUT")
+    assert "PUT" not in router.resolve("GET", "/v1/responses/compact")[1]
+
+
+def test_params_come_from_the_compiled_pattern() -> None:
+    router = Router()
+    endpoint, _ = router.resolve("GET", "/v1/chat/completions/chatcmpl-1/messages")
+    assert endpoint is not None
+    assert router.params(endpoint, "/v1/chat/completions/chatcmpl-1/messages") == {
+        "completion_id": "chatcmpl-1"
+    }
+    assert router.params(endpoint, "/v1/other") == {}
