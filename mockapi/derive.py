@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -375,3 +375,22 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value
+
+
+def ref_resolver(document: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """A function following the local ``#/$defs/X`` refs of a derived ``document`` (the
+    only kind :func:`schema_document` writes) to the schema they name."""
+    defs = document.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        for _ in range(32):  # a chain of refs; more means a cycle
+            ref = node.get("$ref") if isinstance(node, Mapping) else None
+            if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+                return node
+            name = ref[len("#/$defs/") :].replace("~1", "/").replace("~0", "~")
+            if name not in defs:
+                return node
+            node = defs[name]
+        return node
+
+    return resolve

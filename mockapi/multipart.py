@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mockapi import derive
 from mockapi.model import FilePart
 
 _PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
@@ -106,7 +107,7 @@ def fields_to_json(fields: Fields, files: tuple[FilePart, ...]) -> dict[str, Any
 def coerce(data: Any, schema: Mapping[str, Any] | None) -> Any:
     """``data`` (from :func:`fields_to_json`) with each string converted to the type its
     property in ``schema`` declares; what does not convert is left as it is."""
-    resolve = _resolver(schema or {})
+    resolve = derive.ref_resolver(schema or {})
     return _coerce(data, resolve(schema or {}), resolve, 0)
 
 
@@ -188,20 +189,6 @@ def _property(schema: Any, name: str, resolve: Resolve, depth: int = 0) -> Any:
             if found:
                 return found
     return {}
-
-
-def _resolver(document: Mapping[str, Any]) -> Resolve:
-    defs = document.get("$defs", {}) if isinstance(document, Mapping) else {}
-
-    def resolve(node: Any) -> Any:
-        for _ in range(32):
-            ref = node.get("$ref") if isinstance(node, Mapping) else None
-            if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
-                return node
-            node = defs.get(ref[len("#/$defs/") :], {})
-        return node
-
-    return resolve
 
 
 def _split_part(section: bytes) -> tuple[bytes, bytes]:

@@ -84,7 +84,9 @@ class RequestValidator:
                 if role in ("request", "form"):
                     known = _known_properties(document)
                     fast = predicates.Compiler.fast_path(document)
-                    compiled_request = _Request(compiled, known, _resolver(document), fast)
+                    compiled_request = _Request(
+                        compiled, known, derive.ref_resolver(document), fast
+                    )
                     table = self._requests if role == "request" else self._forms
                     table[endpoint] = compiled_request
                 else:
@@ -142,7 +144,7 @@ def _compile(document: Mapping[str, Any], name: str, *, check: bool) -> Draft202
 
 def _known_properties(document: Mapping[str, Any]) -> frozenset[str] | None:
     """Top-level property names the schema declares; None when it allows any key."""
-    resolve = _resolver(document)
+    resolve = derive.ref_resolver(document)
     names: set[str] = set()
     stack: list[Any] = [document]
     seen: set[int] = set()
@@ -159,24 +161,6 @@ def _known_properties(document: Mapping[str, Any]) -> frozenset[str] | None:
         if "$ref" in node:
             stack.append(resolve({"$ref": node["$ref"]}))
     return frozenset(names) or None
-
-
-def _resolver(document: Mapping[str, Any]) -> Resolve:
-    """Follows local ``#/$defs/X`` refs (the only kind derived documents hold)."""
-    defs = document.get("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        for _ in range(32):  # a chain of refs; more means a cycle
-            ref = node.get("$ref") if isinstance(node, Mapping) else None
-            if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
-                return node
-            name = ref[len("#/$defs/") :].replace("~1", "/").replace("~0", "~")
-            if name not in defs:
-                return node
-            node = defs[name]
-        return node
-
-    return resolve
 
 
 def _check(request: _Request, body: Any) -> APIError | None:
