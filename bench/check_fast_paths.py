@@ -25,11 +25,20 @@ from pathlib import Path
 from typing import Any
 
 from bench import library
-from mockapi import sse, store
-from mockapi.diff import ALWAYS_IGNORED, BodyView, _field, canonical, distance_bound, dumps, strip
-from mockapi.index import FixtureIndex, _passes
-from mockapi.loader import default_fixture_dirs
+from mockapi.build import default_fixture_dirs
+from mockapi.library import store
+from mockapi.matching.diff import (
+    ALWAYS_IGNORED,
+    BodyView,
+    _field,
+    canonical,
+    distance_bound,
+    dumps,
+    strip,
+)
+from mockapi.matching.index import FixtureIndex, _passes
 from mockapi.model import Request, SSEEvent
+from mockapi.wire import sse
 
 _REFERENCE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _STRINGS = ["", "a", "x\ny", "x\r\ny", "\r", "é\u2028", "[DONE]", "\x00\x7f", '"\\', "\ud800"]

@@ -21,10 +21,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-import mockapi.validation  # noqa: F401 - configures the compiler's keyword set
-from mockapi import derive
-from mockapi.predicates import Compiler
-from mockapi.schemafiles import load_schemas
+import mockapi.validation.validator  # noqa: F401 - configures the compiler's keyword set
+from mockapi.validation import derive
+from mockapi.validation.files import load_schemas
+from mockapi.validation.predicates import Compiler
 
 _BASE = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]}
 _TOOL = {
@@ -64,8 +64,8 @@ def _seeds() -> dict[str, list[Any]]:
         "models": [_MODEL, {"object": "list", "data": [_MODEL, _MODEL]}],
     }
     try:
-        from mockapi.sse import decode_events
-        from tests.unit.test_validation import chat_exchanges
+        from mockapi.wire.sse import decode_events
+        from tests.unit.validation.test_validation import chat_exchanges
 
         for _, request, _, response in chat_exchanges():
             seeds["request"].append(request)

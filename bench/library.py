@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from mockapi.store import dump_yaml
+from mockapi.library.store import dump_yaml
 
 MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini")
 SYSTEMS = (

@@ -25,7 +25,7 @@ from typing import Any
 from bench import library, payloads
 from bench.procs import ROOT, LoadGenerator, Server, machine
 from bench.report import budget, budget_text, table
-from mockapi.store import dump_yaml
+from mockapi.library.store import dump_yaml
 
 DEFAULT_OUT = ROOT / "bench" / "results.json"
 

@@ -4,7 +4,7 @@
     python -m bench.serve mockapi   --port P --fixtures DIR [--record all --upstream URL]
     python -m bench.serve upstream  --port P [--event-delay S]
 
-All three run under :func:`mockapi.server.serve`, the function ``mockapi serve`` uses,
+All three run under :func:`mockapi.web.server.serve`, the function ``mockapi serve`` uses,
 so their uvicorn settings are identical: one worker, the same host, ``log_level``
 warning, access log off, lifespan off. Before serving, one JSON line is printed on
 stdout: ``{"build_s": ...}``, the seconds spent building the app (for mockapi, inside
@@ -25,9 +25,9 @@ LOG_LEVEL = "warning"
 
 
 def _mockapi_app(args: argparse.Namespace) -> tuple[Any, float]:
-    from mockapi.app import create_app
+    from mockapi.build import build_recorder, build_replayer
     from mockapi.config import OnMiss, RecordMode, Settings
-    from mockapi.loader import build_recorder, build_replayer
+    from mockapi.web.app import create_app
 
     settings = Settings(
         fixture_dirs=(args.fixtures,),
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         app = _upstream_app(args)
         build_s = time.perf_counter() - started
 
-    from mockapi.server import serve
+    from mockapi.web.server import serve
 
     print(json.dumps({"build_s": build_s}), flush=True)
     serve(app, host=HOST, port=args.port, log_level=LOG_LEVEL)

@@ -261,9 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mockapi.app import create_app
-    from mockapi.loader import build_recorder, build_replayer
-    from mockapi.server import serve
+    from mockapi.build import build_recorder, build_replayer
+    from mockapi.web.app import create_app
+    from mockapi.web.server import serve
 
     if args.max_body_size < 1:
         raise MockapiError(f"--max-body-size must be at least 1 byte, got {args.max_body_size}")
@@ -304,7 +304,7 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.record_mode is not RecordMode.NONE and not settings.fixture_dirs:
         raise MockapiError("recording needs a directory to write to: pass --fixtures DIR")
     replayer = build_replayer(settings)
-    from mockapi import tokens
+    from mockapi.wire import tokens
 
     tokens.warm_in_background()  # the first synthesized answer need not wait ~1 s for it
     # With an upstream and a directory, a recorder is ready even in mode none, so that
@@ -334,7 +334,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(_admin_banner(settings, args.port, args.workers), file=sys.stderr)
     _configure_logging(args.log_level)
     if args.workers > 1:
-        from mockapi import workers
+        from mockapi.web import workers
 
         workers.run(settings, port=args.port, workers=args.workers, log_level=args.log_level)
         return 0
@@ -344,7 +344,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _admin_banner(settings: Settings, port: int, workers: int) -> str:
-    from mockapi.admin import ADMIN_PREFIX, is_loopback
+    from mockapi.web.admin import ADMIN_PREFIX, is_loopback
 
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     inspector = f"http://{host}:{port}{ADMIN_PREFIX}/"
@@ -360,9 +360,9 @@ def _admin_banner(settings: Settings, port: int, workers: int) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from mockapi import redaction
-    from mockapi.importer import import_cassettes
     from mockapi.plugins import load_plugins
+    from mockapi.recording import redaction
+    from mockapi.recording.importer import import_cassettes
 
     rules = redaction.RedactionRules(
         extra_headers=frozenset(h.lower() for h in args.redact_header),
@@ -392,10 +392,10 @@ def _configure_logging(level: str) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from mockapi.build import default_fixture_dirs
     from mockapi.lint import lint_paths
-    from mockapi.loader import default_fixture_dirs
-    from mockapi.schemafiles import load_schemas
-    from mockapi.validation import RequestValidator
+    from mockapi.validation.files import load_schemas
+    from mockapi.validation.validator import RequestValidator
 
     paths = [*args.paths, *args.fixtures] or list(default_fixture_dirs())
     report = lint_paths(paths, RequestValidator(load_schemas()))
@@ -406,7 +406,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace) -> int:
-    from mockapi.schemafiles import derive_to_dir
+    from mockapi.validation.files import derive_to_dir
 
     if not args.spec.is_file():
         raise MockapiError(f"--spec {args.spec}: no such file; pass the path of openapi.yaml")

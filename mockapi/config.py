@@ -64,7 +64,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Origins whose browser scripts may call the API (``*``: any); empty: no CORS."""
     faults: tuple[str, ...] = ()
-    """Fault rules in force for every request (specs as ``mockapi.faults`` reads them)."""
+    """Fault rules in force for every request (specs as ``mockapi.faults.spec`` reads them)."""
     fault_seed: int | None = None
     """Seed of probabilistic faults (``chaos=P``); None: ``seed``."""
     rate_limit: str | None = None

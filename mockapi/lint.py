@@ -4,7 +4,7 @@ Checks each file's YAML and format version, each entry's matchers (regexes compi
 templates (they compile) and faults (``fault:`` specs parse), and each response that
 is not templated against the derived response schemas, *as the server would send it*:
 a hand-written Chat Completions body is partial by design, so it is completed (and
-streamed) exactly as :func:`mockapi.render.render` does before it is validated. Error
+streamed) exactly as :func:`mockapi.replay.render.render` does before it is validated. Error
 answers (status >= 400) must have OpenAI's error shape. Problems are ``file:line:
 message``, the line being the fixture entry's, or the value's when the problem is in one.
 """
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockapi import render, store
 from mockapi.errors import APIError, FixtureError
-from mockapi.fixture import (
+from mockapi.library import store
+from mockapi.library.fixture import (
     SUPPORTED_VERSIONS,
     FaultSpecProblem,
     Fixture,
@@ -28,11 +28,12 @@ from mockapi.fixture import (
     parse_document,
     parse_entry,
 )
+from mockapi.library.templating import TemplateCompileError
 from mockapi.model import Response
-from mockapi.replay import parse_request
-from mockapi.routes import Endpoint, Router
-from mockapi.templating import TemplateCompileError
-from mockapi.validation import RequestValidator
+from mockapi.replay import render
+from mockapi.replay.engine import parse_request
+from mockapi.replay.router import Endpoint, Router
+from mockapi.validation.validator import RequestValidator
 
 Location = tuple[str | int, ...]
 

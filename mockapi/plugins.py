@@ -5,7 +5,7 @@ folder) with a ``setup(api)`` function. ``api`` registers its hooks:
 
 - ``@api.responder``: ``fn(request) -> response | None``, asked in load order when no
   fixture matched, before the on-miss rule. A response is a
-  :class:`~mockapi.fixture.FixtureResponse` or a mapping in the fixture format
+  :class:`~mockapi.library.fixture.FixtureResponse` or a mapping in the fixture format
   (``{"body": ...}`` or ``{"events": [...]}``, optional ``status`` and ``headers``); it
   is completed and streamed like a fixture's.
 - ``@api.matcher("name")``: a matcher for fixtures' ``match:`` blocks, a plain
@@ -32,9 +32,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from mockapi import matching, resources
+from mockapi import resources
 from mockapi.errors import APIError, FixtureError, MockapiError
-from mockapi.fixture import FixtureResponse, parse_response
+from mockapi.library.fixture import FixtureResponse, parse_response
+from mockapi.matching import matchers as matching
 from mockapi.model import JSON, Request
 
 PLUGIN_ERROR = "mockapi_plugin_error"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockapi.handle import MockapiHandle, Session
+    from mockapi.testing import MockapiHandle, Session
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 MARKER_HELP = (
@@ -91,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def _mockapi_session(pytestconfig: pytest.Config) -> Iterator[Session]:
     from mockapi.errors import MockapiError
-    from mockapi.handle import Session
+    from mockapi.testing import Session
 
     try:
         session = Session.start(_session_options(pytestconfig))

@@ -1,6 +1,6 @@
 """A fake OpenAI upstream on a real port, for the recording-proxy tests.
 
-``FakeUpstream`` (a Starlette app under :class:`mockapi.server.ServerThread`) answers like
+``FakeUpstream`` (a Starlette app under :class:`mockapi.web.server.ServerThread`) answers like
 api.openai.com -- bodies, SSE chunk sequences and headers as in ``../shared/real-traffic``,
 including secret-looking headers a recorder must not persist (:data:`SECRETS`) -- and
 records every request it receives (``upstream.requests``)::
@@ -45,7 +45,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from mockapi.errors import APIError, invalid_url, missing_api_key, missing_parameter
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests import fake_upstream_api as api
 
 FAKE_ORGANIZATION = "org-FAKEORGSECRET000000000000"

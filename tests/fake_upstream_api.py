@@ -16,9 +16,9 @@ import json
 import re
 from typing import Any
 
-from mockapi import multipart
 from mockapi.errors import APIError, missing_parameter
 from mockapi.model import FilePart
+from mockapi.wire import multipart
 
 CREATED = 1_760_000_000
 SPEECH_TYPES = {

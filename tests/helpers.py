@@ -12,12 +12,12 @@ from pathlib import Path
 
 import openai
 
-from mockapi.app import create_app
+from mockapi.build import build_recorder, build_replayer, default_fixture_dirs
 from mockapi.config import OnMiss, Settings
-from mockapi.loader import build_recorder, build_replayer, default_fixture_dirs
-from mockapi.schemafiles import SchemaSet, load_schemas
-from mockapi.server import ServerThread
-from mockapi.validation import RequestValidator
+from mockapi.validation.files import SchemaSet, load_schemas
+from mockapi.validation.validator import RequestValidator
+from mockapi.web.app import create_app
+from mockapi.web.server import ServerThread
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -15,10 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mockapi import store
-from mockapi.cassettes import Interaction, interactions
+from mockapi.library import store
 from mockapi.model import SSEEvent
-from mockapi.sse import decode_events
+from mockapi.recording.cassettes import Interaction, interactions
+from mockapi.wire.sse import decode_events
 from tests.helpers import SHARED
 
 TRAFFIC = SHARED / "real-traffic"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 
 load = pytest.importorskip("bench.load", reason="bench/ is not part of the sdist")
 payloads = pytest.importorskip("bench.payloads")

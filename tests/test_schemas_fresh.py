@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mockapi.schemafiles import derive_to_dir
+from mockapi.validation.files import derive_to_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = REPO / ".." / "shared" / "spec" / "openapi.yaml"
@@ -59,8 +59,8 @@ def test_every_endpoint_served_has_derived_schemas() -> None:
     """The freshness check above covers every endpoint mockapi routes, not a subset."""
     import json
 
-    from mockapi.endpoint import Body
-    from mockapi.routes import ENDPOINTS
+    from mockapi.endpoints.endpoint import Body
+    from mockapi.replay.router import ENDPOINTS
 
     index = json.loads((COMMITTED / "index.json").read_text())["endpoints"]
     missing = []
@@ -74,7 +74,9 @@ def test_every_endpoint_served_has_derived_schemas() -> None:
             missing.append(f"{endpoint.key}: no request schema")
         elif endpoint.body is Body.FORM and "form" not in roles:
             missing.append(f"{endpoint.key}: no form schema")
-    assert not missing, "add a row to mockapi.derive.TARGETS and re-derive:\n" + "\n".join(missing)
+    assert not missing, (
+        "add a row to mockapi.validation.derive.TARGETS and re-derive:\n" + "\n".join(missing)
+    )
     families = {key.split()[1].split("/")[2] for key in index}
     assert {"chat", "models", "embeddings", "completions", "moderations"} <= families
     assert {"responses", "audio", "images"} <= families

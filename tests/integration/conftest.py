@@ -6,7 +6,7 @@ import httpx
 import openai
 import pytest
 
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import running_server, strict_client
 
 API_KEY = "sk-test-mockapi"

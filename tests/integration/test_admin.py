@@ -12,12 +12,12 @@ import httpx
 import openai
 import pytest
 
-from mockapi.app import create_app
+from mockapi.build import build_recorder, build_replayer
 from mockapi.cli import main
 from mockapi.config import OnMiss, RecordMode, Settings
-from mockapi.loader import build_recorder, build_replayer
-from mockapi.server import ServerThread
-from mockapi.workers import settings_from_json, settings_to_json
+from mockapi.web.app import create_app
+from mockapi.web.server import ServerThread
+from mockapi.web.workers import settings_from_json, settings_to_json
 from tests.fake_upstream import FakeUpstream
 from tests.helpers import mockapi_process, settings
 

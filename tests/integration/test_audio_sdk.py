@@ -21,8 +21,8 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
-from mockapi.synthesis import audio_codec
+from mockapi.endpoints.audio import codec as audio_codec
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
 
 SAID = "The quick brown fox jumps over the lazy dog. It was not amused!"

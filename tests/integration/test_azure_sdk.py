@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server
 
 API_VERSION = "2024-10-21"

@@ -8,7 +8,7 @@ import json
 import openai
 import pytest
 
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.integration.conftest import API_KEY
 
 SYSTEM = {"role": "system", "content": "You are a helpful assistant."}

@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
 
 GREETING = [{"role": "user", "content": "Hello there!"}]  # fixtures/chat/greeting.yaml
@@ -24,7 +24,7 @@ MESSAGES = "GET /v1/chat/completions/{completion_id}/messages"
 # The spec types messages.list items as the assistant's response message (role
 # "assistant", `refusal` required); its own example, like the API, lists the request
 # messages with their roles and no `refusal`. mockapi sends what the API sends (the
-# derived schema is patched to match: mockapi.patches), but the strict SDK model
+# derived schema is patched to match: mockapi.validation.patches), but the strict SDK model
 # (role: Literal["assistant"]) would refuse it, so messages.list is read with a
 # default client.
 

@@ -21,10 +21,10 @@ import httpx
 import openai
 import pytest
 
-from mockapi import tokens
+from mockapi.build import default_fixture_dirs
 from mockapi.config import OnMiss
-from mockapi.loader import default_fixture_dirs
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
+from mockapi.wire import tokens
 from tests.helpers import response_problems, running_server, strict_async_client
 
 ENDPOINT = "POST /v1/completions"

@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import REPO, running_server
 
 pytestmark = pytest.mark.integration

@@ -21,11 +21,11 @@ import openai
 import pytest
 import yaml
 
-from mockapi import tokens
+from mockapi.build import default_fixture_dirs
 from mockapi.config import OnMiss
-from mockapi.loader import default_fixture_dirs
-from mockapi.server import ServerThread
-from mockapi.synthesis import vectors
+from mockapi.generate import vectors
+from mockapi.web.server import ServerThread
+from mockapi.wire import tokens
 from tests.helpers import response_problems, running_server, strict_async_client
 from tests.integration.conftest import API_KEY
 

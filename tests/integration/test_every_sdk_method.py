@@ -18,7 +18,7 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import running_server, strict_client
 
 # translations.create and images.create_variation are deprecated in the SDK, not gone.
@@ -42,7 +42,7 @@ def _wav(client: openai.OpenAI) -> bytes:
 
 
 def _png() -> bytes:
-    from mockapi.synthesis import png
+    from mockapi.endpoints.images import png
 
     return png.gradient(256, 256, b"x", alpha=True)
 

@@ -17,9 +17,9 @@ import httpx
 import openai
 import pytest
 
+from mockapi.build import default_fixture_dirs
 from mockapi.config import OnMiss
-from mockapi.loader import default_fixture_dirs
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
 
 FAULT = "X-Mockapi-Fault"

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
-from mockapi.synthesis import png
+from mockapi.endpoints.images import png
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
 
 # The SDK marks images.create_variation deprecated (dall-e-2 only); the endpoint still works.

@@ -10,10 +10,11 @@ import httpx
 import openai
 import pytest
 
-from mockapi import redaction, store
-from mockapi.cassettes import Interaction, interactions
-from mockapi.importer import import_cassettes
-from mockapi.server import ServerThread
+from mockapi.library import store
+from mockapi.recording import redaction
+from mockapi.recording.cassettes import Interaction, interactions
+from mockapi.recording.importer import import_cassettes
+from mockapi.web.server import ServerThread
 from tests.helpers import SHARED, running_server
 
 TRAFFIC = SHARED / "real-traffic"

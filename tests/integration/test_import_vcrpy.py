@@ -7,7 +7,7 @@ from pathlib import Path
 import openai
 import vcr
 
-from mockapi.importer import import_cassettes
+from mockapi.recording.importer import import_cassettes
 from tests.fake_upstream import FakeUpstream
 from tests.helpers import running_server
 

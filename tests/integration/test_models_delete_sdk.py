@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
 
 FINE_TUNED = "ft:gpt-4o-mini-2024-07-18:acme::abc123"

@@ -17,8 +17,8 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
-from mockapi.synthesis import moderations
+from mockapi.endpoints import moderations
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
 
 MODERATIONS = "POST /v1/moderations"

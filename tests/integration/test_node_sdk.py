@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import running_server
 
 pytestmark = pytest.mark.integration

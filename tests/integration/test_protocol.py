@@ -9,7 +9,7 @@ import subprocess
 import httpx
 import pytest
 
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import running_server
 from tests.integration.conftest import API_KEY
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from mockapi.journal import Outcome
-from mockapi.server import ServerThread
+from mockapi.replay.journal import Outcome
+from mockapi.web.server import ServerThread
 
 TRANSCRIBE = "/v1/audio/transcriptions"
 

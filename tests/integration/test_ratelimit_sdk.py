@@ -11,10 +11,10 @@ import httpx
 import openai
 import pytest
 
-from mockapi import ratelimit
 from mockapi.config import OnMiss
-from mockapi.durations import parse_duration
-from mockapi.server import ServerThread
+from mockapi.faults import ratelimit
+from mockapi.web.server import ServerThread
+from mockapi.wire.durations import parse_duration
 from tests.helpers import response_problems, running_server, strict_client
 
 ASK = [{"role": "user", "content": "Tell me about otters"}]

@@ -18,7 +18,7 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import running_server, strict_client
 from tests.real_traffic import ABSENT, SKIP_REASON, recorded
 

@@ -3,8 +3,8 @@ stream, validates against the derived response schemas (``schemas/``).
 
 Where the real API disagrees with the spec, the failure names the field (the deepest
 failing path, in the branch of a ``oneOf`` that the event's ``type`` selects), and the
-fix is a :class:`~mockapi.patches.Patch` with its evidence, then ``mockapi schemas
-derive``. The patches this needed are in :data:`mockapi.patches.PATCHES`.
+fix is a :class:`~mockapi.validation.patches.Patch` with its evidence, then ``mockapi schemas
+derive``. The patches this needed are in :data:`mockapi.validation.patches.PATCHES`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from mockapi.schemafiles import load_schemas
+from mockapi.validation.files import load_schemas
 from tests.helpers import response_problems
 from tests.real_traffic import ABSENT, SKIP_REASON, recorded
 

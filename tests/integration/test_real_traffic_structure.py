@@ -33,8 +33,8 @@ import httpx
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
-from mockapi.sse import decode_events
+from mockapi.web.server import ServerThread
+from mockapi.wire.sse import decode_events
 from tests.helpers import response_problems, running_server, strict_client
 from tests.real_traffic import ABSENT, CHAT, RESPONSES, SKIP_REASON, Recorded, successful
 from tests.structure import collapse, differences, paths

@@ -3,8 +3,8 @@ server through the official SDK, gets the token count the real API reported.
 
 ``usage.prompt_tokens`` (chat), ``usage.input_tokens`` (Responses) and the
 ``input_tokens`` of ``POST /v1/responses/input_tokens`` are compared with the recorded
-ones, all of them: the counting rules are :func:`mockapi.tokens.count_prompt` and
-:func:`mockapi.synthesis.responses_input.count_input_tokens`. Streamed recordings are
+ones, all of them: the counting rules are :func:`mockapi.wire.tokens.count_prompt` and
+:func:`mockapi.endpoints.responses.items.count_input_tokens`. Streamed recordings are
 sent plain (the count does not depend on the mode; the structure tests stream them).
 """
 
@@ -17,7 +17,7 @@ import openai
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import running_server, strict_client
 from tests.real_traffic import ABSENT, CHAT, RESPONSES, SKIP_REASON, Recorded, successful
 

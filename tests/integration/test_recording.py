@@ -13,9 +13,9 @@ import httpx
 import openai
 import pytest
 
-from mockapi import store
 from mockapi.config import RecordMode
-from mockapi.server import ServerThread
+from mockapi.library import store
+from mockapi.web.server import ServerThread
 from tests.fake_upstream import FAKE_ORGANIZATION, SECRETS, FakeUpstream
 from tests.helpers import mockapi_process, running_server
 

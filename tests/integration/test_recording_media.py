@@ -22,9 +22,9 @@ import httpx
 import openai
 import pytest
 
-from mockapi import store
 from mockapi.config import RecordMode
-from mockapi.server import ServerThread
+from mockapi.library import store
+from mockapi.web.server import ServerThread
 from tests import fake_upstream_api as api
 from tests.fake_upstream import SECRETS, FakeUpstream
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client

@@ -18,9 +18,9 @@ import pydantic
 import pytest
 
 from mockapi.config import OnMiss
-from mockapi.sse import decode_events
-from mockapi.synthesis.responses_output import ORDER
-from mockapi.synthesis.responses_synth import REASONING_TOKENS
+from mockapi.endpoints.responses.output import ORDER
+from mockapi.endpoints.responses.synthesis import REASONING_TOKENS
+from mockapi.wire.sse import decode_events
 from tests.helpers import response_problems, running_server, strict_async_client, strict_client
 
 CREATE = "POST /v1/responses"

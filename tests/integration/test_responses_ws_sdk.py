@@ -27,9 +27,9 @@ from openai.types.responses import (
 from websockets.exceptions import InvalidStatus
 
 from mockapi.config import OnMiss
-from mockapi.journal import Outcome
-from mockapi.server import ServerThread
-from mockapi.synthesis.responses import STORED
+from mockapi.endpoints.responses.routes import STORED
+from mockapi.replay.journal import Outcome
+from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_client
 
 KEY = "sk-test-mockapi"

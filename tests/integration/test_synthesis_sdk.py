@@ -11,11 +11,11 @@ import openai
 import pytest
 from pydantic import BaseModel, Field
 
-from mockapi import tokens
 from mockapi.config import OnMiss
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
+from mockapi.wire import tokens
 from tests.helpers import running_server
-from tests.unit.test_tokens import KNOWN_MISSES, REAL_TRAFFIC, recorded_chat_requests
+from tests.unit.wire.test_tokens import KNOWN_MISSES, REAL_TRAFFIC, recorded_chat_requests
 
 WEATHER_TOOL: dict[str, Any] = {
     "type": "function",

@@ -10,7 +10,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from mockapi.server import ServerThread
+from mockapi.web.server import ServerThread
 from tests.helpers import running_server
 from tests.integration.conftest import API_KEY
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockapi import store
+from mockapi.library import store
 from tests.fake_upstream import SECRETS, FakeUpstream
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -125,8 +125,8 @@ def test_unused_plugin_starts_nothing(pytester: pytest.Pytester) -> None:
         import os, sys
 
         def test_plain():
-            assert "mockapi.handle" not in sys.modules
-            assert "mockapi.server" not in sys.modules
+            assert "mockapi.testing" not in sys.modules
+            assert "mockapi.web.server" not in sys.modules
             assert "OPENAI_BASE_URL" not in os.environ
     """,
     )

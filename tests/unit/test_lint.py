@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mockapi import store
+from mockapi.build import default_fixture_dirs
 from mockapi.cli import main
+from mockapi.library import store
 from mockapi.lint import Report, lint_paths
-from mockapi.loader import default_fixture_dirs
-from mockapi.schemafiles import load_schemas
-from mockapi.validation import RequestValidator
+from mockapi.validation.files import load_schemas
+from mockapi.validation.validator import RequestValidator
 
 
 @pytest.fixture(scope="module")

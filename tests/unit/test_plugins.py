@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from mockapi.config import OnMiss, Settings
-from mockapi.fixture import parse_document
+from mockapi.library.fixture import parse_document
 from mockapi.plugins import PLUGIN_ERROR, PluginError, load_plugins
-from mockapi.replay import Replayer, parse_request
+from mockapi.replay.engine import Replayer, parse_request
 
 HEADERS = {"authorization": "Bearer k", "content-type": "application/json"}
 
@@ -98,7 +98,7 @@ def test_failing_responder_is_a_500_naming_the_plugin(tmp_path: Path) -> None:
 
 def test_plugin_matcher_is_usable_in_fixtures(tmp_path: Path) -> None:
     code = """
-from mockapi.matching import Difference
+from mockapi.matching.matchers import Difference
 
 def setup(api):
     @api.matcher("message_count")

@@ -1,0 +1,108 @@
+"""Building a ready :class:`~mockapi.replay.engine.Replayer` from :class:`~mockapi.config.Settings`.
+
+All the start-up work happens here, once: fixture files are read and indexed, schemas
+are loaded and their validators compiled. Requests then do no file or schema work.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from mockapi import resources
+from mockapi.config import OnMiss, RecordMode, Settings
+from mockapi.errors import MockapiError
+from mockapi.library import store
+from mockapi.plugins import load_plugins
+from mockapi.recording import recorder as recording
+from mockapi.recording import redaction
+from mockapi.recording.recorder import Recorder
+from mockapi.recording.upstream import Upstream
+from mockapi.replay.engine import Replayer
+from mockapi.validation.files import load_schemas
+from mockapi.validation.validator import RequestValidator
+
+
+def default_fixture_dirs() -> tuple[Path, ...]:
+    """The bundled fixture library, used when no ``--fixtures`` directory is given."""
+    return (resources.bundled_dir("fixtures"),)
+
+
+def build_replayer(
+    settings: Settings,
+    *,
+    schemas_dir: Path | None = None,
+    cassettes: bool = True,
+    missing_ok: bool = False,
+) -> Replayer:
+    """Load fixtures and schemas for ``settings``; raises on broken files, naming them.
+
+    In a record mode, the recording directory may not exist yet: it is created on the
+    first recording, and starts out empty. ``missing_ok`` skips any directory that does
+    not exist (the pytest plugin's default ``./fixtures``).
+    """
+    dirs = settings.fixture_dirs or default_fixture_dirs()
+    recorded = recording.has_fixtures(settings.record_dir)
+    on_miss, proxy_all = recording.plan(settings.record_mode, recorded=recorded)
+    if on_miss is not None:
+        settings = replace(settings, on_miss=on_miss)
+        dirs = tuple(d for d in dirs if d != settings.record_dir or d.is_dir())
+    if missing_ok:
+        dirs = tuple(d for d in dirs if d.is_dir())
+    hooks = load_plugins(settings.plugins)  # first: plugins may register matchers
+    fixtures = store.load_library(dirs, cassettes=cassettes)
+    schemas = load_schemas(schemas_dir)
+    validator = None
+    if settings.validate:
+        # The bundled schemas are checked against the metaschema by the test suite.
+        validator = RequestValidator(schemas, check=schemas_dir is not None)
+    return Replayer(
+        settings, fixtures, validator, proxy_all=proxy_all, hooks=hooks, schemas=schemas
+    )
+
+
+def build_recorder(
+    settings: Settings, replayer: Replayer, *, always: bool = False
+) -> Recorder | None:
+    """The recorder for ``settings``, or None when the upstream is never to be contacted.
+
+    ``always`` builds one whenever an upstream is configured (the pytest plugin, whose
+    tests may switch record modes); its client still opens no socket until used.
+    """
+    wanted = settings.record_mode is not RecordMode.NONE or settings.on_miss is OnMiss.PROXY
+    if not wanted and not (always and settings.upstream_url):
+        return None
+    if settings.upstream_url is None:
+        raise MockapiError(
+            f"record mode {settings.record_mode.value!r} needs an upstream: pass --upstream URL"
+        )
+    if settings.record_dir is None:
+        raise MockapiError("recording needs a directory to write to: pass --fixtures DIR")
+    api_key = None
+    if settings.upstream_key_env is not None:
+        api_key = os.environ.get(settings.upstream_key_env)
+        if not api_key:
+            raise MockapiError(
+                f"--upstream-key-env {settings.upstream_key_env}: that environment variable "
+                "is not set or is empty"
+            )
+    try:
+        upstream = Upstream(
+            settings.upstream_url, api_key=api_key, timeout=settings.upstream_timeout
+        )
+    except ValueError as exc:
+        raise MockapiError(f"--upstream: {exc}") from None
+    rules = redaction.RedactionRules(
+        extra_headers=frozenset(h.lower() for h in settings.redact_headers),
+        json_paths=settings.redact_paths,
+    )
+    return Recorder(
+        upstream,
+        settings.record_dir,
+        mode=settings.record_mode,
+        rules=rules,
+        record_errors=settings.record_errors,
+        on_saved=replayer.add_fixtures,
+        hooks=replayer.hooks,
+    )

@@ -1,0 +1,1 @@
+"""Audio: speech, transcriptions, translations, voices and voice consents."""

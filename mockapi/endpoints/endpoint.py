@@ -1,0 +1,134 @@
+"""What an endpoint is to mockapi: its route, its body, and how its misses are answered.
+
+Each endpoint family (``mockapi/synthesis/<family>.py``) declares its endpoints as
+:class:`Endpoint` rows; :mod:`mockapi.replay.router` collects them. An endpoint may carry:
+
+* ``synthesize``: builds the answer to a request no fixture matched, when the server
+  synthesizes (``--on-miss synthesize``);
+* ``lookup``: answers from what the server itself created (a stored response, a
+  stored chat completion), whatever ``on_miss`` says; it raises the real API's 404
+  for an id the server never created, unless the server synthesizes, in which case it
+  answers a well-formed object with that id (tests use fixed ids);
+* ``remember``: sees every successful answer the endpoint sent (fixture, synthesis or
+  plugin) so that later lookups find it (``store: true``, ``previous_response_id``);
+* ``shape``: how one recording serves both stream modes (a JSON body becomes the event
+  stream the API would send, a recorded stream the JSON body) and how a hand-written
+  body is completed (ids, usage).
+
+Everything here is pure data and types: no I/O, no web framework.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from mockapi.model import JSON, Request, Response, SSEEvent
+
+if TYPE_CHECKING:
+    from mockapi.library.fixture import FixtureResponse
+    from mockapi.state.objects import ObjectStore
+
+
+class Kind(str, enum.Enum):
+    """What family of endpoint a response belongs to (decides how it is completed)."""
+
+    CHAT = "chat"
+    OTHER = "other"
+
+
+class Body(str, enum.Enum):
+    """What request body an endpoint takes."""
+
+    NONE = "none"
+    JSON = "json"
+    FORM = "form"
+    """``multipart/form-data`` (uploads)."""
+    EITHER = "either"
+    """JSON or ``multipart/form-data`` (image edits)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler knows about the request it answers."""
+
+    request: Request
+    endpoint: Endpoint
+    params: Mapping[str, str]
+    """The path's parameters: ``{"response_id": "resp_123"}``."""
+    body: dict[str, Any]
+    """The decoded request body (a JSON object, or the form's fields); ``{}`` if none."""
+    seed: int
+    state: ObjectStore
+    models: Sequence[Mapping[str, Any]]
+    """The models the server lists (``GET /v1/models`` fixtures, or the built-in list)."""
+    synthesize: bool
+    """True when the server synthesizes misses; False when they are errors."""
+    base_url: str = "http://127.0.0.1:8000"
+    """Scheme and host the client used (for URLs the mock serves itself)."""
+    response_schema: Mapping[str, Any] | None = None
+    """The derived schema of the endpoint's JSON response, when there is one."""
+
+
+Handler = Callable[[Context], "FixtureResponse"]
+Remember = Callable[[Context, Response], None]
+
+
+class Shape(Protocol):
+    """Converts one endpoint's answers between their JSON and their stream form.
+
+    A shape may also define ``to_raw(body, request) -> tuple[bytes, str] | None``: the
+    bytes and content type to answer a plain request with instead of the completed JSON
+    body (transcripts asked for as ``text``, ``srt`` or ``vtt``); None answers JSON.
+    """
+
+    def complete(self, body: JSON, request: Mapping[str, Any]) -> JSON:
+        """A hand-written fixture body with what it leaves out filled in (ids, usage)."""
+        ...
+
+    def to_events(self, body: JSON, request: Mapping[str, Any]) -> tuple[SSEEvent, ...]:
+        """The stream the API sends for ``body`` (a completed body)."""
+        ...
+
+    def from_events(self, events: Sequence[SSEEvent], request: Mapping[str, Any]) -> JSON:
+        """The JSON body a recorded stream stands for."""
+        ...
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A known endpoint. ``key`` names its schemas (``"POST /v1/chat/completions"``)."""
+
+    method: str
+    template: str
+    kind: Kind = Kind.OTHER
+    body: Body = Body.NONE
+    synthesize: Handler | None = field(default=None, compare=False)
+    lookup: Handler | None = field(default=None, compare=False)
+    remember: Remember | None = field(default=None, compare=False)
+    shape: Shape | None = field(default=None, compare=False)
+    public: bool = False
+    """Answered without an API key (files the mock serves itself, e.g. image URLs that
+    a browser's ``<img>`` fetches with no ``Authorization`` header)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.template}"
+
+    @property
+    def has_body(self) -> bool:
+        return self.body is not Body.NONE
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        escaped = re.escape(self.template)
+        named = re.sub(r"\\\{([a-z_]+)\\\}", r"(?P<\1>[^/]+)", escaped)
+        return re.compile("^" + named + "$")
+
+
+def body_of(request: Request) -> dict[str, Any]:
+    """The request's decoded body as a dict (``{}`` when it is not an object)."""
+    return request.json if isinstance(request.json, dict) else {}

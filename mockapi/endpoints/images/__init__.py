@@ -1,0 +1,1 @@
+"""Images: generations, edits, variations, and the image files the mock serves."""

@@ -1,0 +1,7 @@
+"""The fixture format and its files: the only importer of ``yaml``.
+
+``fixture`` parses entries (matchers, responses, sequences, faults), ``store`` reads and
+writes fixture files safely and atomically, ``templating`` renders responses per request.
+
+May import: ``wire``.
+"""

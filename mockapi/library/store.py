@@ -1,0 +1,274 @@
+"""Fixture files on disk: reading YAML safely, loading a fixture library, atomic writes.
+
+This is the only module that imports ``yaml``. Reads use ``safe_load`` (C loader when
+available); writes go through a temporary file, ``fsync`` and ``os.replace`` so that a
+crash or a concurrent writer never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from mockapi.errors import FixtureError, LibraryError
+from mockapi.library.fixture import FORMAT_VERSION, BodyFiles, Fixture, parse_document
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no cross-process lock, still atomic
+    fcntl = None  # type: ignore[assignment]
+
+# The C loader is ~10x faster; fall back to the pure-Python one where it is missing.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """Decode a YAML file with the safe loader; errors name the file and the line."""
+    try:
+        with path.open("rb") as handle:
+            return yaml.load(handle, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FixtureError(where, f"not valid YAML: {problem}") from None
+    except OSError as exc:
+        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _durable_temp(path: Path, data: bytes) -> Path:
+    """A temp file beside ``path`` holding ``data``, flushed to disk; the caller moves it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp creates the file 0600; give it the mode a plain open() would have.
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new, never half."""
+    tmp = _durable_temp(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+FIXTURE_SUFFIXES = (".yaml", ".yml")
+
+
+def fixture_files(directory: Path) -> list[Path]:
+    """The fixture files under ``directory``, recursively, in a stable order."""
+    if not directory.is_dir():
+        raise FixtureError(str(directory), "is not a directory; pass an existing fixtures folder")
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.suffix in FIXTURE_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+    )
+
+
+def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list[Fixture]:
+    """Load every fixture file under ``directories``.
+
+    ``cassettes=False`` leaves out the files that belong to one test (a top-level
+    ``test:`` key, written by the pytest plugin): those are loaded for their test only.
+    All broken files are reported together, each with its path and problem, in one
+    :class:`LibraryError`, so that a user fixes them in one pass.
+    """
+    fixtures: list[Fixture] = []
+    problems: list[FixtureError] = []
+    for directory in directories:
+        try:
+            files = fixture_files(directory)
+        except FixtureError as exc:
+            problems.append(exc)
+            continue
+        for path in files:
+            try:
+                document = read_yaml(path)
+                if not cassettes and isinstance(document, dict) and "test" in document:
+                    continue
+                fixtures.extend(parse_document(document, str(path), body_files=body_reader(path)))
+            except FixtureError as exc:
+                problems.append(exc)
+    if problems:
+        raise LibraryError(problems)
+    return fixtures
+
+
+def load_file(path: Path) -> list[Fixture]:
+    """The fixtures of one file, ``body_file`` answers read from beside it."""
+    return parse_document(read_yaml(path), str(path), body_files=body_reader(path))
+
+
+def body_reader(fixture_file: Path) -> BodyFiles:
+    """Reads the ``body_file`` names of ``fixture_file`` relative to its folder."""
+    folder = fixture_file.parent
+
+    def read(name: str) -> bytes:
+        return (folder / name).read_bytes()
+
+    return read
+
+
+def write_body_file(path: Path, data: bytes) -> None:
+    """Write a binary answer beside its fixture, atomically, before the fixture itself.
+
+    Recorded names carry a digest of the content, so a file already there with the same
+    bytes is kept as it is (two recordings of one answer share it).
+    """
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data)
+
+
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """The safe dumper, writing multi-line strings as literal blocks (``|``) to read."""
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    # The emitter falls back to a quoted scalar when a block cannot hold the string
+    # exactly (trailing spaces, control characters), so this never changes a value.
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(document: Any) -> bytes:
+    """Readable, deterministic YAML: keys in the order given, unicode kept, no aliases,
+    multi-line strings (a transcript, a pasted document) as ``|`` blocks."""
+    text = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+    return text.encode("utf-8")
+
+
+def create_new(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` only if no file is there; False if one already was.
+
+    The file appears complete or not at all (temp file, fsync, hard link), and of two
+    writers racing for the same name exactly one wins: nothing is ever overwritten.
+    """
+    tmp = _durable_temp(path, data)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+T = TypeVar("T")
+
+
+def update_document(path: Path, change: Callable[[dict[str, Any]], T]) -> T:
+    """Read-modify-write the fixture file at ``path`` under an exclusive lock.
+
+    ``change`` edits the decoded document (a new one if the file does not exist) and
+    its result is returned. The lock is taken on the directory, so writers in other
+    processes (pytest-xdist workers, several servers) wait their turn; the write
+    itself is atomic.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        document: Any = read_yaml(path) if path.exists() else None
+        if not isinstance(document, dict):
+            document = {"version": FORMAT_VERSION, "fixtures": []}
+        result = change(document)
+        write_atomic(path, dump_yaml(document))
+        return result
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+Lines = dict[tuple[str | int, ...], int]
+
+
+def read_yaml_lines(path: Path) -> tuple[Any, Lines]:
+    """Decode a YAML file like :func:`read_yaml`, and say on which line each value starts.
+
+    The map goes from a value's path (keys and list indexes, e.g. ``("fixtures", 0,
+    "response")``; ``()`` for the document) to its 1-based line; a block scalar (``|``,
+    ``>``) maps to its first content line. It keeps the node tree, so it is slower than
+    :func:`read_yaml`: for ``mockapi validate`` only, never at start-up. Errors are
+    :class:`FixtureError` with ``"<path>:<line>"`` as their source, as ``read_yaml``'s.
+    """
+    try:
+        loader = _Loader(path.read_bytes())
+        try:
+            node = loader.get_single_node()
+            document = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FixtureError(where, f"not valid YAML: {problem}") from None
+    except OSError as exc:
+        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    lines: Lines = {}
+    if node is not None:
+        _note_lines(node, (), lines, frozenset())
+    return document, lines
+
+
+def _note_lines(
+    node: Any, path: tuple[str | int, ...], lines: Lines, seen: frozenset[int], key_line: int = 0
+) -> None:
+    """Record ``node``'s line: a scalar's own, a collection's key line when it has one."""
+    if id(node) in seen:  # an alias of one of its own ancestors
+        return
+    if isinstance(node, yaml.ScalarNode):
+        block = node.style in ("|", ">")
+        lines[path] = node.start_mark.line + (2 if block else 1)
+        return
+    lines[path] = key_line or node.start_mark.line + 1
+    inner = seen | {id(node)}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                _note_lines(value, (*path, key.value), lines, inner, key.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _note_lines(item, (*path, index), lines, inner)

@@ -1,0 +1,356 @@
+"""Recording: record modes, the live tee of upstream answers, and persisting recordings.
+
+Record modes have VCR.py's meaning:
+
+- ``none``: replay only; the upstream is never contacted.
+- ``once``: record while the recording directory holds no fixtures yet; once it does
+  (at start-up), replay only.
+- ``new_episodes``: replay what matches, record what misses.
+- ``all``: every request goes upstream and is re-recorded, replacing the recording
+  with the same request key.
+
+A proxied answer is passed to the client chunk by chunk as it arrives, and captured
+on the side (SSE events with the gap before each). Only a complete exchange becomes a
+fixture: a stream that breaks, or that the client abandons, is logged and dropped.
+Everything written goes through :mod:`mockapi.recording.redaction` first.
+
+A binary answer (speech audio, an image) is written as a file beside its fixture,
+``<key>.<digest>.<ext>`` (``<cassette>.<digest>.<ext>`` in a cassette's folder),
+atomically and *before* the fixture that names it in ``body_file``, so a reader never
+sees a fixture pointing at a missing file.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from mockapi import __version__
+from mockapi.config import OnMiss, RecordMode
+from mockapi.errors import FixtureError
+from mockapi.library import store
+from mockapi.library.fixture import FORMAT_VERSION, Fixture, parse_entry
+from mockapi.model import Request, SSEEvent
+from mockapi.plugins import NO_HOOKS, Hooks
+from mockapi.recording import redaction
+from mockapi.recording.capture import Captured, NotRecordable, merge_entry, slug, to_entry
+from mockapi.recording.upstream import Upstream, UpstreamResponse, UpstreamStreamError
+from mockapi.wire.sse import SSEDecoder
+
+log = logging.getLogger("mockapi.recording.recorder")
+
+# Terminal events of a stream: without one, a stream is treated as cut short.
+# (Responses; streamed transcriptions, speech and images, which send no [DONE].)
+_TERMINAL_TYPES = frozenset(
+    {
+        "response.completed",
+        "response.failed",
+        "response.incomplete",
+        "transcript.text.done",
+        "speech.audio.done",
+        "image_generation.completed",
+        "image_edit.completed",
+    }
+)
+
+
+def plan(mode: RecordMode, *, recorded: bool) -> tuple[OnMiss | None, bool]:
+    """What a record mode means now: (on-miss override or None, proxy every request).
+
+    ``recorded`` says whether recordings exist already (the directory, or a test's
+    cassette, has fixtures): ``once`` records only when they do not.
+    """
+    if mode is RecordMode.NONE:
+        return None, False
+    if mode is RecordMode.ALL:
+        return OnMiss.PROXY, True
+    if mode is RecordMode.ONCE and recorded:
+        return OnMiss.ERROR, False
+    return OnMiss.PROXY, False
+
+
+def switch_mode(
+    recorder: Recorder | None,
+    mode: RecordMode,
+    *,
+    default_on_miss: OnMiss,
+    recorded: bool | None = None,
+) -> tuple[OnMiss, bool]:
+    """Put a running server in record mode ``mode``: the recorder is told, and the
+    ``(on_miss, proxy_all)`` to give ``Replayer.configure`` is returned.
+
+    ``default_on_miss`` is what a miss does when the mode does not say (mode ``none``).
+    ``once`` records only if nothing is recorded yet: ``recorded`` says so (a test's
+    cassette exists), or else the recording directory is looked at now. Raises
+    ValueError for a mode that records when there is no recorder (no upstream).
+    """
+    if mode is not RecordMode.NONE and recorder is None:
+        raise ValueError(f"record mode {mode.value!r} needs an upstream")
+    if recorded is None:
+        recorded = recorder is not None and has_fixtures(recorder.directory)
+    override, proxy_all = plan(mode, recorded=recorded)
+    if recorder is not None:
+        recorder.mode = mode
+    return override or default_on_miss, proxy_all
+
+
+def has_fixtures(directory: Path | None) -> bool:
+    """True when ``directory`` exists and holds at least one fixture file."""
+    return directory is not None and directory.is_dir() and bool(store.fixture_files(directory))
+
+
+@dataclass
+class Proxied:
+    """An upstream answer being relayed: status and headers now, the body as it comes."""
+
+    status: int
+    headers: dict[str, str]
+    body: AsyncIterator[bytes]
+
+
+class Recorder:
+    """Forwards misses upstream, relays them live, and writes complete ones as fixtures.
+
+    ``on_saved`` receives each newly written fixture so that the server answers from
+    it on the next request, without a restart.
+    """
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        directory: Path,
+        *,
+        mode: RecordMode,
+        rules: redaction.RedactionRules = redaction.DEFAULT_RULES,
+        record_errors: bool = True,
+        on_saved: Callable[[list[Fixture]], None] = lambda fixtures: None,
+        hooks: Hooks = NO_HOOKS,
+    ) -> None:
+        self.hooks = hooks
+        self.upstream = upstream
+        self.directory = directory
+        self.mode = mode
+        self.rules = rules
+        self.record_errors = record_errors
+        self.on_saved = on_saved
+        self._known: set[Path] = set()
+        self._lock = threading.Lock()
+        self.cassette: Path | None = None
+        self._cassette_test = ""
+        self._fresh_cassette = False
+        if directory.is_dir():
+            self._known.update(store.fixture_files(directory))
+
+    # -- other writers -------------------------------------------------------------------
+
+    def scan_new(self) -> list[Fixture]:
+        """Fixtures written into the directory by someone else (another worker) since."""
+        if not self.directory.is_dir():
+            return []
+        found: list[Fixture] = []
+        for path in store.fixture_files(self.directory):
+            with self._lock:
+                if path in self._known:
+                    continue
+                self._known.add(path)
+            try:
+                found.extend(store.load_file(path))
+            except FixtureError as exc:  # half-written by hand, or not ours: skip, say so
+                log.warning("not loading %s", exc)
+        return found
+
+    # -- relaying ------------------------------------------------------------------------
+
+    async def forward(self, request: Request) -> Proxied:
+        """Open the upstream answer for ``request``; raises APIError if unreachable."""
+        answer = await self.upstream.open(request)
+        headers = {k.lower(): v for k, v in answer.headers if k.lower() in _RELAYED_HEADERS}
+        return Proxied(answer.status, headers, self._relay(request, answer))
+
+    async def _relay(self, request: Request, answer: UpstreamResponse) -> AsyncIterator[bytes]:
+        is_sse = answer.content_type.startswith("text/event-stream")
+        decoder = SSEDecoder()
+        events: list[SSEEvent] = []
+        body = bytearray()
+        last = time.monotonic()
+        outcome = "client disconnected"
+        try:
+            async for chunk in answer.chunks():
+                # Capture before relaying: a client that hangs up as soon as it reads
+                # [DONE] cancels us at the yield, and the stream was complete all the same.
+                now = time.monotonic()
+                if is_sse:
+                    decoded = decoder.feed(chunk)
+                    for index, event in enumerate(decoded):
+                        gap = now - last if index == 0 else 0.0
+                        events.append(SSEEvent(event.data, event.event, round(gap, 4)))
+                    if decoded:
+                        last = now
+                else:
+                    body.extend(chunk)
+                yield chunk
+            if is_sse:
+                events.extend(decoder.close())
+            outcome = "complete" if not is_sse or _finished(events) else "incomplete"
+        except UpstreamStreamError as exc:
+            outcome = f"upstream broke off ({exc})"
+            # Cut the client's connection too, as the upstream cut ours: ending the
+            # body cleanly would pass a truncated stream off as a complete one.
+            raise
+        finally:
+            if outcome == "client disconnected" and is_sse and _finished(events):
+                outcome = "complete"  # the client left after the last event: nothing lost
+            # Shielded: a client that went away cancels this task, but the upstream
+            # response must still be released and a finished recording still written.
+            with anyio.CancelScope(shield=True):
+                await answer.close()
+                if outcome == "complete":
+                    captured = events if is_sse else None
+                    await anyio.to_thread.run_sync(
+                        self._save, request, answer, bytes(body), captured
+                    )
+            if outcome != "complete":
+                log.warning(
+                    "not recording %s %s: %s after %d events",
+                    request.method,
+                    request.path,
+                    outcome,
+                    len(events),
+                )
+
+    # -- persisting ----------------------------------------------------------------------
+
+    def _save(
+        self,
+        request: Request,
+        answer: UpstreamResponse,
+        body: bytes,
+        events: list[SSEEvent] | None,
+    ) -> None:
+        where = f"{request.method} {request.path}"
+        if answer.status >= 400 and not self.record_errors:
+            log.info("not recording %s: status %d", where, answer.status)
+            return
+        captured = Captured(
+            request.method,
+            request.path,
+            request.json,
+            answer.status,
+            dict(answer.headers),
+            answer.content_type,
+            body,
+            events,
+        )
+        meta = {
+            "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "upstream": redaction.scrub_text(self.upstream.base_url, self.rules),
+            "mockapi": __version__,
+        }
+        cassette = self.cassette
+        files: dict[str, bytes] = {}
+        try:
+            entry, key = to_entry(
+                captured,
+                meta=meta,
+                rules=self.rules,
+                hooks=self.hooks,
+                files=files,
+                file_stem=cassette.stem if cassette is not None else None,
+            )
+        except NotRecordable as exc:
+            log.warning("not recording %s: %s", where, exc)
+            return
+        folder = cassette.parent if cassette is not None else self.directory / slug(request.path)
+        for name, data in files.items():  # first: the fixture must never name a missing file
+            store.write_body_file(folder / name, data)
+        if cassette is not None:
+            entry, source = self._append(cassette, entry)
+        else:
+            document = {"version": FORMAT_VERSION, "fixtures": [entry]}
+            source = f"{self._write(slug(request.path), key, document)}#0"
+        written = Path(source.rpartition("#")[0])
+        self.on_saved([parse_entry(entry, source, body_files=store.body_reader(written))])
+        log.info("recorded %s -> %s", where, source)
+
+    def use_cassette(self, path: Path | None, *, test: str = "", fresh: bool = False) -> None:
+        """Record into the one file ``path`` (test ``test``'s cassette), not one per request.
+
+        ``fresh`` empties the cassette at the first recording (record mode ``all``).
+        """
+        with self._lock:
+            self.cassette = path
+            self._cassette_test = test
+            self._fresh_cassette = fresh
+
+    def _append(self, path: Path, entry: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """Add ``entry`` to the cassette; the same request again extends a sequence."""
+
+        def change(document: dict[str, Any]) -> tuple[dict[str, Any], int]:
+            fixtures = document.pop("fixtures", None)
+            fixtures = fixtures if isinstance(fixtures, list) else []
+            document["test"] = self._cassette_test  # keeps it out of other tests' library
+            document["fixtures"] = fixtures
+            if self._fresh_cassette:
+                fixtures.clear()
+                self._fresh_cassette = False
+            index = merge_entry(fixtures, entry)
+            return fixtures[index], index
+
+        final, index = store.update_document(path, change)
+        return final, f"{path}#{index}"
+
+    def _write(self, kind: str, key: str, document: dict[str, Any]) -> Path:
+        data = store.dump_yaml(document)
+        target = self.directory / kind / f"{key}.yaml"
+        if self.mode is RecordMode.ALL:
+            store.write_atomic(target, data)
+            with self._lock:
+                self._known.add(target)
+            return target
+        # Never overwrite outside mode `all`: a file with this key that did not answer
+        # the request was edited by hand (or recorded under other rules); keep it.
+        for attempt in range(1000):
+            candidate = target if attempt == 0 else target.with_name(f"{key}-{attempt}.yaml")
+            with self._lock:
+                self._known.add(candidate)
+            if store.create_new(candidate, data):
+                return candidate
+        raise FixtureError(str(target), "1000 recordings share this key; clean up the directory")
+
+
+_RELAYED_HEADERS = frozenset(
+    {
+        "content-type",
+        "x-request-id",
+        "openai-processing-ms",
+        "openai-version",
+        "openai-model",
+        "retry-after",
+        "retry-after-ms",
+        "x-ratelimit-limit-requests",
+        "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-remaining-tokens",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-reset-tokens",
+    }
+)
+
+
+def _finished(events: list[SSEEvent]) -> bool:
+    for event in reversed(events):
+        if event.is_done:
+            return True
+        kind = event.data.get("type") if isinstance(event.data, dict) else None
+        if kind in _TERMINAL_TYPES or event.event in _TERMINAL_TYPES:
+            return True
+    return False

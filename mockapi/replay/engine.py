@@ -1,0 +1,428 @@
+"""The replay flow: parse -> authenticate -> validate -> match -> render, and the journal.
+
+:class:`Replayer` is the whole server minus HTTP: the web layer hands it a
+:class:`~mockapi.model.Request` and sends back the :class:`~mockapi.model.Response` it
+returns. It keeps the mutable state (fixture use counts, the journal) behind a lock so
+that concurrent requests are safe.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from mockapi import errors
+from mockapi.config import OnMiss, Settings
+from mockapi.endpoints import models
+from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_of
+from mockapi.errors import APIError, MockapiError
+from mockapi.faults import ratelimit
+from mockapi.faults.spec import Fault
+from mockapi.faults.state import FaultState
+from mockapi.library.fixture import Fixture, FixtureResponse
+from mockapi.matching.index import FixtureIndex
+from mockapi.matching.report import format_report
+from mockapi.model import Request, Response
+from mockapi.plugins import NO_HOOKS, Hooks
+from mockapi.replay import fault_plan, render
+from mockapi.replay.fault_plan import Plan
+from mockapi.replay.journal import Journal, JournalEntry, Outcome
+from mockapi.replay.router import Router
+from mockapi.state.objects import ObjectStore
+from mockapi.validation.validator import RequestValidator
+from mockapi.wire import azure, multipart
+from mockapi.wire import credentials as auth
+
+if TYPE_CHECKING:
+    from mockapi.validation.files import SchemaSet
+
+_JSON_TYPES = ("application/json", "text/json")
+
+
+@dataclass(frozen=True)
+class Forward:
+    """The request is to go upstream (a miss in proxy mode, or record mode ``all``)."""
+
+    request: Request
+    seq: int
+    started: float
+
+
+class Replayer:
+    """Answers requests from fixtures; see the module docstring for the flow."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        fixtures: Iterable[Fixture],
+        validator: RequestValidator | None,
+        *,
+        router: Router | None = None,
+        proxy_all: bool = False,
+        hooks: Hooks = NO_HOOKS,
+        schemas: SchemaSet | None = None,
+    ) -> None:
+        self.settings = settings
+        self.schemas = schemas
+        self.state = ObjectStore()
+        self.proxy_all = proxy_all
+        self.hooks = hooks
+        self.index = FixtureIndex(list(fixtures))
+        self.validator = validator if settings.validate else None
+        self.router = router or Router()
+        self.journal = Journal(settings.journal_size)
+        self._uses: dict[str, int] = {}
+        self._lock = threading.Lock()
+        seed = settings.seed if settings.fault_seed is None else settings.fault_seed
+        self.faults = FaultState(fault_plan.rules(settings.faults), seed=seed)
+        self.limiter: ratelimit.RateLimiter | None = None
+        if settings.rate_limit:
+            try:
+                self.set_rate_limit(ratelimit.parse_limits(settings.rate_limit))
+            except ValueError as exc:
+                raise MockapiError(f"rate limit {settings.rate_limit!r}: {exc}") from None
+
+    # -- state -------------------------------------------------------------------------
+
+    def uses(self, fixture: Fixture) -> int:
+        with self._lock:
+            return self._uses.get(fixture.source, 0)
+
+    def reset(self) -> None:
+        """Forget use counts, fault counters, rate limit buckets, the journal and the
+        objects the server created (fixtures and fault rules stay)."""
+        with self._lock:
+            self._uses.clear()
+        self.journal.clear()
+        self.state.clear()
+        self.faults.reset()
+        if self.limiter is not None:
+            self.limiter.reset()
+
+    def set_rate_limit(self, limits: ratelimit.Limits | None) -> None:
+        """Limit requests like the real API from now on (None: no limit); full buckets."""
+        self.limiter = ratelimit.RateLimiter(limits) if limits is not None else None
+
+    @property
+    def _limits(self) -> ratelimit.Limits | None:
+        return self.limiter.limits if self.limiter is not None else None
+
+    def add_fixtures(self, fixtures: Iterable[Fixture]) -> None:
+        """Serve ``fixtures`` from the next request on (recordings, fixtures added at run time).
+
+        A fixture from the same source (file and entry) as a loaded one replaces it.
+        """
+        fresh = list(fixtures)
+        sources = {fixture.source for fixture in fresh}
+        with self._lock:
+            if any(f.source in sources for f in self.index.fixtures):
+                self.index.remove_if(lambda f: f.source in sources)
+            for fixture in fresh:
+                self.index.add(fixture)
+
+    def remove_fixtures(self, condition: Callable[[Fixture], bool]) -> int:
+        """Stop serving the fixtures for which ``condition`` holds; returns how many."""
+        with self._lock:
+            for fixture in self.index.fixtures:
+                if condition(fixture):
+                    self._uses.pop(fixture.source, None)
+            return self.index.remove_if(condition)
+
+    def configure(self, *, on_miss: OnMiss, proxy_all: bool) -> None:
+        """Change what misses do (the pytest plugin's per-test record mode)."""
+        with self._lock:
+            self.settings = replace(self.settings, on_miss=on_miss)
+            self.proxy_all = proxy_all
+
+    def _available(self, fixture: Fixture) -> bool:
+        return fixture.times is None or self._uses.get(fixture.source, 0) < fixture.times
+
+    def _take(
+        self, request: Request, endpoint: Endpoint | None
+    ) -> tuple[Fixture, FixtureResponse] | None:
+        """Find the fixture for ``request`` and consume one use of it, atomically.
+
+        Fixtures of endpoints that convert between stream modes (chat, and those with a
+        ``shape``) answer both; for other endpoints a stream request prefers a stream
+        recording and a plain request a plain one.
+        """
+        both = endpoint is not None and (
+            endpoint.kind is render.Kind.CHAT or endpoint.shape is not None
+        )
+
+        def available(fixture: Fixture) -> bool:
+            return self._available(fixture) and (both or _fits(fixture, request.wants_stream))
+
+        with self._lock:
+            fixture = self.index.find(request, available=available)
+            if fixture is None:
+                return None
+            if both and not _fits(fixture, request.wants_stream):
+                # Of two recordings of one request (plain and streamed), the one in the
+                # mode asked for answers, exactly as recorded (same priority only).
+                best = fixture
+
+                def fitting(other: Fixture) -> bool:
+                    same = other.priority == best.priority
+                    return same and available(other) and _fits(other, request.wants_stream)
+
+                fixture = self.index.find(request, available=fitting) or best
+            used = self._uses.get(fixture.source, 0)
+            self._uses[fixture.source] = used + 1
+        return fixture, fixture.responses[min(used, len(fixture.responses) - 1)]
+
+    # -- the flow ----------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response | Forward:
+        """Answer ``request``, or say it goes upstream; never raises for what the client sent."""
+        return self.serve(request)[0]
+
+    def serve(self, request: Request) -> tuple[Response | Forward, Fault | None]:
+        """:meth:`handle`, and the fault the web layer is to deliver the answer with
+        (latency, pacing, a cut, a reset, a stall), if any."""
+        seq = self.journal.next_seq()
+        started = time.perf_counter()
+        plan = Plan()
+        try:
+            result = self._handle(request, seq, plan)
+            if isinstance(result, Forward):
+                return replace(result, started=started), None
+            response, entry = result
+        except APIError as exc:
+            response = Response(
+                exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
+            )
+            entry = self._entry(seq, request, response.status, Outcome.REJECTED, report=exc.message)
+        fault = plan.fault
+        if fault is not None:
+            entry = replace(entry, fault=fault.describe())
+            response = fault_plan.paced(fault, response, request)
+        self.journal.append(entry)
+        elapsed = str(round((time.perf_counter() - started) * 1000))
+        headers = {**plan.limit_headers, **response.headers, "openai-processing-ms": elapsed}
+        delivered = fault if fault is not None and fault_plan.delivers(fault, response) else None
+        return replace(response, headers=headers), delivered
+
+    def note_forwarded(self, forward: Forward, status: int, error: str | None = None) -> None:
+        """Journal a request that went upstream, once its status is known."""
+        entry = self._entry(forward.seq, forward.request, status, Outcome.PROXIED, report=error)
+        self.journal.append(entry)
+
+    def _handle(
+        self, request: Request, seq: int, plan: Plan
+    ) -> tuple[Response, JournalEntry] | Forward:
+        # Azure OpenAI's URL shapes are OpenAI requests in another dress: undress them first.
+        request = azure.to_openai(request)
+        endpoint, allowed = self.router.resolve(request.method, request.path)
+        has_fixtures = bool(self.index.candidates(request.method, request.path))
+        proxying = self.settings.on_miss is OnMiss.PROXY
+        if endpoint is None and not has_fixtures and not proxying:
+            if allowed:
+                raise errors.method_not_allowed(request.method, request.path, allowed)
+            raise errors.invalid_url(request.method, request.path)
+        if endpoint is None or not endpoint.public:
+            self._authenticate(request)
+        self._check_size(request)
+        # Bodies of known endpoints must be JSON (or a form, for uploads), unless
+        # validation is off and the upstream is there to answer whatever was sent.
+        if (
+            endpoint is not None
+            and endpoint.has_body
+            and (self.validator is not None or not proxying)
+        ):
+            self._check_body(request, endpoint)
+        if endpoint is not None and request.is_form and self.schemas is not None:
+            schema = self.schemas.schema(endpoint.key, "form")
+            request = replace(request, json=multipart.coerce(request.json, schema))
+        if endpoint is not None and self.validator is not None:
+            problem = self.validator.validate(endpoint.key, request.json, form=request.is_form)
+            if problem is not None:
+                raise problem
+        early = fault_plan.request_faults(self.faults, request, plan, self._limits)
+        if early is not None:
+            return early, self._entry(seq, request, early.status, Outcome.REJECTED)
+        if endpoint is not None and request.method == "POST" and self.limiter is not None:
+            fault_plan.take(self.limiter, request, plan)
+        if self.proxy_all:
+            return Forward(request, seq, 0.0)
+        original = request
+        if self.hooks.request_transforms and request.json is not None:
+            # Match on what a recording would have stored (a plugin's scrubbed body).
+            request = replace(request, json=self.hooks.transform_request(request.json))
+        taken = self._take(request, endpoint)
+        if taken is not None:
+            fixture, answer = taken
+            plan.fixture = fault_plan.fixture_fault(self.faults, fixture, answer, request)
+            fault = plan.fault
+            if fault is not None and fault.answers_early:
+                response = fault_plan.fault_answer(fault, request, self._limits)
+                entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
+                return response, entry
+            try:
+                response = self._render(answer, request, endpoint)
+            except APIError as exc:  # the fixture's fault (a template failed): name it
+                response = Response(
+                    exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
+                )
+                entry = self._entry(
+                    seq, request, exc.status, Outcome.HIT, fixture=fixture, report=exc.message
+                )
+                return response, entry
+            entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
+            return response, entry
+        return self._miss(request, endpoint, seq, original)
+
+    def _render(
+        self, answer: FixtureResponse, request: Request, endpoint: Endpoint | None
+    ) -> Response:
+        """Render ``answer`` for ``endpoint`` and let the endpoint remember what it sent."""
+        if endpoint is None:
+            return render.render(answer, request, render.Kind.OTHER, seed=self.settings.seed)
+        response = render.render(
+            answer, request, endpoint.kind, seed=self.settings.seed, shape=endpoint.shape
+        )
+        if endpoint.remember is not None and response.status < 400:
+            endpoint.remember(self._context(request, endpoint), response)
+        return response
+
+    def _miss(
+        self, request: Request, endpoint: Endpoint | None, seq: int, original: Request
+    ) -> tuple[Response, JournalEntry] | Forward:
+        answered = self.hooks.respond(request)
+        if answered is not None:
+            plugin, answer = answered
+            response = self._render(answer, request, endpoint)
+            entry = self._entry(seq, request, response.status, Outcome.HIT)
+            return response, replace(entry, fixture=f"plugin:{plugin}")
+        if self.settings.on_miss is OnMiss.PROXY:
+            return Forward(original, seq, 0.0)
+        handler: Handler | None = None
+        outcome = Outcome.SYNTHESIZED
+        if endpoint is not None and endpoint.lookup is not None:
+            handler, outcome = endpoint.lookup, Outcome.HIT
+        elif self.settings.on_miss is OnMiss.SYNTHESIZE and endpoint is not None:
+            handler = endpoint.synthesize
+        if endpoint is not None and handler is not None:
+            answer = handler(self._context(request, endpoint))
+            response = self._render(answer, request, endpoint)
+            return response, self._entry(seq, request, response.status, outcome)
+        with self._lock:
+            near = self.index.near_misses(request, limit=3, available=self._available)
+            report = format_report(request, near, total=len(self.index))
+        error = errors.no_match(report)
+        response = Response(error.status, render.base_headers(), body=error.body())
+        return response, self._entry(seq, request, error.status, Outcome.MISS, report=report)
+
+    def _context(self, request: Request, endpoint: Endpoint) -> Context:
+        host = request.headers.get("host") or "127.0.0.1"
+        schema = self.schemas.schema(endpoint.key, "response") if self.schemas else None
+        return Context(
+            request=request,
+            endpoint=endpoint,
+            params=self.router.params(endpoint, request.path),
+            body=body_of(request),
+            seed=self.settings.seed,
+            state=self.state,
+            models=self._listed_models(),
+            synthesize=self.settings.on_miss is OnMiss.SYNTHESIZE,
+            base_url=f"http://{host}",
+            response_schema=schema,
+        )
+
+    def _listed_models(self) -> list[dict[str, Any]]:
+        """Models named by the ``GET /v1/models`` fixtures, or the built-in list."""
+        found: list[dict[str, Any]] = []
+        for fixture in self.index.candidates("GET", "/v1/models"):
+            for answer in fixture.responses:
+                data = answer.body.get("data") if isinstance(answer.body, dict) else None
+                found.extend(m for m in data or [] if isinstance(m, dict))
+        return found or models.DEFAULT_MODELS
+
+    def _authenticate(self, request: Request) -> None:
+        problem = auth.key_error(request.headers, self.settings.api_keys)
+        if problem is not None:
+            raise problem
+
+    def _check_size(self, request: Request) -> None:
+        limit = self.settings.max_body_bytes
+        if len(request.body) > limit:
+            raise errors.body_too_large(len(request.body), limit)
+
+    def _check_body(self, request: Request, endpoint: Endpoint) -> None:
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        is_json = not media or media in _JSON_TYPES or media.endswith("+json")
+        accepted = {
+            Body.JSON: is_json,
+            Body.FORM: request.is_form,
+            Body.EITHER: is_json or request.is_form,
+        }.get(endpoint.body, True)
+        if not accepted:
+            raise errors.unsupported_media_type(content_type, form=endpoint.body is Body.FORM)
+        if request.json_error is not None:
+            if request.is_form:
+                raise errors.invalid_form(request.json_error)
+            raise errors.invalid_json(request.json_error)
+
+    def _entry(
+        self,
+        seq: int,
+        request: Request,
+        status: int,
+        outcome: Outcome,
+        *,
+        fixture: Fixture | None = None,
+        report: str | None = None,
+    ) -> JournalEntry:
+        return JournalEntry(
+            seq=seq,
+            time=time.time(),
+            method=request.method,
+            path=request.path,
+            body=request.json,
+            status=status,
+            outcome=outcome,
+            fixture=fixture.name if fixture else None,
+            fixture_source=fixture.source if fixture else None,
+            report=report,
+            stream=request.wants_stream,
+        )
+
+
+def _fits(fixture: Fixture, wants_stream: bool) -> bool:
+    first = fixture.responses[0]
+    if first.fault is not None and first.fault.answers_early:
+        return True  # an error, a reset or a stall answers either mode
+    return first.status >= 400 or (first.events is not None) == wants_stream
+
+
+def parse_request(
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    query: tuple[tuple[str, str], ...] = (),
+) -> Request:
+    """Build a :class:`Request`, decoding a JSON body (or a form) if there is one."""
+    decoded: Any = None
+    problem: str | None = None
+    content_type = headers.get("content-type", "")
+    if body and content_type.lower().startswith("multipart/form-data"):
+        try:
+            fields, files = multipart.parse(body, content_type)
+        except multipart.FormError as exc:
+            return Request(method, path, headers, query, body, None, str(exc))
+        decoded = multipart.fields_to_json(fields, files)
+        return Request(method, path, headers, query, body, decoded, None, files)
+    if body:
+        try:
+            decoded = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+    elif method in ("POST", "PUT", "PATCH"):
+        problem = "the request body is empty"
+    return Request(method, path, headers, query, body, decoded, problem)

@@ -1,0 +1,400 @@
+"""Derive self-contained JSON Schemas (draft 2020-12) from the OpenAI OpenAPI document.
+
+Pure: the parsed spec in, a mapping of file name -> JSON document out; no disk, no
+``jsonschema``. ``schemafiles.py`` does the reading and writing.
+
+For each row of ``TARGETS`` the request body, the successful JSON response and the
+``text/event-stream`` event schema (whichever the spec declares) become one document
+each: the root is a ``$ref`` into the document's own ``$defs``, which hold exactly the
+components reachable from it. What changes on the way from OpenAPI to JSON Schema:
+
+* ``$ref: '#/components/schemas/X'`` -> ``'#/$defs/X'`` (also in ``discriminator.mapping``);
+  ``$recursiveRef: '#'`` (2019-09, used by the filter schemas) -> a ``$ref`` to the
+  enclosing component.
+* OpenAPI 3.0 ``nullable: true`` -> ``"null"`` added to ``type`` (and ``None`` to ``enum``);
+  where there is no plain ``type`` to extend (``$ref``, ``oneOf``...) the schema is
+  wrapped as ``anyOf: [schema, {type: null}]``. 3.0's boolean ``exclusiveMinimum``
+  becomes the 2020-12 number form.
+* ``oneOf`` is kept. JSON Schema's oneOf demands that exactly one branch match, which
+  rejects valid values when a spec's branches overlap; every oneOf reachable from the
+  current targets is exclusive (its branches differ by a ``role``/``type`` enum or by
+  JSON type) and all recorded real requests validate. If a new target brings
+  overlapping branches, turn those into ``anyOf`` here and say which.
+* ``PATCHES`` corrects, minimally and each with its evidence, where the real API
+  accepts or sends what the spec forbids; each patched schema carries a ``$comment``.
+* Only JSON Schema 2020-12 keywords are kept, plus ``discriminator`` as an annotation.
+  ``description``, ``example(s)`` and ``x-*`` extensions are dropped: the files are for
+  validating and synthesizing, the prose lives in the spec, and leaving it out keeps
+  the committed files small and their diffs about shape, not wording.
+
+Output is deterministic: the writer sorts keys, and nothing here depends on dict
+iteration order of anything but the spec itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mockapi.errors import SchemaError
+from mockapi.validation.patches import PATCHES, Patch
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+INDEX_FILE = "index.json"
+INDEX_FORMAT = 1
+API_PREFIX = "/v1"  # the path of the spec's server URL, https://api.openai.com/v1
+
+_COMPONENT_PREFIX = "#/components/schemas/"
+
+#: The roles a target's schemas can play (the keys of an index entry), and where the
+#: spec declares each: the JSON request body, the multipart/form-data request body
+#: (uploads: audio transcriptions, image edits), the 2xx JSON body, the SSE event.
+ROLES = ("request", "form", "response", "stream_event")
+_REQUEST_MEDIA = {"request": "application/json", "form": "multipart/form-data"}
+_RESPONSE_MEDIA = "application/json"
+_STREAM_MEDIA = "text/event-stream"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One endpoint to derive schemas for; add a row to ``TARGETS`` to add an endpoint.
+
+    ``path`` is as the spec writes it (without the ``/v1`` server prefix); ``stem``
+    names the files: ``<stem>.request.json``, ``<stem>.response.json``,
+    ``<stem>.stream_event.json``.
+    """
+
+    method: str
+    path: str
+    stem: str
+
+    @property
+    def endpoint(self) -> str:
+        """The key used in ``index.json`` and by the validator: ``"POST /v1/chat/completions"``."""
+        return f"{self.method.upper()} {API_PREFIX}{self.path}"
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("POST", "/chat/completions", "chat.completions"),
+    Target("GET", "/chat/completions", "chat.completions.list"),
+    Target("GET", "/chat/completions/{completion_id}", "chat.completions.retrieve"),
+    Target("POST", "/chat/completions/{completion_id}", "chat.completions.update"),
+    Target("DELETE", "/chat/completions/{completion_id}", "chat.completions.delete"),
+    Target("GET", "/chat/completions/{completion_id}/messages", "chat.completions.messages"),
+    Target("GET", "/models", "models.list"),
+    Target("GET", "/models/{model}", "models.retrieve"),
+    Target("DELETE", "/models/{model}", "models.delete"),
+    Target("POST", "/embeddings", "embeddings"),
+    Target("POST", "/completions", "completions"),
+    Target("POST", "/moderations", "moderations"),
+    Target("POST", "/responses", "responses"),
+    Target("GET", "/responses/{response_id}", "responses.retrieve"),
+    Target("POST", "/responses/{response_id}/cancel", "responses.cancel"),
+    Target("GET", "/responses/{response_id}/input_items", "responses.input_items"),
+    Target("POST", "/responses/input_tokens", "responses.input_tokens"),
+    Target("POST", "/responses/compact", "responses.compact"),
+    Target("POST", "/audio/speech", "audio.speech"),
+    Target("POST", "/audio/transcriptions", "audio.transcriptions"),
+    Target("POST", "/audio/translations", "audio.translations"),
+    Target("POST", "/audio/voice_consents", "audio.voice_consents.create"),
+    Target("GET", "/audio/voice_consents", "audio.voice_consents.list"),
+    Target("GET", "/audio/voice_consents/{consent_id}", "audio.voice_consents.retrieve"),
+    Target("POST", "/audio/voice_consents/{consent_id}", "audio.voice_consents.update"),
+    Target("DELETE", "/audio/voice_consents/{consent_id}", "audio.voice_consents.delete"),
+    Target("POST", "/audio/voices", "audio.voices.create"),
+    Target("POST", "/images/generations", "images.generations"),
+    Target("POST", "/images/edits", "images.edits"),
+    Target("POST", "/images/variations", "images.variations"),
+)
+
+
+# JSON Schema 2020-12 keywords (core, applicator, unevaluated, validation, meta-data,
+# format, content). Anything else in the spec is OpenAPI-only or a typo
+# (``optional``, ``min_items``) and is dropped; ``discriminator`` is kept as an
+# annotation (validators ignore it; mockapi's error translation and synthesis can use it).
+_KEEP = frozenset(
+    {
+        "$ref", "$defs", "$comment", "$anchor", "$dynamicRef", "$dynamicAnchor",
+        "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas",
+        "prefixItems", "items", "contains", "properties", "patternProperties",
+        "additionalProperties", "propertyNames", "unevaluatedItems", "unevaluatedProperties",
+        "type", "const", "enum", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+        "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
+        "uniqueItems", "maxContains", "minContains", "maxProperties", "minProperties",
+        "required", "dependentRequired", "title", "default", "deprecated", "readOnly",
+        "writeOnly", "format", "contentEncoding", "contentMediaType", "contentSchema",
+        "discriminator",
+    }
+)  # fmt: skip
+_SUBSCHEMA = frozenset(
+    {
+        "items", "additionalProperties", "not", "if", "then", "else", "contains",
+        "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema",
+    }
+)  # fmt: skip
+_SUBSCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SUBSCHEMA_MAP = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs"})
+# Keywords that make a schema more than "a value of this type": a nullable schema with
+# any of them can't just get "null" added to its type, it has to be wrapped.
+_APPLICATORS = frozenset({"$ref", "allOf", "anyOf", "oneOf", "not", "if"})
+# Annotations that stay on the outside when a nullable schema is wrapped.
+_OUTER = frozenset({"title", "default", "deprecated", "readOnly", "writeOnly"})
+
+
+def derive(
+    spec: Mapping[str, Any],
+    *,
+    targets: tuple[Target, ...] = TARGETS,
+    patches: tuple[Patch, ...] = PATCHES,
+    source_name: str = "openapi.yaml",
+) -> dict[str, dict[str, Any]]:
+    """All schema documents for ``targets`` plus ``index.json``, keyed by file name."""
+    components = apply_patches(_components(spec), patches)
+    info = spec.get("info") or {}
+    source = {
+        "file": source_name,
+        "openapi": str(spec.get("openapi", "")),
+        "title": str(info.get("title", "")),
+        "version": str(info.get("version", "")),
+    }
+    comment = (
+        f"Derived from {source['title']} {source['version']} ({source_name}) by "
+        "`mockapi schemas derive`; do not edit by hand."
+    )
+    files: dict[str, dict[str, Any]] = {}
+    endpoints: dict[str, dict[str, str]] = {}
+    for target in targets:
+        entry: dict[str, str] = {}
+        for role, schema in _target_schemas(spec, target).items():
+            name = f"{target.stem}.{role}.json"
+            files[name] = schema_document(schema, components, comment=comment)
+            entry[role] = name
+        if not entry:
+            raise SchemaError(
+                f"{target.endpoint}: the spec declares no JSON request or response schema "
+                "for it; remove the row from mockapi.validation.derive.TARGETS "
+                "or fix its path/method"
+            )
+        endpoints[target.endpoint] = entry
+    files[INDEX_FILE] = {
+        "$comment": comment,
+        "endpoints": endpoints,
+        "format": INDEX_FORMAT,
+        "source": source,
+    }
+    return files
+
+
+def schema_document(
+    root: Mapping[str, Any], components: Mapping[str, Any], *, comment: str = ""
+) -> dict[str, Any]:
+    """One self-contained document: ``root`` converted, plus every component it reaches."""
+    converter = _Converter(components)
+    document = converter.schema(root, component=None)
+    if not isinstance(document, dict):
+        raise SchemaError(f"a root schema must be an object, got {document!r}")
+    defs: dict[str, Any] = {}
+    while converter.pending:
+        name = converter.pending.pop()
+        defs[name] = converter.schema(components[name], component=name)
+    result = {"$schema": DIALECT, **document}
+    if comment:
+        result["$comment"] = comment
+    if defs:
+        result["$defs"] = defs
+    return result
+
+
+def apply_patches(components: Mapping[str, Any], patches: tuple[Patch, ...]) -> dict[str, Any]:
+    """A copy of ``components`` with ``patches`` applied; the input is left untouched."""
+    result = dict(components)
+    for patch in patches:
+        where = f"patch of {patch.component} at {'/'.join(map(str, patch.at)) or '(root)'}"
+        if patch.component not in components:
+            raise SchemaError(
+                f"{where}: the spec has no such component; "
+                "update mockapi.validation.patches.PATCHES"
+            )
+        if result[patch.component] is components[patch.component]:
+            result[patch.component] = copy.deepcopy(components[patch.component])
+        node = result[patch.component]
+        try:
+            for step in patch.at:
+                node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+        if not isinstance(node, dict):
+            raise SchemaError(
+                f"{where}: no schema there; update mockapi.validation.patches.PATCHES"
+            )
+        missing = [k for k in patch.drop if k not in node]
+        missing += [f"required {n!r}" for n in patch.unrequire if n not in node.get("required", [])]
+        if missing:
+            raise SchemaError(
+                f"{where}: {', '.join(missing)} not found (the spec changed?); "
+                "update or remove the patch in mockapi.validation.patches.PATCHES"
+            )
+        for key in patch.drop:
+            del node[key]
+        node.update(patch.set)
+        if patch.unrequire:
+            node["required"] = [n for n in node["required"] if n not in patch.unrequire]
+        node["$comment"] = patch.why
+    return result
+
+
+def _components(spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    components = (spec.get("components") or {}).get("schemas")
+    if not isinstance(components, Mapping):
+        raise SchemaError(
+            "the spec has no components.schemas: is this the OpenAI OpenAPI document "
+            "(openapi.yaml from github.com/openai/openai-openapi)?"
+        )
+    return components
+
+
+def _target_schemas(spec: Mapping[str, Any], target: Target) -> dict[str, Any]:
+    """The raw (OpenAPI) schemas of a target by role; roles the spec lacks are absent."""
+    path_item = (spec.get("paths") or {}).get(target.path)
+    operation = (path_item or {}).get(target.method.lower())
+    if not isinstance(operation, Mapping):
+        raise SchemaError(
+            f"{target.endpoint}: the spec has no operation {target.method.lower()} on "
+            f"paths[{target.path!r}]; fix the row in mockapi.validation.derive.TARGETS"
+        )
+    found: dict[str, Any] = {}
+    body = (operation.get("requestBody") or {}).get("content") or {}
+    for role, media in _REQUEST_MEDIA.items():
+        if "schema" in (body.get(media) or {}):
+            found[role] = body[media]["schema"]
+    responses = operation.get("responses") or {}
+    ok = sorted(str(code) for code in responses if str(code).startswith("2"))
+    if ok:
+        content = (responses.get(ok[0]) or responses.get(int(ok[0])) or {}).get("content") or {}
+        if "schema" in (content.get(_RESPONSE_MEDIA) or {}):
+            found["response"] = content[_RESPONSE_MEDIA]["schema"]
+        if "schema" in (content.get(_STREAM_MEDIA) or {}):
+            found["stream_event"] = content[_STREAM_MEDIA]["schema"]
+    return found
+
+
+class _Converter:
+    """Converts OpenAPI schema objects to JSON Schema, collecting the components used."""
+
+    def __init__(self, components: Mapping[str, Any]) -> None:
+        self.components = components
+        self.seen: set[str] = set()
+        self.pending: list[str] = []
+
+    def schema(self, node: Any, *, component: str | None) -> Any:
+        if isinstance(node, bool):
+            return node
+        if not isinstance(node, Mapping):
+            raise SchemaError(
+                f"in {component or 'a root schema'}: expected a schema object, got {node!r}"
+            )
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$recursiveRef":  # 2019-09: recurse to the enclosing component
+                out["$ref"] = self.ref(f"{_COMPONENT_PREFIX}{component}", component)
+            elif key not in _KEEP:
+                continue
+            elif key == "$ref":
+                out[key] = self.ref(value, component)
+            elif key in _SUBSCHEMA:
+                out[key] = self.schema(value, component=component)
+            elif key in _SUBSCHEMA_LIST:
+                out[key] = [self.schema(item, component=component) for item in value]
+            elif key in _SUBSCHEMA_MAP:
+                out[key] = {k: self.schema(v, component=component) for k, v in value.items()}
+            elif key == "discriminator":
+                out[key] = self.discriminator(value, component)
+            else:
+                out[key] = _json_value(value)
+        _exclusive_bounds(out)
+        return _nullable(out) if node.get("nullable") is True else out
+
+    def ref(self, ref: Any, component: str | None) -> str:
+        if not isinstance(ref, str) or not ref.startswith(_COMPONENT_PREFIX):
+            raise SchemaError(
+                f"in {component or 'a root schema'}: $ref {ref!r} does not point into "
+                "#/components/schemas; only schema components can be inlined"
+            )
+        name = ref[len(_COMPONENT_PREFIX) :]
+        if name not in self.components:
+            raise SchemaError(
+                f"in {component or 'a root schema'}: $ref {ref!r} names a component the "
+                "spec does not define"
+            )
+        if name not in self.seen:
+            self.seen.add(name)
+            self.pending.append(name)
+        return "#/$defs/" + name.replace("~", "~0").replace("/", "~1")
+
+    def discriminator(self, value: Any, component: str | None) -> Any:
+        if not isinstance(value, Mapping):
+            return _json_value(value)
+        out = {k: _json_value(v) for k, v in value.items() if k != "mapping"}
+        if isinstance(value.get("mapping"), Mapping):
+            out["mapping"] = {k: self.ref(v, component) for k, v in value["mapping"].items()}
+        return out
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Translate OpenAPI 3.0 ``nullable: true`` (already removed from ``schema``)."""
+    kind = schema.get("type")
+    if kind is not None and not (schema.keys() & _APPLICATORS):
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        if "null" not in kinds:
+            schema["type"] = [*kinds, "null"]
+        if "enum" in schema and None not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], None]
+        if "const" in schema and schema["const"] is not None:
+            schema["enum"] = [schema.pop("const"), None]
+        return schema
+    outer = {k: v for k, v in schema.items() if k in _OUTER}
+    inner = {k: v for k, v in schema.items() if k not in _OUTER}
+    return {**outer, "anyOf": [inner, {"type": "null"}]}
+
+
+def _exclusive_bounds(schema: dict[str, Any]) -> None:
+    """OpenAPI 3.0's ``exclusiveMinimum: true`` + ``minimum: 0`` -> ``exclusiveMinimum: 0``."""
+    for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        flag = schema.get(exclusive)
+        if isinstance(flag, bool):
+            del schema[exclusive]
+            if flag and bound in schema:
+                schema[exclusive] = schema.pop(bound)
+
+
+def _json_value(value: Any) -> Any:
+    """A data value (enum member, default...) as plain JSON; YAML dates become ISO strings."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def ref_resolver(document: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """A function following the local ``#/$defs/X`` refs of a derived ``document`` (the
+    only kind :func:`schema_document` writes) to the schema they name."""
+    defs = document.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        for _ in range(32):  # a chain of refs; more means a cycle
+            ref = node.get("$ref") if isinstance(node, Mapping) else None
+            if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+                return node
+            name = ref[len("#/$defs/") :].replace("~1", "/").replace("~0", "~")
+            if name not in defs:
+                return node
+            node = defs[name]
+        return node
+
+    return resolve

@@ -1,0 +1,232 @@
+"""The web layer: Starlette routes around a :class:`~mockapi.replay.engine.Replayer`.
+
+A Starlette request becomes a :class:`~mockapi.model.Request` here, and the
+:class:`~mockapi.model.Response` the replayer returns becomes JSON or an SSE stream.
+Nothing below this module knows the web framework.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response as StarletteResponse
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+from mockapi import errors
+from mockapi.config import OnMiss
+from mockapi.errors import APIError
+from mockapi.faults.spec import Fault
+from mockapi.model import Response
+from mockapi.recording.recorder import Recorder
+from mockapi.recording.upstream import UPSTREAM_ERROR
+from mockapi.replay.engine import Forward, Replayer, parse_request
+from mockapi.replay.render import base_headers
+from mockapi.web.admin import ADMIN_PREFIX, admin_routes
+from mockapi.web.delivery import FaultyResponse, TransportMiddleware
+from mockapi.web.websocket import websocket_route
+from mockapi.wire import sse
+
+JSON_TYPE = "application/json"
+SSE_TYPE = "text/event-stream; charset=utf-8"
+__all__ = ["ADMIN_PREFIX", "EXPOSED_HEADERS", "create_app"]
+EXPOSED_HEADERS = (
+    "x-request-id",
+    "openai-processing-ms",
+    "openai-version",
+    "openai-model",
+    "openai-organization",
+    "retry-after",
+    "retry-after-ms",
+    "x-should-retry",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+)
+"""Response headers a browser script may read (the SDK reads these)."""
+
+
+def create_app(
+    replayer: Replayer,
+    recorder: Recorder | None = None,
+    *,
+    default_on_miss: OnMiss | None = None,
+) -> Starlette:
+    """The ASGI app serving ``replayer``'s fixtures, the admin API and the inspector.
+
+    With a ``recorder``, requests the replayer forwards go upstream through it.
+    ``default_on_miss`` is what a miss does when the admin API switches record mode to
+    ``none`` (default: the replayer's, unless that is ``proxy``). CORS headers are sent
+    for the origins in ``replayer.settings.cors_origins``.
+    """
+
+    async def api(request: StarletteRequest) -> StarletteResponse:
+        try:
+            body = await _read_body(request, replayer.settings.max_body_bytes)
+        except APIError as exc:
+            return _json(exc.status, exc.body(), {**base_headers(), **exc.headers})
+        except ClientDisconnect:
+            return StarletteResponse(status_code=499)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = tuple(request.query_params.multi_items())
+        model_request = parse_request(request.method, request.url.path, headers, body, query)
+        result, fault = replayer.serve(model_request)
+        if isinstance(result, Forward):
+            return await _forward(replayer, recorder, result)
+        honor = replayer.settings.honor_delays
+        if fault is not None:
+            return _with_fault(result, fault, honor_delays=honor)
+        return _to_starlette(result, honor_delays=honor)
+
+    async def crash(request: StarletteRequest, exc: Exception) -> StarletteResponse:
+        # A bug in mockapi, not the client's fault: say so in the API's own shape.
+        error = APIError(
+            500,
+            f"mockapi internal error: {type(exc).__name__}: {exc}. "
+            "Please report this with the request that caused it.",
+            type="server_error",
+        )
+        return _json(500, error.body(), base_headers())
+
+    origins = replayer.settings.cors_origins
+    # The admin API answers browser pages of other origins only when listed by name.
+    admin_origins = tuple(origin for origin in origins if origin != "*")
+    routes = [
+        *admin_routes(
+            replayer,
+            recorder,
+            default_on_miss=default_on_miss,
+            middleware=cors_middleware(admin_origins),
+        ),
+        websocket_route(replayer),
+        Route(
+            "/{path:path}",
+            api,
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+            middleware=cors_middleware(origins),
+        ),
+    ]
+    # The transport is found outermost, where ``receive`` is still the server's own.
+    return Starlette(
+        routes=routes,
+        exception_handlers={Exception: crash},
+        middleware=[Middleware(TransportMiddleware)],
+    )
+
+
+def cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:
+    """CORS for ``origins`` (``*``: any): any method and request header (the SDK's
+    ``x-stainless-*`` ones included), no credentials, the OpenAI headers exposed.
+
+    Preflights are answered here, before authentication: they carry no API key.
+    """
+    if not origins:
+        return []
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=list(EXPOSED_HEADERS),
+        max_age=600,
+    )
+    return [cors]
+
+
+async def _forward(
+    replayer: Replayer, recorder: Recorder | None, forward: Forward
+) -> StarletteResponse:
+    """Relay ``forward`` to the upstream, or say why it cannot be."""
+    if recorder is None:
+        error = APIError(
+            502,
+            "No upstream is configured, so this request cannot be proxied. Start mockapi "
+            "with --upstream URL, or use --on-miss error|synthesize.",
+            type=UPSTREAM_ERROR,
+        )
+    else:
+        if not replayer.proxy_all:
+            # Another worker may have recorded this request meanwhile: answer from it.
+            fresh = recorder.scan_new()
+            if fresh:
+                replayer.add_fixtures(fresh)
+                retry = replayer.handle(forward.request)
+                if not isinstance(retry, Forward):
+                    return _to_starlette(retry, honor_delays=replayer.settings.honor_delays)
+        try:
+            proxied = await recorder.forward(forward.request)
+        except APIError as exc:
+            error = exc
+        else:
+            replayer.note_forwarded(forward, proxied.status)
+            return StreamingResponse(
+                proxied.body, status_code=proxied.status, headers=proxied.headers
+            )
+    replayer.note_forwarded(forward, error.status, error.message)
+    return _json(error.status, error.body(), {**base_headers(), **error.headers})
+
+
+async def _read_body(request: StarletteRequest, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes without reading them all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise errors.body_too_large(int(declared), limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.body_too_large(size, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(status: int, body: object, headers: dict[str, str] | None = None) -> StarletteResponse:
+    return StarletteResponse(
+        orjson.dumps(body), status_code=status, headers=headers, media_type=JSON_TYPE
+    )
+
+
+def _with_fault(response: Response, fault: Fault, *, honor_delays: bool) -> StarletteResponse:
+    """``response`` delivered as ``fault`` says (see ``mockapi.web.delivery``)."""
+    if response.events is None:
+        inner = _to_starlette(response, honor_delays=honor_delays)
+        return FaultyResponse(fault, inner=inner)
+    headers = {"cache-control": "no-cache", **response.headers, "content-type": SSE_TYPE}
+    return FaultyResponse(
+        fault,
+        events=response.events,
+        status=response.status,
+        headers=headers,
+        honor_delays=honor_delays,
+    )
+
+
+def _to_starlette(response: Response, *, honor_delays: bool) -> StarletteResponse:
+    headers = dict(response.headers)
+    if response.events is not None:
+        events = response.events
+
+        async def stream() -> AsyncIterator[bytes]:
+            for event in events:
+                if honor_delays and event.delay > 0:
+                    await asyncio.sleep(event.delay)
+                yield sse.encode_event(event)
+
+        headers.setdefault("cache-control", "no-cache")
+        return StreamingResponse(
+            stream(), status_code=response.status, headers=headers, media_type=SSE_TYPE
+        )
+    if response.raw is not None:
+        return StarletteResponse(response.raw, status_code=response.status, headers=headers)
+    return _json(response.status, response.body, headers)

@@ -1,0 +1,121 @@
+"""Running the app under uvicorn: in the foreground (``mockapi serve``) or in a thread.
+
+:class:`ServerThread` is what tests and the pytest plugin use: it binds a real port
+(``port=0`` picks a free one), waits until uvicorn accepts connections, and stops
+cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from mockapi.errors import MockapiError
+from mockapi.recording.upstream import UpstreamStreamError
+
+
+class _QuietUpstreamBreaks(logging.Filter):
+    """Drop uvicorn's traceback for a relayed stream the upstream cut off.
+
+    The recorder has already logged what happened in one line, and raising is how the
+    client's connection gets cut too; the traceback would only add noise.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        while error is not None:
+            if isinstance(error, UpstreamStreamError):
+                return False
+            error = error.__cause__ or error.__context__
+        return True
+
+
+_FILTER = _QuietUpstreamBreaks()
+
+
+def install_log_filter() -> None:
+    """Quiet uvicorn's tracebacks for relayed streams the upstream cut (once per process)."""
+    logger = logging.getLogger("uvicorn.error")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+
+
+def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Config:
+    install_log_filter()
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+
+
+def serve(app: ASGIApp, *, host: str, port: int, log_level: str = "info") -> None:
+    """Serve ``app`` in the foreground until interrupted."""
+    uvicorn.Server(_config(app, host, port, log_level)).run()
+
+
+def serve_workers(factory: str, *, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve in ``workers`` processes sharing one socket, until interrupted.
+
+    uvicorn starts each worker afresh and calls ``factory`` (``"module:function"``)
+    there to build its app: nothing is shared between workers but the socket and
+    what the factory reads (the environment, the fixture directories).
+    """
+    uvicorn.run(
+        factory,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+
+
+class ServerThread:
+    """uvicorn in a daemon thread on a real port; use as a context manager."""
+
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = uvicorn.Server(_config(app, host, port, "warning"))
+        self._thread = threading.Thread(target=self._server.run, name="mockapi-server", daemon=True)
+        self.host = host
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise MockapiError(
+                    f"mockapi server did not start on {self.host}:{self.port} within {timeout}s "
+                    "(is the port in use?)"
+                )
+            time.sleep(0.01)
+        sockets = self._server.servers[0].sockets if self._server.servers else []
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

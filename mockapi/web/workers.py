@@ -1,0 +1,105 @@
+"""``mockapi serve --workers N``: several uvicorn processes over one fixture directory.
+
+uvicorn's multi-process mode starts every worker afresh and builds its app from an
+import string, so the :class:`~mockapi.config.Settings` travel to the workers as JSON
+in the environment variable :data:`ENV`; :func:`app` (the factory uvicorn calls)
+reads them and builds the replayer and recorder again in each worker.
+
+What is shared: the socket (the kernel hands each connection to one worker) and the
+fixture directories. Recordings are safe across workers (each file is created
+atomically, never overwritten outside mode ``all``, and a worker that misses looks
+for what the others recorded before going upstream). What is not: the journal, use
+counts and fixtures added through the admin API live in one worker each.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import sys
+import types
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import orjson
+from starlette.applications import Starlette
+
+from mockapi.config import Settings
+from mockapi.errors import MockapiError
+
+ENV = "MOCKAPI_WORKER_CONFIG"
+FACTORY = "mockapi.web.workers:app"
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    """``settings`` as plain JSON values (paths and enums as strings, sets as lists)."""
+    return {f.name: _plain(getattr(settings, f.name)) for f in fields(settings)}
+
+
+def settings_from_json(data: dict[str, Any]) -> Settings:
+    """The :class:`Settings` that :func:`settings_to_json` wrote; unknown keys are errors."""
+    hints = get_type_hints(Settings)
+    names = {f.name for f in fields(Settings)}
+    unknown = set(data) - names
+    if unknown:
+        raise MockapiError(f"{ENV}: unknown settings {sorted(unknown)}")
+    return Settings(**{name: _typed(hints[name], value) for name, value in data.items()})
+
+
+def run(settings: Settings, *, port: int, workers: int, log_level: str) -> None:
+    """Serve ``settings`` on ``settings.host:port`` in ``workers`` processes."""
+    from mockapi.web.server import serve_workers
+
+    config = {"settings": settings_to_json(settings), "log_level": log_level}
+    os.environ[ENV] = orjson.dumps(config).decode()
+    serve_workers(FACTORY, host=settings.host, port=port, workers=workers, log_level=log_level)
+
+
+def app() -> Starlette:
+    """The app of one worker, built from the settings in :data:`ENV` (uvicorn calls this)."""
+    from mockapi.build import build_recorder, build_replayer
+    from mockapi.web.app import create_app
+    from mockapi.web.server import install_log_filter
+
+    raw = os.environ.get(ENV)
+    if not raw:
+        raise MockapiError(f"{ENV} is not set: {FACTORY} is for `mockapi serve --workers N`")
+    config = orjson.loads(raw)
+    settings = settings_from_json(config["settings"])
+    logging.basicConfig(
+        level=str(config.get("log_level", "info")).upper(),
+        format="%(levelname)s:     %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    install_log_filter()
+    replayer = build_replayer(settings)
+    recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
+    return create_app(replayer, recorder, default_on_miss=settings.on_miss)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, frozenset):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        [inner] = [arg for arg in get_args(hint) if arg is not type(None)]
+        return _typed(inner, value)
+    if origin in (tuple, frozenset):
+        return origin(_typed(get_args(hint)[0], item) for item in value)
+    if isinstance(hint, type) and issubclass(hint, (enum.Enum, Path)):
+        return hint(value)
+    return value
