@@ -6,7 +6,9 @@ are loaded and their validators compiled. Requests then do no file or schema wor
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +24,9 @@ from mockapi.recording.upstream import Upstream
 from mockapi.replay.engine import Replayer
 from mockapi.validation.files import load_schemas
 from mockapi.validation.validator import RequestValidator
+from mockapi.web import workers
+from mockapi.web.app import App, create_app
+from mockapi.web.server import install_log_filter
 
 
 def default_fixture_dirs() -> tuple[Path, ...]:
@@ -106,3 +111,18 @@ def build_recorder(
         on_saved=replayer.add_fixtures,
         hooks=replayer.hooks,
     )
+
+
+def worker_app() -> App:
+    """The app of one ``mockapi serve --workers N`` process (uvicorn calls this), built
+    from the settings :func:`mockapi.web.workers.run` left in the environment."""
+    settings, log_level = workers.worker_config()
+    logging.basicConfig(
+        level=log_level.upper(),
+        format="%(levelname)s:     %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    install_log_filter()
+    replayer = build_replayer(settings)
+    recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
+    return create_app(replayer, recorder, default_on_miss=settings.on_miss)

@@ -39,10 +39,10 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockapi.errors import APIError, FixtureError
-from mockapi.matching.diff import canonical
 from mockapi.model import JSON, Request, SSEEvent
-from mockapi.recording.redaction import SECRET_HEADERS, is_secret_name
 from mockapi.wire import tokens
+from mockapi.wire.canonical import canonical
+from mockapi.wire.credentials import SECRET_HEADERS, is_secret_name
 
 TEMPLATE_ERROR = "mockapi_template_error"
 """``error.type`` of the 500 answered when a template fails while rendering."""

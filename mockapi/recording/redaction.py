@@ -66,45 +66,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockapi.matching.diff import parse_path
-
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "api-key",
-        "x-api-key",
-        "ocp-apim-subscription-key",
-        "openai-organization",
-        "openai-project",
-        "cookie",
-        "set-cookie",
-    }
+from mockapi.wire.credentials import (
+    SECRET_HEADERS,
+    SECRET_SUFFIXES,
+    is_secret_name,
+    normal_name,
 )
-"""Request and response headers whose value is always replaced by the placeholder."""
 
 KEPT_RESPONSE_HEADERS = frozenset(
     {"openai-version", "openai-model", "retry-after", "retry-after-ms", "x-should-retry"}
 )
 """Upstream response headers a recording keeps whatever the status."""
 
-_SECRET_SUFFIXES = (
-    "apikey",
-    "authorization",
-    "password",
-    "passwd",
-    "secret",
-    "cookie",
-    "accesstoken",
-    "refreshtoken",
-    "authtoken",
-    "idtoken",
-    "sessiontoken",
-    "securitytoken",
-    "bearertoken",
-    "secretkey",
-    "privatekey",
-    "subscriptionkey",
-)
 _WEAK_JSON_NAMES = frozenset({"token", "key", "sig"})
 _SECRET_QUERY_NAMES = frozenset(
     {"key", "token", "sig", "signature", "code", "auth", "credential"}
@@ -114,7 +87,7 @@ _SECRET_QUERY_NAMES = frozenset(
 _TOKEN_CHARS = r"[A-Za-z0-9._~+/=-]"
 _CREDENTIAL = re.compile(r"(?=[^\s]*[0-9])(?=[^\s]*[A-Za-z])[A-Za-z0-9._~+/=:-]{16,}")
 # A secret-like name as written in text: a suffix with optional separators (api[-_]?key).
-_NAMED = "(?:" + "|".join("[-_]?".join(suffix) for suffix in _SECRET_SUFFIXES) + ")"
+_NAMED = "(?:" + "|".join("[-_]?".join(suffix) for suffix in SECRET_SUFFIXES) + ")"
 # Each pattern's group "secret" is what gets replaced; the rest of the match is kept.
 _PATTERNS = (
     re.compile(r"(?<![A-Za-z0-9_-])(?P<secret>sk-[A-Za-z0-9_-]{20,})"),
@@ -165,11 +138,6 @@ class RedactionRules:
 
 
 DEFAULT_RULES = RedactionRules()
-
-
-def is_secret_name(name: str) -> bool:
-    """True for a header, parameter or JSON key name that holds a secret (see *Names*)."""
-    return _normal(name).endswith(_SECRET_SUFFIXES)
 
 
 def looks_like_secret(value: str) -> bool:
@@ -233,7 +201,7 @@ def redact_query(
     """A copy of ``query`` (name, value pairs, order kept) with secret values replaced."""
     out: list[tuple[str, str]] = []
     for name, value in query:
-        if _normal(name) in _SECRET_QUERY_NAMES or is_secret_name(name):
+        if normal_name(name) in _SECRET_QUERY_NAMES or is_secret_name(name):
             out.append((name, rules.placeholder if value else value))
         else:
             out.append((name, scrub_text(value, rules)))
@@ -303,10 +271,6 @@ def redact_response_headers(
 # --- internals -------------------------------------------------------------------------
 
 
-def _normal(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "")
-
-
 def _is_scalar(value: Any) -> bool:
     """A string or a number (not a bool, not null): what a secret-like key loses."""
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)
@@ -316,7 +280,7 @@ def _key_kind(key: str) -> str:
     """``"secret"`` for a secret-like key, ``"weak"`` for ``token``/``key``/``sig``."""
     if is_secret_name(key):
         return "secret"
-    return "weak" if _normal(key) in _WEAK_JSON_NAMES else ""
+    return "weak" if normal_name(key) in _WEAK_JSON_NAMES else ""
 
 
 def _path_matches(path: tuple[str, ...], patterns: Iterable[tuple[str, ...]]) -> bool:

@@ -33,9 +33,9 @@ from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
 from mockapi.replay.router import Router
 from mockapi.state.objects import ObjectStore
+from mockapi.validation import forms
 from mockapi.validation.validator import RequestValidator
-from mockapi.wire import azure, multipart
-from mockapi.wire import credentials as auth
+from mockapi.wire import azure, credentials, multipart
 
 if TYPE_CHECKING:
     from mockapi.validation.files import SchemaSet
@@ -237,7 +237,7 @@ class Replayer:
             self._check_body(request, endpoint)
         if endpoint is not None and request.is_form and self.schemas is not None:
             schema = self.schemas.schema(endpoint.key, "form")
-            request = replace(request, json=multipart.coerce(request.json, schema))
+            request = replace(request, json=forms.coerce(request.json, schema))
         if endpoint is not None and self.validator is not None:
             problem = self.validator.validate(endpoint.key, request.json, form=request.is_form)
             if problem is not None:
@@ -343,7 +343,7 @@ class Replayer:
         return found or models.DEFAULT_MODELS
 
     def _authenticate(self, request: Request) -> None:
-        problem = auth.key_error(request.headers, self.settings.api_keys)
+        problem = credentials.key_error(request.headers, self.settings.api_keys)
         if problem is not None:
             raise problem
 

@@ -21,7 +21,7 @@ from mockapi.faults.state import FaultState
 from mockapi.library.fixture import Fixture, FixtureResponse
 from mockapi.model import Request, Response
 from mockapi.replay import render
-from mockapi.wire import credentials as auth
+from mockapi.wire import credentials
 
 
 @dataclass
@@ -101,7 +101,7 @@ def fault_answer(fault: Fault, request: Request, limits: ratelimit.Limits | None
 
 def take(limiter: ratelimit.RateLimiter, request: Request, plan: Plan) -> None:
     """Take ``request`` from its key's buckets; raises the real 429 when they are empty."""
-    key = auth.bearer_token(request.headers) or request.headers.get("api-key", "") or "-"
+    key = credentials.bearer_token(request.headers) or request.headers.get("api-key", "") or "-"
     verdict = limiter.check(
         key,
         fault_answers.model_of(request),

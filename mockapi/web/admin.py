@@ -45,7 +45,7 @@ from mockapi.recording import recorder as recording
 from mockapi.recording.recorder import Recorder
 from mockapi.replay.engine import Replayer
 from mockapi.web import inspector
-from mockapi.wire import credentials as auth
+from mockapi.wire import credentials
 
 ADMIN_PREFIX = "/__mockapi"
 RUNTIME_PREFIX = "admin:"
@@ -82,7 +82,7 @@ class Access:
     def refusal(self, request: StarletteRequest, *, query_token: bool = False) -> APIError | None:
         """Why ``request`` is refused, or None when it may go on."""
         if self.token is not None:
-            given = auth.bearer_token(request.headers) or None
+            given = credentials.bearer_token(request.headers) or None
             given = request.headers.get(TOKEN_HEADER) or given
             if query_token and not given:
                 given = request.query_params.get("token")

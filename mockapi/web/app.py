@@ -55,6 +55,9 @@ EXPOSED_HEADERS = (
 )
 """Response headers a browser script may read (the SDK reads these)."""
 
+App = Starlette
+"""The type of the app :func:`create_app` builds (for callers that do not import starlette)."""
+
 
 def create_app(
     replayer: Replayer,

@@ -15,22 +15,19 @@ counts and fixtures added through the admin API live in one worker each.
 from __future__ import annotations
 
 import enum
-import logging
 import os
-import sys
 import types
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import orjson
-from starlette.applications import Starlette
 
 from mockapi.config import Settings
 from mockapi.errors import MockapiError
 
 ENV = "MOCKAPI_WORKER_CONFIG"
-FACTORY = "mockapi.web.workers:app"
+FACTORY = "mockapi.build:worker_app"
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:
@@ -57,26 +54,13 @@ def run(settings: Settings, *, port: int, workers: int, log_level: str) -> None:
     serve_workers(FACTORY, host=settings.host, port=port, workers=workers, log_level=log_level)
 
 
-def app() -> Starlette:
-    """The app of one worker, built from the settings in :data:`ENV` (uvicorn calls this)."""
-    from mockapi.build import build_recorder, build_replayer
-    from mockapi.web.app import create_app
-    from mockapi.web.server import install_log_filter
-
+def worker_config() -> tuple[Settings, str]:
+    """The settings and log level :func:`run` left in :data:`ENV` for each worker."""
     raw = os.environ.get(ENV)
     if not raw:
         raise MockapiError(f"{ENV} is not set: {FACTORY} is for `mockapi serve --workers N`")
     config = orjson.loads(raw)
-    settings = settings_from_json(config["settings"])
-    logging.basicConfig(
-        level=str(config.get("log_level", "info")).upper(),
-        format="%(levelname)s:     %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    install_log_filter()
-    replayer = build_replayer(settings)
-    recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
-    return create_app(replayer, recorder, default_on_miss=settings.on_miss)
+    return settings_from_json(config["settings"]), str(config.get("log_level", "info"))
 
 
 def _plain(value: Any) -> Any:

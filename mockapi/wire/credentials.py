@@ -1,4 +1,5 @@
-"""API keys: how a request authenticates, as the real API decides it.
+"""Credentials: how a request authenticates, as the real API decides it, and which
+header, parameter and key names carry a secret (the list redaction works from).
 
 A request carries its key as ``Authorization: Bearer KEY`` (Azure's ``api-key``
 header is mapped onto it by :mod:`mockapi.wire.azure`). A missing or empty key is the real
@@ -27,3 +28,49 @@ def key_error(headers: Mapping[str, str], api_keys: Collection[str]) -> APIError
     if api_keys and token not in api_keys:
         return errors.invalid_api_key(token)
     return None
+
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "api-key",
+        "x-api-key",
+        "ocp-apim-subscription-key",
+        "openai-organization",
+        "openai-project",
+        "cookie",
+        "set-cookie",
+    }
+)
+"""Request and response headers whose value is always replaced by the placeholder."""
+
+SECRET_SUFFIXES = (
+    "apikey",
+    "authorization",
+    "password",
+    "passwd",
+    "secret",
+    "cookie",
+    "accesstoken",
+    "refreshtoken",
+    "authtoken",
+    "idtoken",
+    "sessiontoken",
+    "securitytoken",
+    "bearertoken",
+    "secretkey",
+    "privatekey",
+    "subscriptionkey",
+)
+"""Name endings (lower case, no ``-`` or ``_``) that mark a name as holding a secret."""
+
+
+def is_secret_name(name: str) -> bool:
+    """True for a header, parameter or JSON key name that holds a secret (see *Names*)."""
+    return normal_name(name).endswith(SECRET_SUFFIXES)
+
+
+def normal_name(name: str) -> str:
+    """``name`` lower-cased without ``-`` and ``_``: how secret names are compared."""
+    return name.lower().replace("-", "").replace("_", "")

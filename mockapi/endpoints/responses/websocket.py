@@ -36,8 +36,7 @@ from mockapi.endpoints.responses.steer import Steering
 from mockapi.errors import APIError
 from mockapi.model import JSON, Request, Response
 from mockapi.state.objects import ObjectStore
-from mockapi.wire import azure
-from mockapi.wire import credentials as auth
+from mockapi.wire import azure, credentials
 
 PATH = "/v1/responses"
 """Where the SDK opens the socket (the client's base URL + ``/responses``)."""
@@ -78,7 +77,7 @@ def handshake_error(request: Request, api_keys: Collection[str]) -> APIError | N
         return exc
     if mapped.path.rstrip("/") != PATH:
         return errors.invalid_url("GET", request.path)
-    return auth.key_error(mapped.headers, api_keys)
+    return credentials.key_error(mapped.headers, api_keys)
 
 
 def parse(message: str | bytes) -> Create | dict[str, Any] | APIError:

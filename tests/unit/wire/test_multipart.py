@@ -7,6 +7,7 @@ import json
 import pytest
 
 from mockapi.model import FilePart
+from mockapi.validation import forms
 from mockapi.wire import multipart
 from tests.helpers import REPO
 
@@ -60,10 +61,10 @@ def test_arrays_and_objects_and_files_become_json() -> None:
 
 def test_values_are_typed_by_the_schema() -> None:
     data = {"model": "whisper-1", "temperature": "0.5", "prompt": "42", "stream": "true"}
-    typed = multipart.coerce(data, FORM_SCHEMA)
+    typed = forms.coerce(data, FORM_SCHEMA)
     assert typed == {"model": "whisper-1", "temperature": 0.5, "prompt": "42", "stream": True}
     # What does not convert stays a string, for validation to word the error.
-    assert multipart.coerce({"temperature": "warm"}, FORM_SCHEMA) == {"temperature": "warm"}
+    assert forms.coerce({"temperature": "warm"}, FORM_SCHEMA) == {"temperature": "warm"}
 
 
 @pytest.mark.parametrize(
