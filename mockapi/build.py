@@ -1,4 +1,10 @@
-"""Building a ready :class:`~mockapi.replay.engine.Replayer` from :class:`~mockapi.config.Settings`.
+"""The one wiring: a ready server from :class:`~mockapi.config.Settings`.
+
+:func:`build` makes the whole thing: the :class:`~mockapi.replay.engine.Replayer`, the
+:class:`~mockapi.recording.recorder.Recorder` when the settings call for one, the
+:class:`~mockapi.replay.control.Control` the admin API and the pytest handle share, and
+the ASGI app. ``mockapi serve``, each ``--workers`` process, the pytest plugin and the
+test suite all start from it.
 
 All the start-up work happens here, once: fixture files are read and indexed, schemas
 are loaded and their validators compiled. Requests then do no file or schema work.
@@ -9,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mockapi import resources
@@ -21,12 +27,52 @@ from mockapi.recording import recorder as recording
 from mockapi.recording import redaction
 from mockapi.recording.recorder import Recorder
 from mockapi.recording.upstream import Upstream
+from mockapi.replay.control import Control
 from mockapi.replay.engine import Replayer
 from mockapi.validation.files import load_schemas
 from mockapi.validation.validator import RequestValidator
 from mockapi.web import workers
 from mockapi.web.app import App, create_app
 from mockapi.web.server import install_log_filter
+
+
+@dataclass(frozen=True)
+class Built:
+    """A server ready to serve, as :func:`build` makes it."""
+
+    replayer: Replayer
+    recorder: Recorder | None
+    """None when the upstream is never to be contacted."""
+    control: Control
+    """The run-time operations (reset, record mode, faults, run-time fixtures)."""
+    app: App
+    """The ASGI app: the API, the admin API and the inspector."""
+
+
+def build(
+    settings: Settings,
+    *,
+    schemas_dir: Path | None = None,
+    cassettes: bool = True,
+    missing_ok: bool = False,
+) -> Built:
+    """Everything a server needs for ``settings``; raises MockapiError naming what is wrong.
+
+    A recorder is built when the settings record or proxy misses, and also in record
+    mode ``none`` when they name an upstream and a fixture directory, so that the admin
+    API or a test's marker can switch record modes at run time (its client opens no
+    socket until used). ``schemas_dir``, ``cassettes`` and ``missing_ok`` are
+    :func:`build_replayer`'s.
+    """
+    replayer = build_replayer(
+        settings, schemas_dir=schemas_dir, cassettes=cassettes, missing_ok=missing_ok
+    )
+    recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
+    recording = _RecorderModes(recorder) if recorder is not None else None
+    # What a miss does in mode none is what the settings said, before their record mode.
+    control = Control(replayer, recording, default_on_miss=settings.on_miss)
+    app = create_app(replayer, recorder, control=control)
+    return Built(replayer, recorder, control, app)
 
 
 def default_fixture_dirs() -> tuple[Path, ...]:
@@ -43,7 +89,8 @@ def build_replayer(
 ) -> Replayer:
     """Load fixtures and schemas for ``settings``; raises on broken files, naming them.
 
-    In a record mode, the recording directory may not exist yet: it is created on the
+    :func:`build`'s first step, and the one that takes time (the benchmark times it
+    alone). In a record mode, the recording directory may not exist yet: it is created on the
     first recording, and starts out empty. ``missing_ok`` skips any directory that does
     not exist (the pytest plugin's default ``./fixtures``).
     """
@@ -72,8 +119,9 @@ def build_recorder(
 ) -> Recorder | None:
     """The recorder for ``settings``, or None when the upstream is never to be contacted.
 
-    ``always`` builds one whenever an upstream is configured (the pytest plugin, whose
-    tests may switch record modes); its client still opens no socket until used.
+    :func:`build`'s second step. ``always`` builds one whenever an upstream is
+    configured (to switch record modes at run time); its client still opens no socket
+    until used.
     """
     wanted = settings.record_mode is not RecordMode.NONE or settings.on_miss is OnMiss.PROXY
     if not wanted and not (always and settings.upstream_url):
@@ -123,6 +171,35 @@ def worker_app() -> App:
         stream=sys.stderr,
     )
     install_log_filter()
-    replayer = build_replayer(settings)
-    recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
-    return create_app(replayer, recorder, default_on_miss=settings.on_miss)
+    return build(settings).app
+
+
+class _RecorderModes:
+    """The recorder as :class:`~mockapi.replay.control.Recording` (``replay`` may not
+    import ``recording``, so the control operations reach the recorder through this)."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+
+    @property
+    def mode(self) -> RecordMode:
+        return self._recorder.mode
+
+    @mode.setter
+    def mode(self, mode: RecordMode) -> None:
+        self._recorder.mode = mode
+
+    @property
+    def upstream_url(self) -> str:
+        return self._recorder.upstream.base_url
+
+    @property
+    def directory(self) -> Path:
+        return self._recorder.directory
+
+    def switch(
+        self, mode: RecordMode, *, default_on_miss: OnMiss, recorded: bool | None
+    ) -> tuple[OnMiss, bool]:
+        return recording.switch_mode(
+            self._recorder, mode, default_on_miss=default_on_miss, recorded=recorded
+        )

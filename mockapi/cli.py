@@ -261,8 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mockapi.build import build_recorder, build_replayer
-    from mockapi.web.app import create_app
+    from mockapi.build import build
     from mockapi.web.server import serve
 
     if args.max_body_size < 1:
@@ -303,31 +302,29 @@ def _serve(args: argparse.Namespace) -> int:
         settings = replace(settings, fixture_dirs=(Path("fixtures"),))
     if settings.record_mode is not RecordMode.NONE and not settings.fixture_dirs:
         raise MockapiError("recording needs a directory to write to: pass --fixtures DIR")
-    replayer = build_replayer(settings)
+    # With an upstream and a directory, a recorder is ready even in mode none, so that
+    # the admin API can switch record modes at run time.
+    built = build(settings)
     from mockapi.wire import tokens
 
     tokens.warm_in_background()  # the first synthesized answer need not wait ~1 s for it
-    # With an upstream and a directory, a recorder is ready even in mode none, so that
-    # the admin API can switch record modes at run time.
-    recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
+    control = built.control
     recording = ""
-    if recorder is not None and recorder.mode is RecordMode.NONE:
-        recording = f", upstream {recorder.upstream.base_url} (record mode none)"
-    elif recorder is not None:
+    if control.can_record and control.record_mode is RecordMode.NONE:
+        recording = f", upstream {control.upstream_url} (record mode none)"
+    elif control.can_record:
         recording = (
-            f", recording ({settings.record_mode.value}) from {recorder.upstream.base_url} "
-            f"into {recorder.directory}"
+            f", recording ({settings.record_mode.value}) from {control.upstream_url} "
+            f"into {control.record_dir}"
         )
-    if replayer.faults.rules or replayer.limiter is not None:
-        limits = replayer.limiter.limits if replayer.limiter is not None else None
-        rules = (
-            "; ".join(f"[{rule.describe(when=True)}]" for rule in replayer.faults.rules) or "none"
-        )
+    limits = control.rate_limit
+    if control.fault_rules or limits is not None:
+        rules = "; ".join(f"[{rule.describe(when=True)}]" for rule in control.fault_rules)
         limited = f", rate limit rpm={limits.rpm} tpm={limits.tpm}" if limits else ""
-        print(f"mockapi: fault rules {rules}{limited}", file=sys.stderr)
+        print(f"mockapi: fault rules {rules or 'none'}{limited}", file=sys.stderr)
     print(
-        f"mockapi {__version__}: {len(replayer.index)} fixtures, "
-        f"on miss: {replayer.settings.on_miss.value}{recording}, "
+        f"mockapi {__version__}: {control.fixture_count()} fixtures, "
+        f"on miss: {control.on_miss.value}{recording}, "
         f"serving on http://{args.host}:{args.port}/v1",
         file=sys.stderr,
     )
@@ -338,8 +335,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         workers.run(settings, port=args.port, workers=args.workers, log_level=args.log_level)
         return 0
-    app = create_app(replayer, recorder, default_on_miss=settings.on_miss)
-    serve(app, host=args.host, port=args.port, log_level=args.log_level)
+    serve(built.app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

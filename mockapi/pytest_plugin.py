@@ -168,7 +168,6 @@ def _session_options(config: pytest.Config) -> dict[str, Any]:
         "rate_limit": config.getoption("--mockapi-rate-limit")
         or config.getini("mockapi_rate_limit")
         or None,
-        "worker": os.environ.get("PYTEST_XDIST_WORKER", ""),
     }
 
 

@@ -16,18 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockapi.build import build_recorder, build_replayer
+from mockapi.build import build
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import MockapiError
 from mockapi.faults import ratelimit
 from mockapi.faults import spec as _faults
 from mockapi.library import store
-from mockapi.library.fixture import Fixture, parse_entry
+from mockapi.library.fixture import Fixture
 from mockapi.recording import recorder as recording
 from mockapi.recording.recorder import Recorder
+from mockapi.replay.control import RUNTIME_PRIORITY, Control
 from mockapi.replay.engine import Replayer
 from mockapi.replay.journal import JournalEntry, Outcome
-from mockapi.web.app import create_app
 from mockapi.web.server import ServerThread
 
 TEST_API_KEY = "sk-mockapi-test-key"
@@ -35,8 +35,6 @@ _NEEDS_UPSTREAM = (
     "record mode {mode!r} needs an upstream: pass --mockapi-upstream URL or set "
     "mockapi_upstream in the ini file"
 )
-INLINE_PRIORITY = 100
-"""Fixtures a test adds outrank the library's unless the test says otherwise."""
 
 
 @dataclass
@@ -45,6 +43,7 @@ class Session:
 
     replayer: Replayer
     recorder: Recorder | None
+    control: Control
     server: ServerThread
     fixture_root: Path
     record_mode: RecordMode
@@ -55,6 +54,7 @@ class Session:
 
     @classmethod
     def start(cls, options: dict[str, Any]) -> Session:
+        """Build and start the server for the plugin's ``options`` (a dict of settings)."""
         dirs: tuple[Path, ...] = options["fixture_dirs"]
         if options["record"] != RecordMode.NONE.value and not options["upstream"]:
             raise MockapiError(_NEEDS_UPSTREAM.format(mode=options["record"]))
@@ -71,11 +71,17 @@ class Session:
             rate_limit=options.get("rate_limit") or None,
         )
         recorded = recording.has_fixtures(dirs[0])
-        replayer = build_replayer(settings, cassettes=False, missing_ok=True)
-        recorder = build_recorder(replayer.settings, replayer, always=True)
-        server = ServerThread(create_app(replayer, recorder)).start()
+        built = build(settings, cassettes=False, missing_ok=True)
+        server = ServerThread(built.app).start()
         return cls(
-            replayer, recorder, server, dirs[0], settings.record_mode, settings.on_miss, recorded
+            built.replayer,
+            built.recorder,
+            built.control,
+            server,
+            dirs[0],
+            settings.record_mode,
+            settings.on_miss,
+            recorded,
         )
 
     def stop(self) -> None:
@@ -99,33 +105,28 @@ class Session:
         ``rate_limit`` replaces the session's for this test.
         """
         mode = RecordMode(record) if record is not None else self.record_mode
-        if mode is not RecordMode.NONE and self.recorder is None:
+        control = self.control
+        if mode is not RecordMode.NONE and not control.can_record:
             raise MockapiError(_NEEDS_UPSTREAM.format(mode=mode.value))
-        replayer = self.replayer
-        base = (replayer.settings.on_miss, replayer.proxy_all)
-        base_rules = replayer.faults.rules
-        base_limits = replayer.limiter.limits if replayer.limiter is not None else None
         test_rules = _faults.parse_all(faults)  # before any change: a bad spec changes nothing
         test_limits = ratelimit.parse_limits(rate_limit) if rate_limit is not None else None
-        replayer.reset()
+        base = control.snapshot()
+        control.reset()
         if test_rules:
-            replayer.faults.set_rules((*test_rules, *base_rules))
+            control.add_faults(test_rules, first=True)
         if test_limits is not None:
-            replayer.set_rate_limit(test_limits)
+            control.set_rate_limit(test_limits)
         handle = MockapiHandle(self, test_id, assert_all_used=assert_all_used)
-        prefix = f"{cassette}#" if cassette is not None else None
         if cassette is not None and cassette.is_file():
-            replayer.add_fixtures(store.load_file(cassette))
+            control.add_fixtures(store.load_file(cassette))
         recorded = cassette.is_file() if cassette is not None else self.recorded
         # A record mode decides what misses do; else the marker; else the session's rule.
-        # switch_mode also tells the recorder, so a test's `all` overwrites as `all` does.
-        miss, proxy_all = recording.switch_mode(
-            self.recorder,
+        # The recorder is told too, so a test's `all` overwrites as `all` does.
+        control.set_record_mode(
             mode,
             default_on_miss=OnMiss(on_miss) if on_miss is not None else self.on_miss,
             recorded=recorded,
         )
-        replayer.configure(on_miss=miss, proxy_all=proxy_all)
         if self.recorder is not None:
             self.recorder.use_cassette(cassette, test=test_id, fresh=mode is RecordMode.ALL)
         saved = {name: os.environ.get(name) for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
@@ -141,17 +142,12 @@ class Session:
                     os.environ[name] = value
             if self.recorder is not None:
                 self.recorder.use_cassette(None)
-                self.recorder.mode = self.record_mode
-            replayer.remove_fixtures(
-                lambda f: (
-                    f.source.startswith(handle.source_prefix)
-                    or (prefix is not None and f.source.startswith(prefix))
-                )
-            )
-            replayer.configure(on_miss=base[0], proxy_all=base[1])
-            # Faults and limits never outlive their test.
-            replayer.faults.set_rules(base_rules)
-            replayer.set_rate_limit(base_limits)
+            control.remove_runtime(handle.key_prefix)
+            if cassette is not None:
+                from_cassette = f"{cassette}#"
+                control.remove_fixtures(lambda f: f.source.startswith(from_cassette))
+            # Record mode, faults and limits never outlive their test.
+            control.restore(base)
 
 
 class MockapiHandle:
@@ -163,7 +159,8 @@ class MockapiHandle:
         self._added: list[Fixture] = []
         self.test_id = test_id
         self.check_all_used = assert_all_used
-        self.source_prefix = f"inline:{test_id}#"
+        self.key_prefix = f"{test_id}#"
+        """The run-time fixtures this test adds are ``runtime:<test id>#N``."""
 
     @property
     def url(self) -> str:
@@ -180,13 +177,19 @@ class MockapiHandle:
         return os.environ.get("OPENAI_API_KEY", TEST_API_KEY)
 
     @property
+    def control(self) -> Control:
+        """The server's run-time operations (shared with the admin API)."""
+        return self._session.control
+
+    @property
     def replayer(self) -> Replayer:
+        """The server's replayer itself (prefer :attr:`control`, which the admin API uses too)."""
         return self._session.replayer
 
     @property
     def requests(self) -> list[JournalEntry]:
         """What this test sent, oldest first; ``entry.body`` is the parsed JSON body."""
-        return self.replayer.journal.entries()
+        return self.control.entries()
 
     @property
     def last_request(self) -> JournalEntry:
@@ -207,7 +210,7 @@ class MockapiHandle:
         match: dict[str, Any] | None = None,
         name: str | None = None,
         times: int | None = None,
-        priority: int = INLINE_PRIORITY,
+        priority: int = RUNTIME_PRIORITY,
     ) -> Fixture:
         """Add a fixture for this test: an entry in the fixture format, or a chat ``reply``.
 
@@ -228,10 +231,9 @@ class MockapiHandle:
         if times is not None:
             spec["times"] = times
         spec.setdefault("priority", priority)
-        source = f"{self.source_prefix}{next(self._counter)}"
-        spec.setdefault("name", source)
-        fixture = parse_entry(spec, source)
-        self.replayer.add_fixtures([fixture])
+        control = self.control
+        fixture = control.runtime_fixture(spec, key=f"{self.key_prefix}{next(self._counter)}")
+        control.add_fixtures([fixture])
         self._added.append(fixture)
         return fixture
 
@@ -242,20 +244,19 @@ class MockapiHandle:
         if spec is not None and keys:
             raise ValueError("give either a fault spec or keyword arguments, not both")
         rule = _faults.parse(spec if spec is not None else keys)
-        state = self.replayer.faults
-        state.set_rules((rule, *state.rules))
+        self.control.add_faults([rule], first=True)
         return rule
 
     def rate_limit(self, spec: object = None, **keys: object) -> ratelimit.Limits:
         """Limit this test's requests like the real API: ``mockapi.rate_limit(rpm=3)``
         or ``mockapi.rate_limit("rpm=3,tpm=1000")`` (full buckets; ends with the test)."""
         limits = ratelimit.parse_limits(spec if spec is not None else keys)
-        self.replayer.set_rate_limit(limits)
+        self.control.set_rate_limit(limits)
         return limits
 
     def unused(self) -> list[Fixture]:
         """The fixtures this test added that answered no request."""
-        return [f for f in self._added if self.replayer.uses(f) == 0]
+        return [f for f in self._added if self.control.uses(f) == 0]
 
     def assert_all_used(self) -> None:
         """Fail unless every fixture this test added answered at least one request."""

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import openai
 
-from mockapi.build import build_recorder, build_replayer, default_fixture_dirs
+from mockapi.build import build, default_fixture_dirs
 from mockapi.config import OnMiss, Settings
 from mockapi.validation.files import SchemaSet, load_schemas
 from mockapi.validation.validator import RequestValidator
-from mockapi.web.app import create_app
 from mockapi.web.server import ServerThread
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,11 +35,12 @@ def settings(**overrides: object) -> Settings:
 
 @contextmanager
 def running_server(**overrides: object) -> Iterator[ServerThread]:
-    """A real server for ``settings(**overrides)``, stopped on exit."""
-    replayer = build_replayer(settings(**overrides))
-    recorder = build_recorder(replayer.settings, replayer)
-    server = ServerThread(create_app(replayer, recorder))
-    server.replayer = replayer  # type: ignore[attr-defined]
+    """A real server for ``settings(**overrides)``, stopped on exit; ``server.replayer``
+    and ``server.control`` are the server's own (tests reset and inspect through them)."""
+    built = build(settings(**overrides))
+    server = ServerThread(built.app)
+    server.replayer = built.replayer  # type: ignore[attr-defined]
+    server.control = built.control  # type: ignore[attr-defined]
     with server:
         yield server
 

@@ -4,6 +4,8 @@ inspector.
 Every answer is JSON, and every error has OpenAI's shape (``{"error": {"message",
 "type", "param", "code"}}``), so any HTTP client (a Playwright or Jest suite, curl)
 can drive the mock at run time. See the README's "Frontend development" section.
+This module is HTTP only: each endpoint parses its request and calls
+:class:`~mockapi.replay.control.Control`, which the pytest handle calls too.
 
 **Who may call it** (:class:`Access`; ``health`` is always open):
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import itertools
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -35,23 +36,16 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from mockapi import __version__
-from mockapi.config import OnMiss, RecordMode, Settings
+from mockapi.config import RecordMode, Settings
 from mockapi.errors import APIError, FixtureError
 from mockapi.faults import ratelimit
 from mockapi.faults import spec as faults
-from mockapi.library.fixture import Fixture, parse_entry
-from mockapi.matching.index import FixtureIndex
-from mockapi.recording import recorder as recording
-from mockapi.recording.recorder import Recorder
-from mockapi.replay.engine import Replayer
+from mockapi.library.fixture import Fixture
+from mockapi.replay.control import Control
 from mockapi.web import inspector
 from mockapi.wire import credentials
 
 ADMIN_PREFIX = "/__mockapi"
-RUNTIME_PREFIX = "admin:"
-"""Source prefix of the fixtures added through the API."""
-RUNTIME_PRIORITY = 100
-"""Fixtures added at run time outrank the library's unless the entry says otherwise."""
 TOKEN_HEADER = "x-mockapi-admin-token"
 ADMIN_ERROR = "mockapi_admin_error"
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -125,18 +119,11 @@ class Access:
 
 
 def admin_routes(
-    replayer: Replayer,
-    recorder: Recorder | None,
-    *,
-    default_on_miss: OnMiss | None = None,
-    middleware: list[Middleware] | None = None,
+    control: Control, settings: Settings, *, middleware: list[Middleware] | None = None
 ) -> list[Route]:
-    """The routes under ``/__mockapi``; ``default_on_miss`` is what misses do in mode none."""
-    if default_on_miss is None:
-        current = replayer.settings.on_miss
-        default_on_miss = current if current is not OnMiss.PROXY else OnMiss.ERROR
-    api = _AdminAPI(replayer, recorder, default_on_miss)
-    access = Access(replayer.settings)
+    """The routes under ``/__mockapi``, calling ``control``; ``settings`` say who may."""
+    api = _AdminAPI(control)
+    access = Access(settings)
 
     def route(path: str, methods: Mapping[str, Handler], *, guarded: bool = True) -> Route:
         async def endpoint(request: StarletteRequest) -> StarletteResponse:
@@ -187,11 +174,10 @@ def admin_routes(
 
 
 class _AdminAPI:
-    def __init__(self, replayer: Replayer, recorder: Recorder | None, on_miss: OnMiss) -> None:
-        self.replayer = replayer
-        self.recorder = recorder
-        self.default_on_miss = on_miss
-        self._counter = itertools.count(1)
+    """HTTP in, :class:`Control` calls, JSON out."""
+
+    def __init__(self, control: Control) -> None:
+        self.control = control
 
     # -- read --------------------------------------------------------------------------
 
@@ -199,29 +185,29 @@ class _AdminAPI:
         return {
             "status": "ok",
             "version": __version__,
-            "fixtures": len(self.replayer.index),
+            "fixtures": self.control.fixture_count(),
             "pid": os.getpid(),
-            "record_mode": self._mode().value,
-            "on_miss": self.replayer.settings.on_miss.value,
+            "record_mode": self.control.record_mode.value,
+            "on_miss": self.control.on_miss.value,
         }
 
     async def health(self, request: StarletteRequest) -> StarletteResponse:
         return _json(200, self.status())
 
     def fixtures_json(self) -> list[dict[str, Any]]:
-        return [self._fixture_json(f) for f in self.replayer.index.fixtures]
+        return [self.control.describe(f) for f in self.control.fixtures()]
 
     async def list_fixtures(self, request: StarletteRequest) -> StarletteResponse:
         return _json(200, {"object": "list", "data": self.fixtures_json()})
 
     async def journal(self, request: StarletteRequest) -> StarletteResponse:
         since = _int_param(request, "since", 0)
-        entries = [e.to_json() for e in self.replayer.journal.entries(since=since)]
+        entries = [e.to_json() for e in self.control.entries(since=since)]
         last = max((e["seq"] for e in entries), default=since)
         return _json(200, {"object": "list", "data": entries, "last_seq": last, "pid": os.getpid()})
 
     async def inspector(self, request: StarletteRequest) -> StarletteResponse:
-        entries = [e.to_json() for e in self.replayer.journal.entries()]
+        entries = [e.to_json() for e in self.control.entries()]
         page = inspector.render_page(
             self.status(), self.fixtures_json(), entries, prefix=ADMIN_PREFIX
         )
@@ -231,12 +217,13 @@ class _AdminAPI:
         return _json(200, self._mode_json())
 
     def _faults_json(self) -> dict[str, Any]:
-        state, limiter = self.replayer.faults, self.replayer.limiter
+        control = self.control
+        limits = control.rate_limit
         return {
-            "faults": [rule.to_json() for rule in state.rules],
-            "seed": state.seed,
-            "rate_limit": limiter.limits.to_json() if limiter is not None else None,
-            "counters": state.counters(),
+            "faults": [rule.to_json() for rule in control.fault_rules],
+            "seed": control.fault_seed,
+            "rate_limit": limits.to_json() if limits is not None else None,
+            "counters": control.fault_counters(),
         }
 
     async def get_faults(self, request: StarletteRequest) -> StarletteResponse:
@@ -259,22 +246,21 @@ class _AdminAPI:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise _error(400, f"'seed' must be an integer, got {seed!r}.", "seed", "invalid_faults")
         if "rate_limit" in body:
-            self.replayer.set_rate_limit(_limits(body["rate_limit"]))
-        self.replayer.faults.set_rules(rules, seed=seed)
+            self.control.set_rate_limit(_limits(body["rate_limit"]))
+        self.control.set_faults(rules, seed=seed)
         return _json(200, self._faults_json())
 
     async def add_fault(self, request: StarletteRequest) -> StarletteResponse:
         """Add one rule after the others: a spec string or mapping, or ``{"fault": ...}``."""
         body = await _body(request)
         spec = body["fault"] if isinstance(body, dict) and set(body) == {"fault"} else body
-        state = self.replayer.faults
-        state.set_rules([*state.rules, *_fault_rules([spec])])
+        self.control.add_faults(_fault_rules([spec]))
         return _json(201, self._faults_json())
 
     async def clear_faults(self, request: StarletteRequest) -> StarletteResponse:
         """No fault rules and no rate limit from now on."""
-        self.replayer.faults.set_rules([])
-        self.replayer.set_rate_limit(None)
+        self.control.clear_faults()
+        self.control.set_rate_limit(None)
         return _json(200, self._faults_json())
 
     async def add_fixtures(self, request: StarletteRequest) -> StarletteResponse:
@@ -284,27 +270,23 @@ class _AdminAPI:
         if not isinstance(entries, list) or not entries:
             raise _error(400, "'fixtures' must be a non-empty list of fixture entries.", "fixtures")
         parsed: list[Fixture] = []
-        for index, entry in enumerate(entries):
-            where = f"fixtures[{index}]" if many else None
-            named = entry.get("name") if isinstance(entry, dict) else None
-            named = named if isinstance(named, str) and named else None
-            source = f"{RUNTIME_PREFIX}{named or f'#{next(self._counter)}'}"
-            if isinstance(entry, dict):
-                entry = {"priority": RUNTIME_PRIORITY, **entry}
+        for index, entry in enumerate(entries):  # all or nothing: parse all, then add
             try:
-                parsed.append(parse_entry(entry, source))
-                FixtureIndex([parsed[-1]])  # matcher arguments are compiled on indexing
+                parsed.append(self.control.runtime_fixture(entry))
             except FixtureError as exc:
+                where = f"fixtures[{index}]" if many else None
+                named = entry.get("name") if isinstance(entry, dict) else None
+                named = named if isinstance(named, str) and named else None
                 label = " ".join(x for x in (where, repr(named) if named else None) if x)
                 message = f"Invalid fixture{' ' + label if label else ''}: {exc.problem}"
                 raise _error(400, message, where, "invalid_fixture") from None
-        self.replayer.add_fixtures(parsed)
-        added = [self._fixture_json(f) for f in parsed]
+        self.control.add_fixtures(parsed)
+        added = [self.control.describe(f) for f in parsed]
         return _json(201, {"object": "list", "data": added})
 
     async def remove_fixture(self, request: StarletteRequest) -> StarletteResponse:
         name = request.path_params["name"]
-        removed = self.replayer.remove_fixtures(lambda f: f.name == name)
+        removed = self.control.remove_fixtures(lambda f: f.name == name)
         if not removed:
             raise _error(404, f"No fixture is named {name!r}.", "name", "fixture_not_found")
         return _json(200, {"deleted": removed, "name": name})
@@ -316,10 +298,7 @@ class _AdminAPI:
             wanted = True
         if not isinstance(wanted, bool):
             raise _error(400, f"'fixtures' must be true or false, got {wanted!r}.", "fixtures")
-        removed = 0
-        if wanted:
-            removed = self.replayer.remove_fixtures(lambda f: f.source.startswith(RUNTIME_PREFIX))
-        self.replayer.reset()
+        removed = self.control.reset(fixtures=wanted)
         return _json(200, {"reset": True, "removed_fixtures": removed})
 
     async def set_record_mode(self, request: StarletteRequest) -> StarletteResponse:
@@ -332,49 +311,28 @@ class _AdminAPI:
             raise _error(
                 400, f"'mode' must be one of {choices}; got {value!r}.", "mode", "invalid_mode"
             ) from None
-        try:
-            on_miss, proxy_all = recording.switch_mode(
-                self.recorder, mode, default_on_miss=self.default_on_miss
-            )
-        except ValueError:
+        if not self.control.can_record and mode is not RecordMode.NONE:
             raise _error(
                 409,
                 f"Record mode {mode.value!r} needs an upstream, and this server has none: "
                 "start mockapi with --upstream URL (and --fixtures DIR) to record.",
                 "mode",
                 "upstream_required",
-            ) from None
-        self.replayer.configure(on_miss=on_miss, proxy_all=proxy_all)
+            )
+        self.control.set_record_mode(mode)
         return _json(200, self._mode_json())
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _mode(self) -> RecordMode:
-        return self.recorder.mode if self.recorder is not None else RecordMode.NONE
-
     def _mode_json(self) -> dict[str, Any]:
-        recorder = self.recorder
+        control = self.control
+        directory = control.record_dir
         return {
-            "mode": self._mode().value,
-            "on_miss": self.replayer.settings.on_miss.value,
-            "proxy_all": self.replayer.proxy_all,
-            "upstream": recorder.upstream.base_url if recorder is not None else None,
-            "directory": str(recorder.directory) if recorder is not None else None,
-        }
-
-    def _fixture_json(self, fixture: Fixture) -> dict[str, Any]:
-        return {
-            "name": fixture.name,
-            "source": fixture.source,
-            "runtime": fixture.source.startswith(RUNTIME_PREFIX),
-            "method": fixture.method,
-            "path": fixture.path,
-            "matchers": dict(fixture.matchers),
-            "ignore": list(fixture.ignore),
-            "priority": fixture.priority,
-            "times": fixture.times,
-            "uses": self.replayer.uses(fixture),
-            "responses": len(fixture.responses),
+            "mode": control.record_mode.value,
+            "on_miss": control.on_miss.value,
+            "proxy_all": control.proxy_all,
+            "upstream": control.upstream_url,
+            "directory": str(directory) if directory is not None else None,
         }
 
 

@@ -21,12 +21,12 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from mockapi import errors
-from mockapi.config import OnMiss
 from mockapi.errors import APIError
 from mockapi.faults.spec import Fault
 from mockapi.model import Response
 from mockapi.recording.recorder import Recorder
 from mockapi.recording.upstream import UPSTREAM_ERROR
+from mockapi.replay.control import Control
 from mockapi.replay.engine import Forward, Replayer, parse_request
 from mockapi.replay.render import base_headers
 from mockapi.web.admin import ADMIN_PREFIX, admin_routes
@@ -63,14 +63,14 @@ def create_app(
     replayer: Replayer,
     recorder: Recorder | None = None,
     *,
-    default_on_miss: OnMiss | None = None,
+    control: Control | None = None,
 ) -> Starlette:
     """The ASGI app serving ``replayer``'s fixtures, the admin API and the inspector.
 
     With a ``recorder``, requests the replayer forwards go upstream through it.
-    ``default_on_miss`` is what a miss does when the admin API switches record mode to
-    ``none`` (default: the replayer's, unless that is ``proxy``). CORS headers are sent
-    for the origins in ``replayer.settings.cors_origins``.
+    ``control`` is what the admin API calls: :func:`mockapi.build.build` wires it to the
+    recorder; without one, the admin API cannot switch record modes. CORS headers are
+    sent for the origins in ``replayer.settings.cors_origins``.
     """
 
     async def api(request: StarletteRequest) -> StarletteResponse:
@@ -106,9 +106,8 @@ def create_app(
     admin_origins = tuple(origin for origin in origins if origin != "*")
     routes = [
         *admin_routes(
-            replayer,
-            recorder,
-            default_on_miss=default_on_miss,
+            control or Control(replayer),
+            replayer.settings,
             middleware=cors_middleware(admin_origins),
         ),
         websocket_route(replayer),

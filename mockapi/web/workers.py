@@ -2,8 +2,8 @@
 
 uvicorn's multi-process mode starts every worker afresh and builds its app from an
 import string, so the :class:`~mockapi.config.Settings` travel to the workers as JSON
-in the environment variable :data:`ENV`; :func:`app` (the factory uvicorn calls)
-reads them and builds the replayer and recorder again in each worker.
+in the environment variable :data:`ENV`; ``mockapi.build.worker_app`` (the factory
+uvicorn calls, :data:`FACTORY`) reads them and builds the server again in each worker.
 
 What is shared: the socket (the kernel hands each connection to one worker) and the
 fixture directories. Recordings are safe across workers (each file is created

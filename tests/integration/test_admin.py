@@ -12,10 +12,9 @@ import httpx
 import openai
 import pytest
 
-from mockapi.build import build_recorder, build_replayer
+from mockapi.build import build
 from mockapi.cli import main
 from mockapi.config import OnMiss, RecordMode, Settings
-from mockapi.web.app import create_app
 from mockapi.web.server import ServerThread
 from mockapi.web.workers import settings_from_json, settings_to_json
 from tests.fake_upstream import FakeUpstream
@@ -31,11 +30,7 @@ PAGE_ORIGIN = "http://localhost:5173"
 @contextmanager
 def serving(*, host: str = "127.0.0.1", **overrides: Any) -> Iterator[httpx.Client]:
     """A server for ``settings(**overrides)`` bound to ``host``; a client on 127.0.0.1."""
-    config = settings(host=host, **overrides)
-    replayer = build_replayer(config)
-    recorder = build_recorder(replayer.settings, replayer, always=True)
-    app = create_app(replayer, recorder, default_on_miss=config.on_miss)
-    with ServerThread(app, host=host) as server:
+    with ServerThread(build(settings(host=host, **overrides)).app, host=host) as server:
         # Only loopback traffic, whatever the bind address.
         with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as http:
             yield http
@@ -103,7 +98,7 @@ def test_added_fixture_answers_the_sdk_until_removed(http: httpx.Client) -> None
     added = http.post(f"{ADMIN}/fixtures", json=entry)
     assert added.status_code == 201
     [listed] = added.json()["data"]
-    assert listed["source"] == "admin:admin-ping" and listed["runtime"] is True
+    assert listed["source"] == "runtime:admin-ping" and listed["runtime"] is True
     assert listed["priority"] == 100  # outranks the library by default
 
     with sdk(http) as client:

@@ -68,8 +68,8 @@ def test_faults_and_limits_hold_for_their_test_only(pytester: pytest.Pytester) -
 
         def test_no_fault_leaks_in(mockapi):
             assert ask("capital of France?") == "Paris."
-            assert mockapi.replayer.faults.rules == ()
-            assert mockapi.replayer.limiter is None
+            assert mockapi.control.fault_rules == ()
+            assert mockapi.control.rate_limit is None
 
         def test_fixture_sequence_restarts(mockapi):
             assert ask("flaky", retries=1) == "Fine now."

@@ -74,7 +74,7 @@ def test_sdk_through_the_fixture_passes(pytester: pytest.Pytester) -> None:
 
         def test_inline_fixture_is_gone(mockapi):
             assert ask("What is the capital of France?") == "Paris."
-            assert len(mockapi.replayer.index) == 1
+            assert len(mockapi.control.fixtures()) == 1
     """,
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")

@@ -31,7 +31,7 @@ def test_readme_pytest_example_gives_the_output_shown(
             "E   openai.NotFoundError: Error code: 404 - No fixture matched POST "
             '/v1/chat/completions (model gpt-4o-mini, last user message "Minutes of the board '
             'meeting..."). The closest of 1 fixture:',
-            "    1. inline:test_summary.py::test_unexpected_prompt#0: messages[1].content did not "
+            "    1. runtime:test_summary.py::test_unexpected_prompt#0: messages[1].content did not "
             'match /forecast/: got "Minutes of the board meeting..."',
             "FAILED test_summary.py::test_unexpected_prompt - openai.NotFoundError: Error ...",
         ]
