@@ -1,14 +1,35 @@
 """Errors: the exception tree and the OpenAI-shaped bodies the server answers with.
 
-::
+Every exception mockapi raises on purpose is below :class:`MockapiError`. The classes
+are defined here, but for five that stay beside the one module that raises them,
+because they carry its data or its wording (the module in brackets)::
 
     MockapiError                 base of everything mockapi raises on purpose
     ├── FixtureError             a fixture file or entry is broken (names the file and the problem)
+    │   ├── FaultSpecError       a fault spec is malformed: a fixture's ``fault:``, ``--fault``,
+    │   │                        the X-Mockapi-Fault header, the admin API, the pytest handle
+    │   │                        (also a ValueError)
+    │   └── TemplateCompileError a fixture template does not compile  [library.templating]
     ├── LibraryError             several FixtureErrors found while loading a fixture library
     ├── SchemaError              the derived schemas are missing or unusable
-    ├── TemplateError            (later) a fixture template failed to render
+    ├── SchemaDataError          no value valid against a schema could be generated (ValueError)
+    ├── PluginError              a plugin cannot be found, imported or set up  [plugins]
+    ├── FormError                a body is not valid multipart/form-data (ValueError)
+    ├── PNGError                 bytes are not a well-formed PNG (ValueError)
+    ├── CassetteError            a document is not a cassette mockapi can import (ValueError)
+    ├── NotRecordable            an exchange cannot become a fixture (says why)
+    ├── UpstreamStreamError      the upstream broke off while sending a body
+    ├── FaultCut                 raised to drop a connection (a fault's reset or cut) when
+    │                            the server gives no transport to close  [web.delivery]
     └── APIError                 answered to the client as {"error": {...}} with a status
-                                 (built by the helpers below, with the real API's wording)
+        │                        (built by the helpers below, with the real API's wording;
+        │                        :meth:`APIError.response` is the answer it makes)
+        ├── TemplateError        a fixture template failed to render: a 500  [library.templating]
+        └── AzureError           an error in Azure's own body shape  [wire.azure]
+
+Those marked ValueError are ValueErrors too, so ``except ValueError`` keeps catching
+them. (Private signals that never leave their module, such as the schema
+fast paths' ``_Unsupported``, are not part of the tree.)
 
 The helper functions reproduce the wording, ``type`` and ``code`` the real API uses
 where it is known (see ``../shared/real-traffic``), so that SDK exceptions read the same
@@ -20,6 +41,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mockapi.model import Response
+
 INVALID_REQUEST = "invalid_request_error"
 NO_MATCH = "mockapi_no_match"
 
@@ -29,12 +52,29 @@ class MockapiError(Exception):
 
 
 class FixtureError(MockapiError):
-    """A fixture file or entry is broken. The message names the file and the problem."""
+    """A fixture file or entry is broken. The message names the file and the problem
+    (just the problem when ``source`` is empty)."""
 
     def __init__(self, source: str, problem: str) -> None:
         self.source = source
         self.problem = problem
-        super().__init__(f"{source}: {problem}")
+        super().__init__(f"{source}: {problem}" if source else problem)
+
+
+class FaultSpecError(FixtureError, ValueError):
+    """A fault spec is malformed; the message names the key, the value and what to write.
+
+    ``source`` names the fixture entry whose ``fault:`` it is and ``location`` the
+    fault's place in that entry (for ``mockapi validate``'s line numbers); both are
+    empty for a spec given elsewhere (``--fault``, the X-Mockapi-Fault header, the
+    admin API, the pytest handle).
+    """
+
+    def __init__(
+        self, problem: str, *, source: str = "", location: tuple[str | int, ...] = ()
+    ) -> None:
+        super().__init__(source, problem)
+        self.location = location
 
 
 class LibraryError(MockapiError):
@@ -50,11 +90,36 @@ class SchemaError(MockapiError):
     """The derived JSON Schemas are missing, stale or unusable."""
 
 
+class SchemaDataError(MockapiError, ValueError):
+    """No document valid against the schema could be generated; the message says why."""
+
+
+class FormError(MockapiError, ValueError):
+    """A body that is not valid ``multipart/form-data``; the message says what is wrong."""
+
+
+class PNGError(MockapiError, ValueError):
+    """Bytes that are not a well-formed PNG; the message says what is wrong."""
+
+
+class CassetteError(MockapiError, ValueError):
+    """The document is not a cassette mockapi knows."""
+
+
+class NotRecordable(MockapiError):
+    """The exchange cannot become a fixture; the message says why."""
+
+
+class UpstreamStreamError(MockapiError):
+    """The upstream broke off while sending the body (after the status was sent)."""
+
+
 class APIError(MockapiError):
     """An error answered to the client in OpenAI's shape.
 
     ``body()`` gives ``{"error": {"message", "type", "param", "code"}}``; ``headers``
-    are extra response headers (``retry-after`` for a 429, ``allow`` for a 405).
+    are extra response headers (``retry-after`` for a 429, ``allow`` for a 405);
+    ``response()`` is the whole answer.
     """
 
     def __init__(
@@ -86,6 +151,14 @@ class APIError(MockapiError):
         }
         error.update(self.extra)
         return {"error": error}
+
+    def response(self, base_headers: Mapping[str, str] | None = None) -> Response:
+        """The response that answers this error: its status, its :meth:`body` as JSON,
+        and ``base_headers`` (those every answer carries: pass
+        ``mockapi.wire.headers.base_headers()``) with the error's own ``headers`` over them.
+        """
+        headers = {**base_headers, **self.headers} if base_headers else dict(self.headers)
+        return Response(self.status, headers, body=self.body())
 
 
 def missing_api_key() -> APIError:

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockapi.errors import APIError, FixtureError
+from mockapi.errors import APIError, FaultSpecError, FixtureError
 from mockapi.library import store
 from mockapi.library.fixture import (
     SUPPORTED_VERSIONS,
-    FaultSpecProblem,
     Fixture,
     FixtureResponse,
     parse_document,
@@ -135,7 +134,7 @@ class _Linter:
             file = _File(name, lines, ("fixtures", index))
             try:
                 fixture = parse_entry(entry, f"{name}#{index}", body_files=store.body_reader(path))
-            except (TemplateCompileError, FaultSpecProblem) as exc:
+            except (TemplateCompileError, FaultSpecError) as exc:
                 problems.append(file.problem(exc.location, _message(exc, name)))
                 continue
             except FixtureError as exc:

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from mockapi.errors import APIError, missing_parameter
+from mockapi.errors import APIError, FormError, missing_parameter
 from mockapi.model import FilePart
 from mockapi.wire import multipart
 
@@ -88,7 +88,7 @@ def form(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, File
     """A multipart body's fields and files (by field name)."""
     try:
         fields, files = multipart.parse(body, content_type)
-    except multipart.FormError as exc:
+    except FormError as exc:
         raise APIError(400, f"Could not parse multipart form: {exc}") from None
     return dict(fields), {part.name: part for part in files}
 

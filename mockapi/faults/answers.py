@@ -26,7 +26,7 @@ from mockapi.errors import APIError
 from mockapi.faults import ratelimit
 from mockapi.faults.spec import Fault
 from mockapi.model import Request, Response, SSEEvent
-from mockapi.wire.durations import format_duration
+from mockapi.wire.headers import rate_limit_headers
 
 DEFAULT_RETRY_AFTER = 1.0
 """Seconds a 429 fault asks the client to wait when it does not say."""
@@ -46,7 +46,8 @@ def model_of(request: Request) -> str:
 
 
 def fault_error(fault: Fault, request: Request, limits: ratelimit.Limits | None) -> APIError:
-    """The :class:`APIError` a ``status`` fault answers (before ``body`` overrides)."""
+    """The :class:`APIError` a ``status`` fault answers: the real one, with the fault's
+    ``message``, ``type``, ``code`` and ``headers`` over it (not its ``body``)."""
     assert fault.status is not None
     status = fault.status
     headers: dict[str, str] = {}
@@ -57,14 +58,14 @@ def fault_error(fault: Fault, request: Request, limits: ratelimit.Limits | None)
         error = ratelimit.rate_limited(
             "requests", model_of(request), org, limits.rpm, limits.rpm, 1, wait
         )
-        headers = {
-            "x-ratelimit-limit-requests": str(limits.rpm),
-            "x-ratelimit-limit-tokens": str(limits.tpm),
-            "x-ratelimit-remaining-requests": "0",
-            "x-ratelimit-remaining-tokens": str(limits.tpm),
-            "x-ratelimit-reset-requests": format_duration(wait),
-            "x-ratelimit-reset-tokens": "0s",
-        }
+        headers = rate_limit_headers(
+            limit_requests=limits.rpm,
+            limit_tokens=limits.tpm,
+            remaining_requests=0,
+            remaining_tokens=limits.tpm,
+            reset_requests=wait,
+            reset_tokens=0.0,
+        )
     elif status == 500:
         error = APIError(500, SERVER_ERROR, type="server_error")
     elif status == 503:
@@ -80,7 +81,7 @@ def fault_error(fault: Fault, request: Request, limits: ratelimit.Limits | None)
         error = APIError(status, f"mockapi fault: HTTP {status} {reason}", type=kind)
     if fault.retry_after is not None and status != 429:
         headers.update(ratelimit.retry_headers(fault.retry_after))
-    error.headers.update(headers)
+    error.headers.update({**headers, **fault.headers})
     error.message = fault.message or error.message
     error.type = fault.type or error.type
     error.code = fault.code or error.code
@@ -92,7 +93,7 @@ def fault_response(
 ) -> Response:
     """The response a ``status`` fault sends: the real body and headers, or the fault's."""
     error = fault_error(fault, request, limits)
-    headers = {**base_headers, **error.headers, **fault.headers}
+    headers = {**base_headers, **error.headers}
     if fault.body is not None:
         if isinstance(fault.body, str):
             headers.setdefault("content-type", "text/plain; charset=utf-8")
@@ -101,7 +102,7 @@ def fault_response(
     if error.status == 502 and not (fault.message or fault.type or fault.code):
         headers.setdefault("content-type", "text/html")
         return Response(502, headers, raw=BAD_GATEWAY_PAGE)
-    return Response(error.status, headers, body=error.body())
+    return error.response(base_headers)
 
 
 def error_event(events: tuple[SSEEvent, ...], index: int) -> SSEEvent:

@@ -27,6 +27,7 @@ from typing import Any
 from mockapi.errors import APIError
 from mockapi.wire import tokens
 from mockapi.wire.durations import format_duration
+from mockapi.wire.headers import rate_limit_headers
 
 DEFAULT_RPM = 10_000
 DEFAULT_TPM = 30_000_000
@@ -166,14 +167,14 @@ class RateLimiter:
 
 def limit_headers(calls: Bucket, toks: Bucket) -> dict[str, str]:
     """The six ``x-ratelimit-*`` headers for these buckets."""
-    return {
-        "x-ratelimit-limit-requests": str(calls.capacity),
-        "x-ratelimit-limit-tokens": str(toks.capacity),
-        "x-ratelimit-remaining-requests": str(calls.remaining),
-        "x-ratelimit-remaining-tokens": str(toks.remaining),
-        "x-ratelimit-reset-requests": format_duration(calls.reset_in()),
-        "x-ratelimit-reset-tokens": format_duration(toks.reset_in()),
-    }
+    return rate_limit_headers(
+        limit_requests=calls.capacity,
+        limit_tokens=toks.capacity,
+        remaining_requests=calls.remaining,
+        remaining_tokens=toks.remaining,
+        reset_requests=calls.reset_in(),
+        reset_tokens=toks.reset_in(),
+    )
 
 
 def retry_headers(wait: float) -> dict[str, str]:

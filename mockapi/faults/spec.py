@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from mockapi.errors import FaultSpecError
 from mockapi.model import JSON
 from mockapi.wire.durations import parse_duration
 
@@ -34,10 +35,6 @@ HEADER = "x-mockapi-fault"
 """The request header asking for a fault on that request only."""
 STALL_FOREVER = 3600.0
 """How long ``stall`` (without a duration) holds a request: until the client gives up."""
-
-
-class FaultSpecError(ValueError):
-    """A fault spec is malformed; the message names the key, the value and what to write."""
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from collections.abc import Mapping, Sequence
 from random import Random
 from typing import Any
 
+from mockapi.errors import SchemaDataError
 from mockapi.generate import schema_numbers, schema_strings
 from mockapi.generate.schema_check import conforms, json_equal, resolve
-from mockapi.generate.schema_numbers import SchemaDataError
 
 __all__ = ["SchemaDataError", "generate"]
 

@@ -13,14 +13,11 @@ from fractions import Fraction
 from random import Random
 from typing import Any
 
+from mockapi.errors import SchemaDataError
 from mockapi.generate.schema_check import is_multiple
 
 SPREAD = 100
 _ATTEMPTS = 12
-
-
-class SchemaDataError(ValueError):
-    """No document valid against the schema could be generated; the message says why."""
 
 
 def number(schema: Any, rng: Random, *, integer: bool) -> int | float:

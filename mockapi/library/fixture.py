@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from mockapi.errors import FixtureError
+from mockapi.errors import FaultSpecError, FixtureError
 from mockapi.faults import spec as faults
 from mockapi.model import JSON, SSEEvent
 from mockapi.wire import media
@@ -377,23 +377,16 @@ def _raw_response(
     return FixtureResponse(status=status, headers=headers, raw=data, body_file=name)
 
 
-class FaultSpecProblem(FixtureError):
-    """A fixture's ``fault:`` is malformed; ``location`` is its place in the entry (for
-    ``mockapi validate``'s line numbers)."""
-
-    def __init__(self, where: str, problem: str, *, location: tuple[str | int, ...]) -> None:
-        super().__init__(where, problem)
-        self.location = location
-
-
 def parse_fault(value: Any, where: str, location: tuple[str | int, ...]) -> faults.Fault | None:
-    """A ``fault:`` value (a spec string or a mapping, see ``mockapi.faults.spec``), or None."""
+    """A ``fault:`` value (a spec string or a mapping, see ``mockapi.faults.spec``), or
+    None; a malformed one raises :class:`FaultSpecError` naming ``where`` and ``location``."""
     if value is None:
         return None
     try:
         return faults.parse(value)
-    except faults.FaultSpecError as exc:
-        raise FaultSpecProblem(where, f"'fault': {exc}", location=location) from None
+    except FaultSpecError as exc:
+        problem = f"'fault': {exc.problem}"
+        raise FaultSpecError(problem, source=where, location=location) from None
 
 
 def _event(value: Any, where: str) -> SSEEvent:

@@ -20,17 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockapi.errors import APIError
+from mockapi.errors import APIError, NotRecordable
 from mockapi.model import JSON, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
 from mockapi.wire import media
 
 _KEY_IGNORED = ("stream", "stream_options")
-
-
-class NotRecordable(Exception):
-    """The exchange cannot become a fixture; the message says why."""
 
 
 @dataclass(frozen=True)

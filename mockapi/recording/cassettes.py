@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockapi.errors import CassetteError
 from mockapi.model import JSON
-
-
-class CassetteError(ValueError):
-    """The document is not a cassette mockapi knows."""
 
 
 @dataclass(frozen=True)

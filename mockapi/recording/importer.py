@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from mockapi import __version__
-from mockapi.errors import FixtureError
+from mockapi.errors import CassetteError, FixtureError, NotRecordable
 from mockapi.library import store
 from mockapi.library.fixture import FORMAT_VERSION
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
-from mockapi.recording.capture import Captured, NotRecordable, merge_entry, to_entry
-from mockapi.recording.cassettes import CassetteError, Interaction, interactions
+from mockapi.recording.capture import Captured, merge_entry, to_entry
+from mockapi.recording.cassettes import Interaction, interactions
 from mockapi.wire.sse import decode_events
 
 OPENAI_HOSTS = ("api.openai.com",)

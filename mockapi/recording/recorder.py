@@ -36,14 +36,15 @@ import anyio.to_thread
 
 from mockapi import __version__
 from mockapi.config import OnMiss, RecordMode
-from mockapi.errors import FixtureError
+from mockapi.errors import FixtureError, NotRecordable, UpstreamStreamError
 from mockapi.library import store
 from mockapi.library.fixture import FORMAT_VERSION, Fixture, parse_entry
 from mockapi.model import Request, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
-from mockapi.recording.capture import Captured, NotRecordable, merge_entry, slug, to_entry
-from mockapi.recording.upstream import Upstream, UpstreamResponse, UpstreamStreamError
+from mockapi.recording.capture import Captured, merge_entry, slug, to_entry
+from mockapi.recording.upstream import Upstream, UpstreamResponse
+from mockapi.wire.headers import OPENAI_HEADERS
 from mockapi.wire.sse import SSEDecoder
 
 log = logging.getLogger("mockapi.recording.recorder")
@@ -327,23 +328,9 @@ class Recorder:
         raise FixtureError(str(target), "1000 recordings share this key; clean up the directory")
 
 
-_RELAYED_HEADERS = frozenset(
-    {
-        "content-type",
-        "x-request-id",
-        "openai-processing-ms",
-        "openai-version",
-        "openai-model",
-        "retry-after",
-        "retry-after-ms",
-        "x-ratelimit-limit-requests",
-        "x-ratelimit-limit-tokens",
-        "x-ratelimit-remaining-requests",
-        "x-ratelimit-remaining-tokens",
-        "x-ratelimit-reset-requests",
-        "x-ratelimit-reset-tokens",
-    }
-)
+_RELAYED_HEADERS = frozenset({"content-type", *OPENAI_HEADERS})
+"""What the client gets of the upstream's headers: the OpenAI ones, and the media type
+(framing, cookies and the CDN's headers are the upstream's business)."""
 
 
 def _finished(events: list[SSEEvent]) -> bool:

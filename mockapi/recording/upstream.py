@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from mockapi.errors import APIError
+from mockapi.errors import APIError, UpstreamStreamError
 from mockapi.model import Request
 
 UPSTREAM_ERROR = "upstream_error"
@@ -37,10 +37,6 @@ _HOP_BY_HOP = frozenset(
         "accept-encoding",
     }
 )
-
-
-class UpstreamStreamError(Exception):
-    """The upstream broke off while sending the body (after the status was sent)."""
 
 
 @dataclass

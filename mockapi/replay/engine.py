@@ -36,6 +36,7 @@ from mockapi.state.objects import ObjectStore
 from mockapi.validation import forms
 from mockapi.validation.validator import RequestValidator
 from mockapi.wire import azure, credentials, multipart
+from mockapi.wire.headers import base_headers
 
 if TYPE_CHECKING:
     from mockapi.validation.files import SchemaSet
@@ -193,9 +194,7 @@ class Replayer:
                 return replace(result, started=started), None
             response, entry = result
         except APIError as exc:
-            response = Response(
-                exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
-            )
+            response = exc.response(base_headers())
             entry = self._entry(seq, request, response.status, Outcome.REJECTED, report=exc.message)
         fault = plan.fault
         if fault is not None:
@@ -265,9 +264,7 @@ class Replayer:
             try:
                 response = self._render(answer, request, endpoint)
             except APIError as exc:  # the fixture's fault (a template failed): name it
-                response = Response(
-                    exc.status, {**render.base_headers(), **exc.headers}, body=exc.body()
-                )
+                response = exc.response(base_headers())
                 entry = self._entry(
                     seq, request, exc.status, Outcome.HIT, fixture=fixture, report=exc.message
                 )
@@ -314,7 +311,7 @@ class Replayer:
             near = self.index.near_misses(request, limit=3, available=self._available)
             report = format_report(request, near, total=len(self.index))
         error = errors.no_match(report)
-        response = Response(error.status, render.base_headers(), body=error.body())
+        response = error.response(base_headers())
         return response, self._entry(seq, request, error.status, Outcome.MISS, report=report)
 
     def _context(self, request: Request, endpoint: Endpoint) -> Context:
@@ -414,7 +411,7 @@ def parse_request(
     if body and content_type.lower().startswith("multipart/form-data"):
         try:
             fields, files = multipart.parse(body, content_type)
-        except multipart.FormError as exc:
+        except errors.FormError as exc:
             return Request(method, path, headers, query, body, None, str(exc))
         decoded = multipart.fields_to_json(fields, files)
         return Request(method, path, headers, query, body, decoded, None, files)

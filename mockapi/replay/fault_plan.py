@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from mockapi.errors import APIError, MockapiError
+from mockapi.errors import APIError, FaultSpecError, MockapiError
 from mockapi.faults import answers as fault_answers
 from mockapi.faults import pacing, ratelimit
 from mockapi.faults import spec as faults
@@ -20,8 +20,8 @@ from mockapi.faults.spec import Fault
 from mockapi.faults.state import FaultState
 from mockapi.library.fixture import Fixture, FixtureResponse
 from mockapi.model import Request, Response
-from mockapi.replay import render
 from mockapi.wire import credentials
+from mockapi.wire.headers import base_headers
 
 
 @dataclass
@@ -48,7 +48,7 @@ def rules(specs: tuple[str, ...]) -> list[Fault]:
     for spec in specs:
         try:
             parsed.append(faults.parse(spec))
-        except faults.FaultSpecError as exc:
+        except FaultSpecError as exc:
             raise MockapiError(f"fault {spec!r}: {exc}") from None
     return parsed
 
@@ -62,7 +62,7 @@ def request_faults(
         plan.rule, plan.header = state.for_request(
             request.path, header, stream=request.wants_stream
         )
-    except faults.FaultSpecError as exc:
+    except FaultSpecError as exc:
         raise APIError(
             400,
             f"Invalid X-Mockapi-Fault header {header!r}: {exc}. See the README's "
@@ -95,8 +95,8 @@ def fault_answer(fault: Fault, request: Request, limits: ratelimit.Limits | None
     """What an early fault answers: its HTTP error, or nothing (status 0) for a reset
     or a stall, which the web layer delivers as such."""
     if fault.status is None:
-        return Response(0, render.base_headers(), body=None)
-    return fault_answers.fault_response(fault, request, render.base_headers(), limits)
+        return Response(0, base_headers(), body=None)
+    return fault_answers.fault_response(fault, request, base_headers(), limits)
 
 
 def take(limiter: ratelimit.RateLimiter, request: Request, plan: Plan) -> None:

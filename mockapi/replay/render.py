@@ -20,18 +20,10 @@ from mockapi.errors import APIError
 from mockapi.library.fixture import FixtureResponse
 from mockapi.model import Request, Response, SSEEvent
 from mockapi.wire import ids
+from mockapi.wire.headers import base_headers
 
 DONE = SSEEvent(data="[DONE]")
-__all__ = ["DONE", "Kind", "base_headers", "render"]
-
-
-def base_headers(processing_ms: int = 0) -> dict[str, str]:
-    """Headers every answer carries, as the real API sends them."""
-    return {
-        "x-request-id": ids.request_id(),
-        "openai-processing-ms": str(processing_ms),
-        "openai-version": "2020-10-01",
-    }
+__all__ = ["DONE", "Kind", "render"]
 
 
 def render(

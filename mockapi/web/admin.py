@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from mockapi import __version__
 from mockapi.config import RecordMode, Settings
-from mockapi.errors import APIError, FixtureError
+from mockapi.errors import APIError, FaultSpecError, FixtureError
 from mockapi.faults import ratelimit
 from mockapi.faults import spec as faults
 from mockapi.library.fixture import Fixture
@@ -343,7 +343,7 @@ def _fault_rules(specs: Any) -> list[faults.Fault]:
     for index, spec in enumerate(specs):
         try:
             rules.append(faults.parse(spec))
-        except faults.FaultSpecError as exc:
+        except FaultSpecError as exc:
             raise _error(
                 400, f"Invalid fault faults[{index}]: {exc}.", f"faults[{index}]", "invalid_fault"
             ) from None
@@ -390,7 +390,8 @@ def _error(
 
 
 def _error_response(error: APIError) -> StarletteResponse:
-    return _json(error.status, error.body())
+    response = error.response()
+    return _json(response.status, response.body)
 
 
 def _json(status: int, body: object) -> StarletteResponse:

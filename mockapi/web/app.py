@@ -28,32 +28,15 @@ from mockapi.recording.recorder import Recorder
 from mockapi.recording.upstream import UPSTREAM_ERROR
 from mockapi.replay.control import Control
 from mockapi.replay.engine import Forward, Replayer, parse_request
-from mockapi.replay.render import base_headers
 from mockapi.web.admin import ADMIN_PREFIX, admin_routes
 from mockapi.web.delivery import FaultyResponse, TransportMiddleware
 from mockapi.web.websocket import websocket_route
 from mockapi.wire import sse
+from mockapi.wire.headers import OPENAI_HEADERS, base_headers
 
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
-__all__ = ["ADMIN_PREFIX", "EXPOSED_HEADERS", "create_app"]
-EXPOSED_HEADERS = (
-    "x-request-id",
-    "openai-processing-ms",
-    "openai-version",
-    "openai-model",
-    "openai-organization",
-    "retry-after",
-    "retry-after-ms",
-    "x-should-retry",
-    "x-ratelimit-limit-requests",
-    "x-ratelimit-limit-tokens",
-    "x-ratelimit-remaining-requests",
-    "x-ratelimit-remaining-tokens",
-    "x-ratelimit-reset-requests",
-    "x-ratelimit-reset-tokens",
-)
-"""Response headers a browser script may read (the SDK reads these)."""
+__all__ = ["ADMIN_PREFIX", "create_app"]
 
 App = Starlette
 """The type of the app :func:`create_app` builds (for callers that do not import starlette)."""
@@ -77,7 +60,7 @@ def create_app(
         try:
             body = await _read_body(request, replayer.settings.max_body_bytes)
         except APIError as exc:
-            return _json(exc.status, exc.body(), {**base_headers(), **exc.headers})
+            return _to_starlette(exc.response(base_headers()), honor_delays=False)
         except ClientDisconnect:
             return StarletteResponse(status_code=499)
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -99,7 +82,7 @@ def create_app(
             "Please report this with the request that caused it.",
             type="server_error",
         )
-        return _json(500, error.body(), base_headers())
+        return _to_starlette(error.response(base_headers()), honor_delays=False)
 
     origins = replayer.settings.cors_origins
     # The admin API answers browser pages of other origins only when listed by name.
@@ -139,7 +122,7 @@ def cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:
         allow_origins=list(origins),
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=list(EXPOSED_HEADERS),
+        expose_headers=list(OPENAI_HEADERS),
         max_age=600,
     )
     return [cors]
@@ -175,7 +158,7 @@ async def _forward(
                 proxied.body, status_code=proxied.status, headers=proxied.headers
             )
     replayer.note_forwarded(forward, error.status, error.message)
-    return _json(error.status, error.body(), {**base_headers(), **error.headers})
+    return _to_starlette(error.response(base_headers()), honor_delays=False)
 
 
 async def _read_body(request: StarletteRequest, limit: int) -> bytes:

@@ -30,6 +30,7 @@ from typing import Any
 from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockapi.errors import MockapiError
 from mockapi.faults import answers as fault_answers
 from mockapi.faults.spec import STALL_FOREVER, Fault
 from mockapi.model import SSEEvent
@@ -38,7 +39,7 @@ from mockapi.wire import sse
 TRANSPORT_KEY = "mockapi.transport"
 
 
-class FaultCut(Exception):
+class FaultCut(MockapiError):
     """Raised to drop a connection when the server gives no transport to close."""
 
 

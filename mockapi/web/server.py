@@ -14,8 +14,7 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
-from mockapi.errors import MockapiError
-from mockapi.recording.upstream import UpstreamStreamError
+from mockapi.errors import MockapiError, UpstreamStreamError
 
 
 class _QuietUpstreamBreaks(logging.Filter):

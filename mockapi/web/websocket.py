@@ -25,7 +25,7 @@ from mockapi.errors import APIError
 from mockapi.model import Request
 from mockapi.recording.upstream import UPSTREAM_ERROR
 from mockapi.replay.engine import Forward, Replayer
-from mockapi.replay.render import base_headers
+from mockapi.wire.headers import base_headers
 
 POLICY_VIOLATION = 1008
 """The close code for a refused handshake when the server cannot send an HTTP answer."""
@@ -105,10 +105,11 @@ async def _refuse(websocket: WebSocket, error: APIError) -> None:
     if "websocket.http.response" not in websocket.scope.get("extensions", {}):
         await websocket.close(code=POLICY_VIOLATION, reason=error.message[:120])
         return
+    response = error.response(base_headers())
     answer = StarletteResponse(
-        orjson.dumps(error.body()),
-        status_code=error.status,
-        headers={**base_headers(), **error.headers},
+        orjson.dumps(response.body),
+        status_code=response.status,
+        headers=dict(response.headers),
         media_type="application/json",
     )
     await websocket.send_denial_response(answer)

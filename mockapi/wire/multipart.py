@@ -18,16 +18,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mockapi.errors import FormError
 from mockapi.model import FilePart
 
 _PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 _NESTED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
 Fields = list[tuple[str, str]]
-
-
-class FormError(ValueError):
-    """A body that is not valid ``multipart/form-data``; the message says what is wrong."""
 
 
 def boundary_of(content_type: str) -> str:

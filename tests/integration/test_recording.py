@@ -331,6 +331,32 @@ def test_upstream_errors_pass_through_and_replay(tmp_path: Path, upstream: FakeU
     assert replayed.value.code == "rate_limit_exceeded"
 
 
+def test_openai_headers_are_relayed_live_but_the_organization_is_not_recorded(
+    tmp_path: Path, upstream: FakeUpstream
+) -> None:
+    upstream.fail_next(500, headers={"x-should-retry": "false"})
+    # Mode all: a retry would go upstream too (not replay the 500 just recorded), and
+    # with retries on, only the relayed x-should-retry stops the SDK retrying a 500.
+    with recorder(tmp_path, upstream, RecordMode.ALL) as server:
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="sk-x", max_retries=2)
+        with client:
+            with pytest.raises(openai.InternalServerError) as failed:
+                client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "fail once"}]
+                )
+            answered = client.chat.completions.with_raw_response.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "then answer"}]
+            )
+    assert len(upstream.requests) == 2, "the SDK read x-should-retry: false and did not retry"
+    assert failed.value.response.headers["x-should-retry"] == "false"
+    assert failed.value.response.headers["openai-organization"] == FAKE_ORGANIZATION
+    assert answered.headers["openai-organization"] == FAKE_ORGANIZATION
+    written = "\n".join(p.read_text() for p in files(tmp_path))
+    assert len(files(tmp_path)) == 2
+    assert "x-should-retry" in written, "the recorded 500 keeps what the SDK acts on"
+    assert FAKE_ORGANIZATION not in written, "relayed live, never written"
+
+
 def test_unreachable_upstream_is_502_naming_it(tmp_path: Path) -> None:
     with FakeUpstream() as gone:
         url = gone.url

@@ -16,15 +16,13 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from mockapi.errors import PNGError
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RGB = 2
 RGBA = 6
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 """Samples per pixel of each PNG colour type (greyscale, RGB, palette, grey+alpha, RGBA)."""
-
-
-class PNGError(ValueError):
-    """Bytes that are not a well-formed PNG; the message says what is wrong."""
 
 
 @dataclass(frozen=True)

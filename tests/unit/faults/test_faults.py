@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from mockapi.config import OnMiss, Settings
-from mockapi.errors import FixtureError, MockapiError
+from mockapi.errors import FaultSpecError, FixtureError, MockapiError
 from mockapi.faults import answers as fault_answers
 from mockapi.faults import pacing
 from mockapi.faults import spec as faults
-from mockapi.faults.spec import Fault, FaultSpecError
+from mockapi.faults.spec import Fault
 from mockapi.faults.state import FaultState
 from mockapi.library import store
-from mockapi.library.fixture import FaultSpecProblem, parse_entry
+from mockapi.library.fixture import parse_entry
 from mockapi.lint import lint_paths
 from mockapi.model import Request, SSEEvent
 from mockapi.replay.engine import Replayer, parse_request
@@ -279,7 +279,7 @@ def test_fixtures_take_a_fault_on_the_entry_and_on_each_response() -> None:
 
 
 def test_a_bad_fault_names_the_entry_and_its_place() -> None:
-    with pytest.raises(FaultSpecProblem) as caught:
+    with pytest.raises(FaultSpecError) as caught:
         parse_entry({"sequence": [{"body": {}}, {"fault": "stat=1", "body": {}}]}, "f.yaml#3")
     assert caught.value.location == ("sequence", 1, "fault")
     assert "unknown fault key 'stat'" in str(caught.value)

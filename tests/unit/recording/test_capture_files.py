@@ -10,11 +10,12 @@ import httpx
 import pytest
 
 from mockapi.config import RecordMode
+from mockapi.errors import NotRecordable
 from mockapi.library import store
 from mockapi.library.fixture import parse_entry
 from mockapi.model import SSEEvent
 from mockapi.recording import recorder as recording
-from mockapi.recording.capture import Captured, NotRecordable, to_entry
+from mockapi.recording.capture import Captured, to_entry
 from mockapi.recording.upstream import Upstream, UpstreamResponse
 from mockapi.replay.engine import parse_request
 

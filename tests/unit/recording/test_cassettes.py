@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from mockapi.errors import CassetteError
 from mockapi.library import store
-from mockapi.recording.cassettes import CassetteError, Interaction, interactions
+from mockapi.recording.cassettes import Interaction, interactions
 from mockapi.recording.importer import import_cassettes
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}

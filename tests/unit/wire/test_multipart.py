@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mockapi.errors import FormError
 from mockapi.model import FilePart
 from mockapi.validation import forms
 from mockapi.wire import multipart
@@ -79,5 +80,5 @@ def test_values_are_typed_by_the_schema() -> None:
     ],
 )
 def test_broken_forms_say_what_is_wrong(body: bytes, content_type: str, problem: str) -> None:
-    with pytest.raises(multipart.FormError, match=problem):
+    with pytest.raises(FormError, match=problem):
         multipart.parse(body, content_type)
