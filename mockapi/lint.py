@@ -231,7 +231,7 @@ def _serve(
     else:
         body = dict(_SAMPLE_BODY, stream=True) if stream else _SAMPLE_BODY
         request = parse_request(fixture.method, fixture.path, _HEADERS, json.dumps(body).encode())
-    return render.render(answer, request, endpoint.kind, shape=endpoint.shape)
+    return render.render(answer, request, shape=endpoint.shape)
 
 
 def _error_shape(answer: FixtureResponse) -> Iterator[tuple[Location, str]]:

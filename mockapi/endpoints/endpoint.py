@@ -1,6 +1,6 @@
 """What an endpoint is to mockapi: its route, its body, and how its misses are answered.
 
-Each endpoint family (``mockapi/synthesis/<family>.py``) declares its endpoints as
+Each endpoint family (``mockapi/endpoints/<family>``) declares its endpoints as
 :class:`Endpoint` rows; :mod:`mockapi.replay.router` collects them. An endpoint may carry:
 
 * ``synthesize``: builds the answer to a request no fixture matched, when the server
@@ -13,7 +13,8 @@ Each endpoint family (``mockapi/synthesis/<family>.py``) declares its endpoints 
   plugin) so that later lookups find it (``store: true``, ``previous_response_id``);
 * ``shape``: how one recording serves both stream modes (a JSON body becomes the event
   stream the API would send, a recorded stream the JSON body) and how a hand-written
-  body is completed (ids, usage).
+  body is completed (ids, usage). Every family that answers JSON has one (chat
+  included); :func:`mockapi.replay.render.render` knows no family but through it.
 
 Everything here is pure data and types: no I/O, no web framework.
 """
@@ -31,13 +32,6 @@ from mockapi.model import JSON, Request, Response, SSEEvent
 if TYPE_CHECKING:
     from mockapi.library.fixture import FixtureResponse
     from mockapi.state.objects import ObjectStore
-
-
-class Kind(str, enum.Enum):
-    """What family of endpoint a response belongs to (decides how it is completed)."""
-
-    CHAT = "chat"
-    OTHER = "other"
 
 
 class Body(str, enum.Enum):
@@ -69,8 +63,6 @@ class Context:
     """True when the server synthesizes misses; False when they are errors."""
     base_url: str = "http://127.0.0.1:8000"
     """Scheme and host the client used (for URLs the mock serves itself)."""
-    response_schema: Mapping[str, Any] | None = None
-    """The derived schema of the endpoint's JSON response, when there is one."""
 
 
 Handler = Callable[[Context], "FixtureResponse"]
@@ -80,9 +72,14 @@ Remember = Callable[[Context, Response], None]
 class Shape(Protocol):
     """Converts one endpoint's answers between their JSON and their stream form.
 
-    A shape may also define ``to_raw(body, request) -> tuple[bytes, str] | None``: the
-    bytes and content type to answer a plain request with instead of the completed JSON
-    body (transcripts asked for as ``text``, ``srt`` or ``vtt``); None answers JSON.
+    A shape may also define:
+
+    * ``to_raw(body, request) -> tuple[bytes, str] | None``: the bytes and content type
+      to answer a plain request with instead of the completed JSON body (transcripts
+      asked for as ``text``, ``srt`` or ``vtt``); None answers JSON;
+    * ``restream(events, request) -> tuple[SSEEvent, ...]``: the events to answer a
+      stream request with when the fixture is a stream (chat fits a recording to the
+      request's ``stream_options``); without it the events are sent as written.
     """
 
     def complete(self, body: JSON, request: Mapping[str, Any]) -> JSON:
@@ -104,7 +101,6 @@ class Endpoint:
 
     method: str
     template: str
-    kind: Kind = Kind.OTHER
     body: Body = Body.NONE
     synthesize: Handler | None = field(default=None, compare=False)
     lookup: Handler | None = field(default=None, compare=False)

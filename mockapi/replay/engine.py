@@ -147,13 +147,11 @@ class Replayer:
     ) -> tuple[Fixture, FixtureResponse] | None:
         """Find the fixture for ``request`` and consume one use of it, atomically.
 
-        Fixtures of endpoints that convert between stream modes (chat, and those with a
-        ``shape``) answer both; for other endpoints a stream request prefers a stream
-        recording and a plain request a plain one.
+        Fixtures of endpoints that convert between stream modes (those with a ``shape``)
+        answer both; for other endpoints a stream request prefers a stream recording and
+        a plain request a plain one.
         """
-        both = endpoint is not None and (
-            endpoint.kind is render.Kind.CHAT or endpoint.shape is not None
-        )
+        both = endpoint is not None and endpoint.shape is not None
 
         def available(fixture: Fixture) -> bool:
             return self._available(fixture) and (both or _fits(fixture, request.wants_stream))
@@ -278,10 +276,8 @@ class Replayer:
     ) -> Response:
         """Render ``answer`` for ``endpoint`` and let the endpoint remember what it sent."""
         if endpoint is None:
-            return render.render(answer, request, render.Kind.OTHER, seed=self.settings.seed)
-        response = render.render(
-            answer, request, endpoint.kind, seed=self.settings.seed, shape=endpoint.shape
-        )
+            return render.render(answer, request, seed=self.settings.seed)
+        response = render.render(answer, request, seed=self.settings.seed, shape=endpoint.shape)
         if endpoint.remember is not None and response.status < 400:
             endpoint.remember(self._context(request, endpoint), response)
         return response
@@ -316,7 +312,6 @@ class Replayer:
 
     def _context(self, request: Request, endpoint: Endpoint) -> Context:
         host = request.headers.get("host") or "127.0.0.1"
-        schema = self.schemas.schema(endpoint.key, "response") if self.schemas else None
         return Context(
             request=request,
             endpoint=endpoint,
@@ -327,7 +322,6 @@ class Replayer:
             models=self._listed_models(),
             synthesize=self.settings.on_miss is OnMiss.SYNTHESIZE,
             base_url=f"http://{host}",
-            response_schema=schema,
         )
 
     def _listed_models(self) -> list[dict[str, Any]]:

@@ -13,11 +13,11 @@ from mockapi.endpoints import embeddings, models, moderations
 from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.chat import routes as chat_store
 from mockapi.endpoints.completions import routes as completions
-from mockapi.endpoints.endpoint import Body, Endpoint, Kind
+from mockapi.endpoints.endpoint import Body, Endpoint
 from mockapi.endpoints.images import routes as images
 from mockapi.endpoints.responses import routes as responses
 
-__all__ = ["ENDPOINTS", "Body", "Endpoint", "Kind", "Router"]
+__all__ = ["ENDPOINTS", "Body", "Endpoint", "Router"]
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *chat_store.ENDPOINTS,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import openai
 import pytest
 
 from mockapi.web.server import ServerThread
+from tests.helpers import running_server
 from tests.integration.conftest import API_KEY
 
 SYSTEM = {"role": "system", "content": "You are a helpful assistant."}
@@ -194,3 +196,45 @@ def test_miss_names_closest_fixtures_and_differing_fields(client: openai.OpenAI)
     assert "capital-of-france" in message
     assert "What is the capital of Spain?" in message
     assert "messages[1].content" in message
+
+
+_NULL_USAGE_STREAM = {
+    "version": 1,
+    "fixtures": [
+        {
+            "name": "null-usage-tail",
+            "response": {
+                "events": [
+                    {"data": {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}},
+                    {"data": {"choices": [{"index": 0, "delta": {"content": "Hi there"}}]}},
+                    {"data": {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}},
+                    {"data": {"choices": [], "usage": None}},
+                    {"data": "[DONE]"},
+                ]
+            },
+        }
+    ],
+}
+
+
+def test_stream_fixture_ending_in_null_usage_gets_counted_usage(tmp_path: Path) -> None:
+    # Issue 14: the fixture's `{"choices": [], "usage": null}` was taken for the usage
+    # chunk, and the SDK's last chunk had `usage=None` although include_usage asked.
+    (tmp_path / "null_usage.yaml").write_text(json.dumps(_NULL_USAGE_STREAM))  # JSON is YAML
+    with (
+        running_server(fixture_dirs=(tmp_path,)) as server,
+        openai.OpenAI(base_url=server.url + "/v1", api_key=API_KEY, max_retries=0) as sdk,
+    ):
+        chunks = list(
+            sdk.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": "Hello"}],
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hi there"
+    usage = chunks[-1].usage
+    assert chunks[-1].choices == [] and usage is not None
+    assert isinstance(usage.completion_tokens, int) and usage.completion_tokens > 0
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens

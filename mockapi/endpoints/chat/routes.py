@@ -1,6 +1,7 @@
 """Chat Completions' endpoints, and the stored completions of ``store: true`` requests.
 
-``POST /v1/chat/completions`` is synthesized by :mod:`mockapi.endpoints.chat.synthesis`; every
+``POST /v1/chat/completions`` is synthesized by :mod:`mockapi.endpoints.chat.synthesis` and
+serves both stream modes from one fixture by :mod:`mockapi.endpoints.chat.shape`; every
 successful answer to a ``store: true`` request (a fixture's, a synthesized one, a
 stream reassembled) is remembered in the server's object store, so that the SDK's
 ``chat.completions.list / retrieve / update / delete`` and ``messages.list`` find it.
@@ -21,6 +22,7 @@ from typing import Any
 from mockapi.endpoints import capabilities, models
 from mockapi.endpoints.chat import stream as streaming
 from mockapi.endpoints.chat import synthesis as chat
+from mockapi.endpoints.chat.shape import SHAPE
 from mockapi.endpoints.chat.stored import (
     check_metadata,
     deleted,
@@ -29,7 +31,7 @@ from mockapi.endpoints.chat.stored import (
     record,
     selected,
 )
-from mockapi.endpoints.endpoint import Body, Context, Endpoint, Kind
+from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.errors import APIError
 from mockapi.library.fixture import FixtureResponse
 from mockapi.model import Response
@@ -161,7 +163,12 @@ def _check_order(query: dict[str, str]) -> None:
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
-        "POST", "/v1/chat/completions", Kind.CHAT, Body.JSON, synthesize=create, remember=remember
+        "POST",
+        "/v1/chat/completions",
+        body=Body.JSON,
+        synthesize=create,
+        remember=remember,
+        shape=SHAPE,
     ),
     Endpoint("GET", "/v1/chat/completions", lookup=list_completions),
     Endpoint("GET", "/v1/chat/completions/{completion_id}", lookup=retrieve),

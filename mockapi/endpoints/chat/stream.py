@@ -39,6 +39,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mockapi.wire.usage import is_usage_chunk
+
 Chunk = dict[str, Any]
 
 _HEADER_KEYS = ("id", "object", "created", "model", "service_tier", "system_fingerprint")
@@ -330,17 +332,19 @@ def adapt_usage_chunks(
 ) -> list[Chunk]:
     """A recorded chunk list made to fit a request's ``stream_options.include_usage``.
 
-    Without ``include_usage``: the usage-only chunk (``"choices": []``) is dropped and
-    the ``usage`` key removed from the others, as the API does. With it: a recording
-    that already has a usage chunk is kept (its recorded usage wins over ``usage``);
-    otherwise every chunk gets ``"usage": null`` and a usage chunk carrying ``usage`` is
-    appended. Returns new chunk dicts (nested values are shared, never changed); items
-    that are not dicts pass through. Raises ``ValueError`` when a usage chunk must be
-    added and ``usage`` is ``None``.
+    Without ``include_usage``: the usage chunk (``"choices": []`` and a usage object,
+    :func:`~mockapi.wire.usage.is_usage_chunk`) is dropped and the ``usage`` key removed
+    from the others, as the API does. With it: a recording that already has a usage
+    chunk is kept (its recorded usage wins over ``usage``); otherwise every chunk gets
+    ``"usage": null`` and a usage chunk carrying ``usage`` is appended (a chunk with no
+    choices and ``usage: null`` is no usage chunk: it stays, and the real one follows).
+    Returns new chunk dicts (nested values are shared, never changed); items that are not
+    dicts pass through. Raises ``ValueError`` when a usage chunk must be added and
+    ``usage`` is ``None``.
     """
     if not include_usage:
-        return [_with_usage(c, drop=True) for c in chunks if not _is_usage_chunk(c)]
-    has_usage_chunk = any(_is_usage_chunk(c) for c in chunks)
+        return [_with_usage(c, drop=True) for c in chunks if not is_usage_chunk(c)]
+    has_usage_chunk = any(is_usage_chunk(c) for c in chunks)
     adapted = [_with_usage(c, drop=False) for c in chunks]
     if has_usage_chunk:
         return adapted
@@ -353,10 +357,6 @@ def adapt_usage_chunks(
     header = {k: last[k] for k in _HEADER_KEYS if k in last}
     adapted.append({**header, "choices": [], "usage": usage})
     return adapted
-
-
-def _is_usage_chunk(chunk: Any) -> bool:
-    return isinstance(chunk, dict) and chunk.get("choices") == [] and "usage" in chunk
 
 
 def _with_usage(chunk: Any, *, drop: bool) -> Any:

@@ -58,6 +58,7 @@ from mockapi.generate import text
 from mockapi.library.fixture import FixtureResponse
 from mockapi.model import JSON, SSEEvent
 from mockapi.wire import ids, tokens
+from mockapi.wire.usage import include_usage
 
 DEFAULT_MAX_TOKENS = 16
 _IGNORED = frozenset(
@@ -245,7 +246,7 @@ class CompletionShape:
         if not isinstance(body, dict):
             raise _fixture_error(f"a text_completion body is an object, got {body!r:.200}")
         try:
-            chunks = completion_to_chunks(body, include_usage=_include_usage(request))
+            chunks = completion_to_chunks(body, include_usage=include_usage(request))
         except ValueError as exc:
             raise _fixture_error(str(exc)) from None
         return (*(SSEEvent(data=chunk) for chunk in chunks), SSEEvent(data="[DONE]"))
@@ -268,11 +269,6 @@ def _fixture_error(problem: str) -> APIError:
         "chunks followed by [DONE].",
         type="server_error",
     )
-
-
-def _include_usage(request: Mapping[str, Any]) -> bool:
-    options = request.get("stream_options")
-    return isinstance(options, dict) and options.get("include_usage") is True
 
 
 def _count(value: Any) -> int:

@@ -169,6 +169,31 @@ def test_recorded_usage_chunk_dropped_without_include_usage() -> None:
     assert plain.body["usage"]["total_tokens"] == 6, "the recorded usage is kept"
 
 
+def test_stream_ending_in_a_null_usage_chunk_ends_with_the_computed_usage() -> None:
+    # A hand-written stream ending with an empty-choices chunk whose usage is null: the
+    # real API's usage chunk carries a usage object, so this is no usage chunk, and a
+    # request with include_usage gets one with counted tokens (it used to get null).
+    head = {"id": "chatcmpl-fx", "created": 1, "model": "gpt-4o-mini"}
+    events = [
+        {"data": {**head, "choices": [{"index": 0, "delta": {"role": "assistant"}}]}},
+        {"data": {**head, "choices": [{"index": 0, "delta": {"content": "Hello there"}}]}},
+        {"data": {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}},
+        {"data": {**head, "choices": [], "usage": None}},
+        {"data": "[DONE]"},
+    ]
+    r = replayer({"response": {"events": events}})
+    streamed = ask(r, stream=True, stream_options={"include_usage": True})
+    assert streamed.events is not None and streamed.events[-1].is_done
+    last = streamed.events[-2].data
+    assert isinstance(last, dict) and last["choices"] == []
+    usage = last["usage"]
+    assert isinstance(usage, dict), f"the stream ends with usage {usage!r}"
+    counts = [usage[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
+    assert all(isinstance(n, int) for n in counts)
+    assert usage["completion_tokens"] == count_text("Hello there", "gpt-4o-mini")
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
+
+
 def test_error_status_is_json_even_for_stream_requests() -> None:
     r = replayer({"response": {"status": 503, "body": {"error": {"message": "overloaded"}}}})
     response = ask(r, stream=True)
