@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockapi import PluginAPI, Request
+
 CHAT = "/v1/chat/completions"
 
 
 def last_user_text(body: dict[str, Any]) -> str | None:
+    """The text of the last ``user`` message (its text parts joined), or None."""
     for message in reversed(body.get("messages") or []):
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")
@@ -25,9 +28,9 @@ def last_user_text(body: dict[str, Any]) -> str | None:
     return None
 
 
-def setup(api: Any) -> None:
+def setup(api: PluginAPI) -> None:
     @api.responder
-    def echo(request: Any) -> dict[str, Any] | None:
+    def echo(request: Request) -> dict[str, Any] | None:
         if request.method != "POST" or request.path != CHAT or not isinstance(request.json, dict):
             return None
         text = last_user_text(request.json)

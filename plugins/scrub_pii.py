@@ -18,6 +18,8 @@ from typing import Any
 
 from faker import Faker
 
+from mockapi import PluginAPI
+
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # International or national numbers with separators: +33 6 12 34 56 78, (555) 123-4567,
 # 555-123-4567, +1.555.123.4567. Bare digit runs (ids, years, counts) are left alone.
@@ -49,6 +51,7 @@ def _fake(kind: str, original: str) -> str:
 
 
 def scrub_text(text: str) -> str:
+    """``text`` with its e-mail addresses, phone numbers and personal names replaced."""
     text = EMAIL.sub(lambda m: _fake("email", m.group(0)), text)
     text = PHONE.sub(_phone, text)
 
@@ -78,7 +81,7 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def setup(api: Any) -> None:
+def setup(api: PluginAPI) -> None:
     @api.request_transform
     def scrub_request(body: Any) -> Any:
         return scrub(body)

@@ -1,4 +1,5 @@
-"""The built wheel carries fixtures/ and schemas/ and works without the source tree."""
+"""The built wheel carries fixtures/, schemas/ and py.typed and works without the source
+tree."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ print(json.dumps({
     "validating": replayer.validator is not None,
     "status": response.status,
     "content": response.body["choices"][0]["message"]["content"],
+    "public": sorted(name for name in mockapi.__all__ if getattr(mockapi, name, None) is None),
 }))
 """
 
@@ -58,6 +60,11 @@ def test_wheel_contains_bundled_fixtures_and_schemas(wheel: Path) -> None:
     assert not any(name.endswith("openapi.yaml") for name in names)
 
 
+def test_wheel_marks_the_package_as_typed(wheel: Path) -> None:
+    """PEP 561: without py.typed, mypy ignores the annotations of an installed mockapi."""
+    assert "mockapi/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
 def test_unpacked_wheel_serves_bundled_fixtures(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -77,3 +84,4 @@ def test_unpacked_wheel_serves_bundled_fixtures(wheel: Path, tmp_path: Path) -> 
     assert probe["validating"] is True
     assert probe["status"] == 200
     assert probe["content"] == "Hello! How can I help you today?"
+    assert probe["public"] == []  # every exported name resolves from the wheel
