@@ -2,11 +2,11 @@
 
     python -m bench.check_fast_paths [--samples N] [--seed S]
 
-- ``diff.dumps`` (scalars written directly, one reused C encoder) against
+- ``canonical.dumps`` (scalars written directly, one reused C encoder) against
   ``json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``;
 - ``BodyView.key`` (field texts only) against the keys of full outlines;
 - ``FixtureIndex``'s near-miss bounds (postings, shared names and kinds sets) against
-  ``diff.distance_bound`` fixture by fixture, on a generated library plus the bundled one;
+  ``outline.distance_bound`` fixture by fixture, on a generated library plus the bundled one;
 - ``sse.encode_event`` against the original line-by-line encoding, errors included.
 
 Exits 1 and prints the first disagreements if any. (``bench.check_validation`` does the
@@ -27,18 +27,12 @@ from typing import Any
 from bench import library
 from mockapi.build import default_fixture_dirs
 from mockapi.library import store
-from mockapi.matching.diff import (
-    ALWAYS_IGNORED,
-    BodyView,
-    _field,
-    canonical,
-    distance_bound,
-    dumps,
-    strip,
-)
+from mockapi.matching.diff import ALWAYS_IGNORED, BodyView, strip
 from mockapi.matching.index import FixtureIndex, _passes
+from mockapi.matching.outline import distance_bound, field_of
 from mockapi.model import Request, SSEEvent
 from mockapi.wire import sse
+from mockapi.wire.canonical import canonical, dumps
 
 _REFERENCE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _STRINGS = ["", "a", "x\ny", "x\r\ny", "\r", "é\u2028", "[DONE]", "\x00\x7f", '"\\', "\ud800"]
@@ -81,7 +75,7 @@ def check_keys(rng: random.Random, samples: int) -> int:
         chosen = set(rng.sample(paths, rng.randrange(3))) | set(ALWAYS_IGNORED)
         ignore = tuple(sorted(chosen))
         base = strip(strip(canonical(body), ALWAYS_IGNORED), ignore)
-        expected = frozenset((k, _field(k, v).text) for k, v in base.items())
+        expected = frozenset((k, field_of(k, v).text) for k, v in base.items())
         if BodyView(body).key(ignore) != expected:
             bad += 1
             if bad <= 3:
@@ -181,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     total = 0
     for name, check in (
-        ("diff.dumps", check_dumps),
+        ("canonical.dumps", check_dumps),
         ("BodyView.key", check_keys),
         ("near-miss bounds", check_bounds),
         ("sse.encode_event", check_sse),

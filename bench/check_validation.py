@@ -53,12 +53,29 @@ _HANDWRITTEN: list[Any] = [
 
 
 _MODEL = {"id": "gpt-4o", "object": "model", "created": 1715367049, "owned_by": "system"}
+_FILE = "<file speech.wav (audio/wav, 44 bytes, sha256:0123456789abcdef)>"
+# A multipart form's fields as validation sees them: typed by the form schema, each file
+# as its FilePart.describe() text.
+_FORMS: list[Any] = [
+    {"model": "whisper-1", "file": _FILE},
+    {"model": "gpt-4o-transcribe", "file": _FILE, "language": "en", "temperature": 0.2},
+    {"model": "whisper-1", "file": _FILE, "timestamp_granularities": ["word", "segment"]},
+]
+# The query and path parameters as validation sees them: one object, typed by its schema.
+_PARAMETERS: list[Any] = [
+    {"limit": 20, "order": "desc", "after": "chatcmpl-abc"},
+    {"completion_id": "chatcmpl-abc", "limit": 5},
+    {"model": "gpt-4o"},
+    {"response_id": "resp_abc", "include": ["file_search_call.results"], "stream": True},
+]
 
 
 def _seeds() -> dict[str, list[Any]]:
     """Bodies per schema role (a models response is chosen by its endpoint below)."""
     seeds: dict[str, list[Any]] = {
         "request": list(_HANDWRITTEN),
+        "form": list(_FORMS),
+        "parameters": list(_PARAMETERS),
         "response": [],
         "stream_event": [],
         "models": [_MODEL, {"object": "list", "data": [_MODEL, _MODEL]}],
@@ -80,6 +97,14 @@ def _seeds() -> dict[str, list[Any]]:
     return {role: bodies or everything for role, bodies in seeds.items()}
 
 
+def _bodies(seeds: dict[str, list[Any]], endpoint: str, role: str) -> list[Any]:
+    """The seeds for one schema. A role without seeds of its own (one added to
+    ``derive.ROLES`` since) starts from every seed; the generator does the rest."""
+    if role == "response" and "models" in endpoint:
+        return seeds["models"]
+    return seeds.get(role) or [body for bodies in seeds.values() for body in bodies]
+
+
 def _schema_values(node: Any, out: list[Any], sizes: set[int]) -> list[Any]:
     """Enum members and numeric bounds anywhere in a schema (values worth trying), and
     the length bounds in ``sizes``."""
@@ -90,7 +115,7 @@ def _schema_values(node: Any, out: list[Any], sizes: set[int]) -> list[Any]:
             elif key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
                 out.extend([value, value + 1, value - 1, value + 0.5, float(value), True])
             elif key in ("minItems", "maxItems", "minLength", "maxLength"):
-                sizes.update({value - 1, value, value + 1} - {-1})
+                sizes.update(n for n in (value - 1, value, value + 1) if 0 <= n <= _LARGEST)
             else:
                 _schema_values(value, out, sizes)
     elif isinstance(node, list):
@@ -98,6 +123,10 @@ def _schema_values(node: Any, out: list[Any], sizes: set[int]) -> list[Any]:
             _schema_values(item, out, sizes)
     return out
 
+
+_LARGEST = 4096
+"""Longer lists and strings are not built: a bound of 70 million items (the Responses
+schemas have some) would take the memory and the time of the whole run."""
 
 _TYPED = [None, True, False, 0, 1, -1, 2.0, 1.5, 10**6, "", "x", "user", [], {}, [1], {"x": 1}]
 
@@ -186,6 +215,7 @@ class _Generator:
             low = schema.get("minItems", 0)
             high = schema.get("maxItems", low + 3)
             size = rng.choice([low, high, low + 1, high + 1, max(0, low - 1)])
+            size = size if size <= _LARGEST else rng.randrange(4)
             return [self.make(schema.get("items", {}), depth + 1) for _ in range(size)]
         if kind in ("number", "integer"):
             bounds = [schema[k] for k in _BOUND_KEYS if k in schema] or [0, 1]
@@ -193,6 +223,7 @@ class _Generator:
             return int(edge) if kind == "integer" and rng.random() < 0.7 else float(edge)
         if kind == "string":
             length = rng.choice([schema.get("minLength", 0), schema.get("maxLength", 3), 1, 5])
+            length = length if length <= _LARGEST else 5
             return "s" * (length + rng.choice([0, 0, 1]))
         return {"boolean": rng.random() < 0.5, "null": None}.get(kind)
 
@@ -223,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             interesting = _schema_values(document, [], found_sizes)
             sizes = sorted(found_sizes)
             generator = _Generator(document, rng, interesting)
-            bodies = seeds["models" if "models" in endpoint else role]
+            bodies = _bodies(seeds, endpoint, role)
             keys = sorted(
                 {k for b in bodies for n in _nodes(b, []) if isinstance(n, dict) for k in n}
             )

@@ -88,7 +88,7 @@ def _scaling_rows(results: dict[str, Any]) -> list[Row]:
             f"**{large['fixtures']:,} fixtures**",
             "",
         ),
-        _pair("start-up: time inside build_replayer", small, large, ("build_replayer_s",), "s"),
+        _pair("start-up: time inside build", small, large, ("build_s",), "s"),
         _pair("start-up: process start to first answer", small, large, ("startup_s",), "s"),
         _pair("hit latency p50 (c=1)", small, large, ("hit", "latency_ms", "p50")),
         _pair("near-miss report p50 (c=1)", small, large, ("near_miss", "latency_ms", "p50")),
@@ -176,8 +176,8 @@ def budget(results: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"hit p50 with {n} fixtures within 10% of {m}", ratio, 1.1, text, most=True)
         miss = _get(large, "near_miss", "latency_ms", "p50")
         add(f"near-miss report p50 with {n} fixtures < 50 ms", miss, 50, _fmt(miss), most=True)
-        build, start = _get(large, "build_replayer_s"), _get(large, "startup_s")
-        text = f"{_fmt(build, 's')} in build_replayer; {_fmt(start, 's')} from process start"
+        build, start = _get(large, "build_s"), _get(large, "startup_s")
+        text = f"{_fmt(build, 's')} in build; {_fmt(start, 's')} from process start"
         add(f"start-up with {n} fixtures < 1 s", build, 1.0, text, most=True)
         rss = _get(large, "rss_loaded_mb")
         add(f"RSS with {n} fixtures < 150 MB", rss, 150, _fmt(rss, "MB"), most=True)

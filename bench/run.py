@@ -137,7 +137,7 @@ def scaling(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
             servers[count] = server
             results[str(count)] = {
                 "fixtures": count,
-                "build_replayer_s": round(server.build_s, 3),
+                "build_s": round(server.build_s, 3),
                 "startup_s": round(server.startup_s, 3),
                 "rss_loaded_mb": server.rss_mb(),
             }

@@ -8,7 +8,8 @@ All three run under :func:`mockapi.web.server.serve`, the function ``mockapi ser
 so their uvicorn settings are identical: one worker, the same host, ``log_level``
 warning, access log off, lifespan off. Before serving, one JSON line is printed on
 stdout: ``{"build_s": ...}``, the seconds spent building the app (for mockapi, inside
-``build_replayer``: loading fixtures and compiling validators).
+:func:`mockapi.build.build`, the wiring ``mockapi serve`` uses: loading and indexing
+fixtures and compiling validators, nearly all of it).
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ LOG_LEVEL = "warning"
 
 
 def _mockapi_app(args: argparse.Namespace) -> tuple[Any, float]:
-    from mockapi.build import build_recorder, build_replayer
+    from mockapi.build import build
     from mockapi.config import OnMiss, RecordMode, Settings
-    from mockapi.web.app import create_app
 
     settings = Settings(
         fixture_dirs=(args.fixtures,),
@@ -38,10 +38,8 @@ def _mockapi_app(args: argparse.Namespace) -> tuple[Any, float]:
         upstream_url=args.upstream,
     )
     started = time.perf_counter()
-    replayer = build_replayer(settings)
-    build_s = time.perf_counter() - started
-    recorder = build_recorder(replayer.settings, replayer)
-    return create_app(replayer, recorder), build_s
+    app = build(settings).app
+    return app, time.perf_counter() - started
 
 
 def _upstream_app(args: argparse.Namespace) -> Any:
