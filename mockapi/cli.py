@@ -223,6 +223,13 @@ def _add_tool_commands(commands: Any) -> None:
         help="fixture files or directories (default: the bundled fixtures)",
     )
     _add_fixture_dirs(validate)
+    validate.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="NAME_OR_PATH",
+        help="load a plugin, so fixtures may use its matchers (repeatable)",
+    )
 
     schemas = commands.add_parser("schemas", help="derive JSON Schemas from the OpenAPI spec")
     schema_commands = schemas.add_subparsers(dest="schemas_command", required=True)
@@ -390,11 +397,13 @@ def _configure_logging(level: str) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from mockapi.build import default_fixture_dirs
     from mockapi.lint import lint_paths
+    from mockapi.plugins import load_plugins
     from mockapi.validation.files import load_schemas
     from mockapi.validation.validator import RequestValidator
 
     paths = [*args.paths, *args.fixtures] or list(default_fixture_dirs())
-    report = lint_paths(paths, RequestValidator(load_schemas()))
+    matchers = load_plugins(args.plugin).matchers
+    report = lint_paths(paths, RequestValidator(load_schemas()), matchers=matchers)
     for problem in report.problems:
         print(problem, file=sys.stderr)
     print(f"{report.summary()} ({', '.join(str(p) for p in paths)})")

@@ -1,6 +1,7 @@
 """``mockapi validate``: lint fixture files and say where each problem is.
 
-Checks each file's YAML and format version, each entry's matchers (regexes compile),
+Checks each file's YAML and format version, each entry's matchers (known to the
+registry given, which holds the loaded plugins' ones too, and their arguments prepare),
 templates (they compile) and faults (``fault:`` specs parse), and each response that
 is not templated against the derived response schemas, *as the server would send it*:
 a hand-written Chat Completions body is partial by design, so it is completed (and
@@ -28,6 +29,7 @@ from mockapi.library.fixture import (
     parse_entry,
 )
 from mockapi.library.templating import TemplateCompileError
+from mockapi.matching.matchers import BUILTIN, Matchers
 from mockapi.model import Response
 from mockapi.replay import render
 from mockapi.replay.engine import parse_request
@@ -78,13 +80,20 @@ class Report:
         )
 
 
-def lint_paths(paths: Sequence[Path], validator: RequestValidator | None) -> Report:
+def lint_paths(
+    paths: Sequence[Path],
+    validator: RequestValidator | None,
+    *,
+    matchers: Matchers = BUILTIN,
+) -> Report:
     """Lint every fixture file in ``paths`` (files, or directories searched recursively).
 
     ``validator`` checks response bodies against the schemas (None: skip that check).
+    ``matchers`` holds the matchers fixtures may use (``load_plugins(...).matchers`` to
+    accept the plugins' ones as the server would).
     """
     report = Report()
-    linter = _Linter(validator)
+    linter = _Linter(validator, matchers)
     for path in paths:
         if path.is_dir():
             files = store.fixture_files(path)
@@ -102,8 +111,9 @@ def lint_paths(paths: Sequence[Path], validator: RequestValidator | None) -> Rep
 
 
 class _Linter:
-    def __init__(self, validator: RequestValidator | None) -> None:
+    def __init__(self, validator: RequestValidator | None, matchers: Matchers) -> None:
         self.validator = validator
+        self.matchers = matchers
         self.router = Router()
 
     def file(self, path: Path) -> tuple[list[Problem], int]:
@@ -117,7 +127,7 @@ class _Linter:
             return [Problem(name, at, exc.problem)], 0
         header = dict(document, fixtures=[]) if isinstance(document, dict) else document
         try:
-            parse_document(header, name)
+            parse_document(header, name, matchers=self.matchers)
         except FixtureError as exc:
             bad_version = isinstance(document, dict) and (
                 document.get("version") not in SUPPORTED_VERSIONS
@@ -133,7 +143,13 @@ class _Linter:
         for index, entry in enumerate(entries):
             file = _File(name, lines, ("fixtures", index))
             try:
-                fixture = parse_entry(entry, f"{name}#{index}", body_files=store.body_reader(path))
+                fixture = parse_entry(
+                    entry,
+                    f"{name}#{index}",
+                    body_files=store.body_reader(path),
+                    matchers=self.matchers,
+                )
+                self.matchers.prepare(fixture)  # arguments a plugin's preparer refuses
             except (TemplateCompileError, FaultSpecError) as exc:
                 problems.append(file.problem(exc.location, _message(exc, name)))
                 continue

@@ -9,7 +9,10 @@ folder) with a ``setup(api)`` function. ``api`` registers its hooks:
   (``{"body": ...}`` or ``{"events": [...]}``, optional ``status`` and ``headers``); it
   is completed and streamed like a fixture's.
 - ``@api.matcher("name")``: a matcher for fixtures' ``match:`` blocks, a plain
-  function ``fn(request_json, argument, fixture) -> list[Difference]``.
+  function ``fn(request_json, argument, fixture) -> list[Difference]``. It is
+  registered on the :class:`Hooks`' own :class:`~mockapi.matching.matchers.Matchers`,
+  not for the process: only a server built with these hooks accepts fixtures using it,
+  and the same plugin can be loaded for two servers.
 - ``@api.request_transform``: ``fn(body) -> body``, applied to every JSON request body
   before matching and before a recording's request is written (so both agree).
 - ``@api.record_transform``: ``fn(entry) -> entry``, applied to a fixture entry (a
@@ -35,7 +38,7 @@ from typing import Any
 from mockapi import resources
 from mockapi.errors import APIError, FixtureError, MockapiError
 from mockapi.library.fixture import FixtureResponse, parse_response
-from mockapi.matching import matchers as matching
+from mockapi.matching.matchers import BUILTIN, Matcher, Matchers, Preparer
 from mockapi.model import JSON, Request
 
 PLUGIN_ERROR = "mockapi_plugin_error"
@@ -51,12 +54,14 @@ class PluginError(MockapiError):
 
 @dataclass
 class Hooks:
-    """Every hook the loaded plugins registered, each with its plugin's name."""
+    """Every hook the loaded plugins registered, each with its plugin's name, and the
+    matchers: the built-in ones plus the plugins' (what the server's index looks up)."""
 
     responders: list[tuple[str, Responder]] = field(default_factory=list)
     request_transforms: list[tuple[str, RequestTransform]] = field(default_factory=list)
     record_transforms: list[tuple[str, RecordTransform]] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    matchers: Matchers = field(default_factory=Matchers)
 
     def respond(self, request: Request) -> tuple[str, FixtureResponse] | None:
         """The first responder's answer to ``request``, with the plugin's name."""
@@ -94,7 +99,8 @@ class Hooks:
         return entry
 
 
-NO_HOOKS = Hooks()
+NO_HOOKS = Hooks(matchers=BUILTIN)
+"""No plugins: shared, so its matchers are the read-only built-in registry."""
 
 
 class PluginAPI:
@@ -118,9 +124,11 @@ class PluginAPI:
         return fn
 
     def matcher(
-        self, name: str, *, prepare: matching.Preparer | None = None, strength: int = 1
-    ) -> Callable[[matching.Matcher], matching.Matcher]:
-        return matching.register_matcher(name, prepare=prepare, strength=strength)
+        self, name: str, *, prepare: Preparer | None = None, strength: int = 1
+    ) -> Callable[[Matcher], Matcher]:
+        """Register a matcher on these hooks' registry (see :meth:`Matchers.add`); a
+        name already registered there (a built-in's, another plugin's) is an error."""
+        return self._hooks.matchers.register(name, prepare=prepare, strength=strength)
 
 
 def load_plugins(specs: Sequence[str]) -> Hooks:

@@ -9,7 +9,7 @@ entry and what to change. It never reads the disk (``store.py`` does that).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -29,15 +29,10 @@ DEFAULT_METHOD = "POST"
 DEFAULT_PATH = "/v1/chat/completions"
 
 MATCHER_KEYS = ("model", "body", "partial_body", "content")
-"""Keys of a fixture's ``match`` block that are matchers (see ``matching.py``)."""
-_MATCH_KEYS = frozenset({"method", "path", "ignore", *MATCHER_KEYS})
-_EXTRA_MATCHERS: set[str] = set()
-"""Matcher names registered by plugins (``matching.register_matcher`` adds them)."""
-
-
-def allow_matcher(name: str) -> None:
-    """Accept ``name`` as a ``match:`` key (a matcher a plugin registered)."""
-    _EXTRA_MATCHERS.add(name)
+"""The built-in matchers: keys of a ``match`` block whose arguments are checked here
+(``mockapi.matching.matchers`` holds the functions, and a plugin's on its own registry)."""
+ROUTE_KEYS = ("method", "path", "ignore")
+"""Keys of a ``match`` block that are not matchers: the route, and fields left out."""
 
 
 _ENTRY_KEYS = frozenset(
@@ -99,11 +94,18 @@ class Fixture:
     """What goes wrong with this fixture's answers (``fault:`` on the entry)."""
 
 
-def parse_document(doc: Any, source: str, *, body_files: BodyFiles | None = None) -> list[Fixture]:
+def parse_document(
+    doc: Any,
+    source: str,
+    *,
+    body_files: BodyFiles | None = None,
+    matchers: Collection[str] | None = None,
+) -> list[Fixture]:
     """Parse one decoded fixture file into fixtures; ``source`` names the file.
 
     ``body_files`` reads the files that ``body_file`` responses name (``store`` gives
     one that reads beside the fixture file); without it a ``body_file`` is an error.
+    ``matchers`` is what :func:`parse_entry` takes.
     """
     if not isinstance(doc, dict):
         raise FixtureError(
@@ -127,13 +129,26 @@ def parse_document(doc: Any, source: str, *, body_files: BodyFiles | None = None
             source, f"'fixtures' must be a list of fixture entries, got {_kind(entries)}"
         )
     return [
-        parse_entry(entry, f"{source}#{index}", body_files=body_files)
+        parse_entry(entry, f"{source}#{index}", body_files=body_files, matchers=matchers)
         for index, entry in enumerate(entries)
     ]
 
 
-def parse_entry(entry: Any, source: str, *, body_files: BodyFiles | None = None) -> Fixture:
-    """Parse one fixture entry (a mapping); ``source`` is ``file#index``."""
+def parse_entry(
+    entry: Any,
+    source: str,
+    *,
+    body_files: BodyFiles | None = None,
+    matchers: Collection[str] | None = None,
+) -> Fixture:
+    """Parse one fixture entry (a mapping); ``source`` is ``file#index``.
+
+    ``matchers`` are the matcher names the entry's ``match`` block may use (a
+    ``mockapi.matching.matchers.Matchers`` registry is one); any other is refused. With
+    None, every key but the route keys is taken as a matcher and the index the fixture
+    is added to refuses the ones its registry does not know (callers that parse before
+    they know which plugins serve the fixture: the library loader, run-time fixtures).
+    """
     if not isinstance(entry, dict):
         raise FixtureError(source, f"a fixture entry must be a mapping, got {_kind(entry)}")
     unknown = set(entry) - _ENTRY_KEYS
@@ -148,10 +163,12 @@ def parse_entry(entry: Any, source: str, *, body_files: BodyFiles | None = None)
     match = entry.get("match", {})
     if not isinstance(match, dict):
         raise FixtureError(where, f"'match' must be a mapping, got {_kind(match)}")
-    bad = set(match) - _MATCH_KEYS - _EXTRA_MATCHERS
-    if bad:
-        allowed = sorted(_MATCH_KEYS | _EXTRA_MATCHERS)
-        raise FixtureError(where, f"unknown matcher(s) {sorted(bad)}; allowed: {allowed}")
+    names = [key for key in match if key not in ROUTE_KEYS]
+    refused = [key for key in names if not isinstance(key, str)]
+    if matchers is not None:
+        refused += [key for key in names if isinstance(key, str) and key not in matchers]
+    if refused:
+        raise unknown_matchers(where, refused, MATCHER_KEYS if matchers is None else matchers)
     method = match.get("method", DEFAULT_METHOD)
     path = match.get("path", DEFAULT_PATH)
     if not isinstance(method, str) or not method.isalpha():
@@ -163,22 +180,33 @@ def parse_entry(entry: Any, source: str, *, body_files: BodyFiles | None = None)
     ignore = match.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
         raise FixtureError(where, f"'match.ignore' must be a list of field names, got {ignore!r}")
-    matchers = {
-        key: match[key] for key in (*MATCHER_KEYS, *sorted(_EXTRA_MATCHERS)) if key in match
-    }
-    _check_matchers(matchers, where)
+    # The built-in matchers first, in their order, then the others by name.
+    ordered = [key for key in MATCHER_KEYS if key in match]
+    ordered += sorted(key for key in names if key not in MATCHER_KEYS)
+    arguments = {key: match[key] for key in ordered}
+    _check_matchers(arguments, where)
     return Fixture(
         name=name,
         source=source,
         method=method.upper(),
         path=path,
-        matchers=matchers,
+        matchers=arguments,
         ignore=tuple(ignore),
         priority=_int(entry.get("priority", 0), "priority", where),
         times=_times(entry.get("times"), where),
         responses=_responses(entry, where, body_files),
         meta=_meta(entry.get("meta", {}), where),
         fault=parse_fault(entry.get("fault"), where, ("fault",)),
+    )
+
+
+def unknown_matchers(where: str, names: Iterable[Any], known: Iterable[str]) -> FixtureError:
+    """The error for a ``match`` block naming matchers that ``known`` does not hold."""
+    allowed = sorted({*ROUTE_KEYS, *known})
+    return FixtureError(
+        where,
+        f"unknown matcher(s) {sorted(names, key=str)}; allowed: {allowed} (a plugin's matcher is "
+        "known only where that plugin is loaded)",
     )
 
 

@@ -1,10 +1,11 @@
 """The fixture index: which fixture answers a request, fast, and the near misses.
 
-Fixtures are indexed once when loaded (their matchers' arguments prepared by
-:mod:`mockapi.matching.matchers`): by method and path, by exact body hash, and by exact model,
-so a hit costs one hash lookup plus the few candidates with other matchers, whatever
-the library's size. A miss ranks every fixture of the route by how far it is from the
-request, using cheap lower bounds (:mod:`mockapi.matching.diff`) to skip most full diffs.
+Fixtures are indexed once when loaded (their matchers' arguments prepared by the
+index's :class:`~mockapi.matching.matchers.Matchers` registry): by method and path, by
+exact body hash, and by exact model, so a hit costs one hash lookup plus the few
+candidates with other matchers, whatever the library's size. A miss ranks every fixture
+of the route by how far it is from the request, using cheap lower bounds
+(:mod:`mockapi.matching.diff`) to skip most full diffs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mockapi.errors import FixtureError
 from mockapi.library.fixture import Fixture
 from mockapi.matching.diff import (
     MISSING,
@@ -31,12 +31,10 @@ from mockapi.matching.diff import (
     plural,
 )
 from mockapi.matching.matchers import (
-    MATCHERS,
-    PREPARERS,
-    STRENGTH,
+    BUILTIN,
     Matcher,
+    Matchers,
     _content_differences,
-    _ignore_paths,
     _model_ok,
     match_body,
     match_content,
@@ -70,26 +68,19 @@ class _Entry:
     group: int  # which ignore set body has (an index into FixtureIndex._ignores)
 
 
-def _entry(fixture: Fixture, order: int, ignores: dict[tuple[Path, ...], int]) -> _Entry:
-    _ignore_paths(fixture)  # report a bad ignore path even without a body matcher
+def _entry(
+    fixture: Fixture, order: int, ignores: dict[tuple[Path, ...], int], matchers: Matchers
+) -> _Entry:
     checks: list[tuple[Matcher, Any]] = []
     body: PreparedBody | None = None
-    # Registration order (model, body, partial_body, content, plugins): cheap checks run
-    # first and differences are listed in the same order whatever the fixture's order.
-    order_of = {name: i for i, name in enumerate(MATCHERS)}
-    for name, argument in sorted(fixture.matchers.items(), key=lambda m: order_of.get(m[0], -1)):
-        matcher = MATCHERS.get(name)
-        if matcher is None:
-            known = ", ".join(sorted(MATCHERS))
-            raise FixtureError(fixture.source, f"unknown matcher {name!r}; known: {known}")
-        prepare = PREPARERS.get(name)
-        prepared = prepare(argument, fixture) if prepare is not None else argument
+    strongest = 0
+    for spec, prepared in matchers.prepare(fixture):
+        strongest = max(strongest, spec.strength)
         exact = isinstance(prepared, PreparedBody) and prepared.key is not None
-        if matcher is match_body and exact:
+        if spec.match is match_body and exact:
             body = prepared
         else:
-            checks.append((matcher, prepared))
-    strongest = max((STRENGTH[name] for name in fixture.matchers), default=0)
+            checks.append((spec.match, prepared))
     rank = (-fixture.priority, -strongest, -len(fixture.matchers), order)
     model = fixture.matchers.get("model")
     model = model if isinstance(model, str) else None
@@ -159,9 +150,14 @@ class FixtureIndex:
     so 10,000 recordings cost about what 10 do; fixtures without an exact body are
     checked one by one, bucketed by their exact ``model``, best rank first, stopping at
     the first that passes. Not thread-safe: callers serialise ``add``/``remove``/``find``.
+
+    ``matchers`` is the registry the fixtures' matchers are looked up in (the built-in
+    ones by default; a server passes its plugins' ``hooks.matchers``): a fixture using
+    a matcher it does not hold is refused when added.
     """
 
-    def __init__(self, fixtures: Iterable[Fixture] = ()) -> None:
+    def __init__(self, fixtures: Iterable[Fixture] = (), *, matchers: Matchers = BUILTIN) -> None:
+        self.matchers = matchers
         self._routes: dict[tuple[str, str], _Route] = {}
         self._entries: list[_Entry] = []
         self._ignores: dict[tuple[Path, ...], int] = {}  # distinct ignore sets of exact bodies
@@ -179,8 +175,9 @@ class FixtureIndex:
         return tuple(entry.fixture for entry in self._entries)
 
     def add(self, fixture: Fixture) -> None:
-        """Index ``fixture`` after the others. Raises FixtureError for a bad matcher."""
-        entry = _entry(fixture, self._next, self._ignores)
+        """Index ``fixture`` after the others. Raises FixtureError for a bad or unknown
+        matcher (one :attr:`matchers` does not hold)."""
+        entry = _entry(fixture, self._next, self._ignores, self.matchers)
         self._next += 1
         self._entries.append(entry)
         self._route(fixture).add(entry)

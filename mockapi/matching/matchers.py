@@ -1,8 +1,11 @@
 """Matching: which fixture answers a request, and, when none does, which came closest.
 
-Matchers are plain functions registered by name in :data:`MATCHERS` (VCR.py style):
-``matcher(request_json, argument, fixture) -> list[Difference]``, an empty list meaning
-"matches". Each failure *is* the diff, so a miss explains itself. The built-in ones:
+Matchers are plain functions registered by name on a :class:`Matchers` registry (VCR.py
+style): ``matcher(request_json, argument, fixture) -> list[Difference]``, an empty list
+meaning "matches". Each failure *is* the diff, so a miss explains itself. A registry is
+owned by whoever serves fixtures (a plugin's matchers go on its ``Hooks``' registry, so
+two servers in one process each see only their own plugins'); :data:`BUILTIN` is the
+shared, read-only registry of the built-in ones:
 
 ``model``
     A string must equal the request's ``model``; ``{regex: ...}`` must match the whole
@@ -24,21 +27,21 @@ Matchers are plain functions registered by name in :data:`MATCHERS` (VCR.py styl
     ``assistant``, ``tool``, ``developer`` or ``any``) and the scope (``last`` message of
     that role, or ``any`` of them). See :func:`messages_of` for what counts as a message.
 
-Arguments are *prepared* once when a fixture is indexed (regexes compiled, expected
-bodies canonicalised), never per request; matchers also accept the raw argument. The
-index over the fixtures is :mod:`mockapi.matching.index`; the text of a miss,
-:mod:`mockapi.matching.report`.
+Arguments are *prepared* once when a fixture is indexed (:meth:`Matchers.prepare`:
+regexes compiled, expected bodies canonicalised), never per request; matchers also
+accept the raw argument. The index over the fixtures is :mod:`mockapi.matching.index`;
+the text of a miss, :mod:`mockapi.matching.report`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from mockapi.errors import FixtureError
-from mockapi.library.fixture import Fixture, allow_matcher
+from mockapi.library.fixture import ROUTE_KEYS, Fixture, unknown_matchers
 from mockapi.matching.diff import (
     MISSING,
     Difference,
@@ -51,15 +54,17 @@ from mockapi.matching.diff import (
 )
 
 __all__ = [
-    "MATCHERS",
+    "BUILTIN",
     "ROLES",
     "ContentRule",
     "Difference",
     "Matcher",
+    "Matchers",
     "Message",
     "PreparedBody",
+    "Preparer",
+    "Registered",
     "messages_of",
-    "register_matcher",
 ]
 
 Matcher = Callable[[Any, Any, Fixture], list[Difference]]
@@ -67,33 +72,122 @@ Matcher = Callable[[Any, Any, Fixture], list[Difference]]
 Preparer = Callable[[Any, Fixture], Any]
 """Turns a matcher's argument into the form it is fastest to match with, once."""
 
-MATCHERS: dict[str, Matcher] = {}
-PREPARERS: dict[str, Preparer] = {}
-STRENGTH: dict[str, int] = {}
-"""How specific each matcher is, for tie-breaking: body 3, partial_body 2, others 1."""
+
+@dataclass(frozen=True)
+class Registered:
+    """One matcher of a registry, with what the index needs to know about it."""
+
+    name: str
+    match: Matcher
+    prepare: Preparer | None
+    strength: int
+    """How specific the matcher is, for tie-breaking: body 3, partial_body 2, others 1."""
+    order: int
+    """Its place in registration order: matchers run (and their differences are listed)
+    in this order, so the cheap built-ins run first whatever order a fixture gives."""
 
 
-def register_matcher(
-    name: str, *, prepare: Preparer | None = None, strength: int = 1
-) -> Callable[[Matcher], Matcher]:
-    """Register a matcher function under ``name`` (the key used in a fixture's ``match``).
+class Matchers:
+    """A registry of matchers by name: the built-in ones plus any a plugin adds.
 
-    ``prepare(argument, fixture)`` runs once per fixture when it is indexed and its
-    result is what the matcher receives; it may raise FixtureError for a bad argument.
-    ``strength`` ranks how specific the matcher is when priorities tie.
+    ``Matchers()`` is a registry of one's own, starting with the built-in matchers;
+    :data:`BUILTIN` (also ``Matchers.builtin()``) is the shared one holding only those,
+    and refuses additions. A registry is a collection of the names it knows (what the
+    fixture parser takes to check a ``match:`` block). Lookups never copy: the index
+    prepares every fixture's arguments once, when it is added.
     """
 
-    def decorate(matcher: Matcher) -> Matcher:
-        if name in MATCHERS:
-            raise ValueError(f"a matcher named {name!r} is already registered")
-        MATCHERS[name] = matcher
-        STRENGTH[name] = strength
-        if prepare is not None:
-            PREPARERS[name] = prepare
-        allow_matcher(name)
-        return matcher
+    __slots__ = ("_read_only", "_table")
 
-    return decorate
+    def __init__(self) -> None:
+        self._table: dict[str, Registered] = dict(BUILTIN._table)
+        self._read_only = False
+
+    @classmethod
+    def builtin(cls) -> Matchers:
+        """The shared, read-only registry of the built-in matchers."""
+        return BUILTIN
+
+    def copy(self) -> Matchers:
+        """A registry with this one's matchers that more can be added to."""
+        fresh = Matchers()
+        fresh._table = dict(self._table)
+        return fresh
+
+    def add(
+        self, name: str, matcher: Matcher, *, prepare: Preparer | None = None, strength: int = 1
+    ) -> None:
+        """Register ``matcher`` under ``name`` (the key used in a fixture's ``match``).
+
+        ``prepare(argument, fixture)`` runs once per fixture when it is indexed and its
+        result is what the matcher receives; it may raise FixtureError for a bad argument.
+        ``strength`` ranks how specific the matcher is when priorities tie.
+        """
+        if self._read_only:
+            raise TypeError(
+                f"cannot add matcher {name!r}: the built-in registry is shared and read-only; "
+                "add to a registry of your own (Matchers() or .copy())"
+            )
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a matcher's name must be a non-empty string, got {name!r}")
+        if name in ROUTE_KEYS:
+            raise ValueError(
+                f"{name!r} cannot name a matcher: {', '.join(ROUTE_KEYS)} already mean "
+                "something in a fixture's 'match' block; choose another name"
+            )
+        if name in self._table:
+            raise ValueError(f"a matcher named {name!r} is already registered")
+        self._table[name] = Registered(name, matcher, prepare, strength, len(self._table))
+
+    def register(
+        self, name: str, *, prepare: Preparer | None = None, strength: int = 1
+    ) -> Callable[[Matcher], Matcher]:
+        """:meth:`add` as a decorator: ``@matchers.register("name")``."""
+
+        def decorate(matcher: Matcher) -> Matcher:
+            self.add(name, matcher, prepare=prepare, strength=strength)
+            return matcher
+
+        return decorate
+
+    def get(self, name: str) -> Registered | None:
+        """The matcher registered as ``name``, or None."""
+        return self._table.get(name)
+
+    def __getitem__(self, name: str) -> Matcher:
+        return self._table[name].match
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __repr__(self) -> str:
+        shared = " (built-in, read-only)" if self._read_only else ""
+        return f"<Matchers{shared}: {', '.join(self._table)}>"
+
+    def prepare(self, fixture: Fixture) -> list[tuple[Registered, Any]]:
+        """Each of ``fixture``'s matchers with its prepared argument, in registration order.
+
+        Raises FixtureError naming the fixture for a matcher this registry does not know
+        (a plugin's, when that plugin is not loaded here), a bad argument or a bad
+        ``ignore`` path.
+        """
+        _ignore_paths(fixture)  # report a bad ignore path even without a body matcher
+        found: list[tuple[Registered, Any]] = []
+        for name, argument in fixture.matchers.items():
+            spec = self._table.get(name)
+            if spec is None:
+                unknown = [n for n in fixture.matchers if n not in self._table]
+                raise unknown_matchers(fixture.source, unknown, self)
+            prepared = spec.prepare(argument, fixture) if spec.prepare is not None else argument
+            found.append((spec, prepared))
+        found.sort(key=lambda pair: pair[0].order)
+        return found
 
 
 # -- model -------------------------------------------------------------------------------
@@ -108,7 +202,6 @@ def prepare_model(argument: Any, fixture: Fixture) -> str | re.Pattern[str]:
     raise FixtureError(fixture.source, problem)
 
 
-@register_matcher("model", prepare=prepare_model)
 def match_model(request_json: Any, argument: Any, fixture: Fixture) -> list[Difference]:
     wanted = argument
     if not isinstance(wanted, (str, re.Pattern)):
@@ -146,13 +239,11 @@ def prepare_partial(argument: Any, fixture: Fixture) -> PreparedBody:
     return PreparedBody.build(argument, _ignore_paths(fixture), exact=False)
 
 
-@register_matcher("body", prepare=prepare_body, strength=3)
 def match_body(request_json: Any, argument: Any, fixture: Fixture) -> list[Difference]:
     body = argument if isinstance(argument, PreparedBody) else prepare_body(argument, fixture)
     return body.compare(request_json)
 
 
-@register_matcher("partial_body", prepare=prepare_partial, strength=2)
 def match_partial_body(request_json: Any, argument: Any, fixture: Fixture) -> list[Difference]:
     body = argument if isinstance(argument, PreparedBody) else prepare_partial(argument, fixture)
     return body.compare(request_json, subset=True)
@@ -202,7 +293,6 @@ def prepare_content(argument: Any, fixture: Fixture) -> ContentRule:
     return ContentRule(_compile(argument["regex"], "match.content.regex", fixture), role, scope)
 
 
-@register_matcher("content", prepare=prepare_content)
 def match_content(request_json: Any, argument: Any, fixture: Fixture) -> list[Difference]:
     rule = argument if isinstance(argument, ContentRule) else prepare_content(argument, fixture)
     return _content_differences(messages_of(request_json), rule)
@@ -232,3 +322,19 @@ def _compile(pattern: str, key: str, fixture: Fixture) -> re.Pattern[str]:
     except re.error as exc:
         problem = f"'{key}' is not a valid regular expression ({exc}): {pattern!r}"
         raise FixtureError(fixture.source, problem) from None
+
+
+def _builtin() -> Matchers:
+    registry = Matchers.__new__(Matchers)
+    registry._table = {}
+    registry._read_only = False
+    registry.add("model", match_model, prepare=prepare_model)
+    registry.add("body", match_body, prepare=prepare_body, strength=3)
+    registry.add("partial_body", match_partial_body, prepare=prepare_partial, strength=2)
+    registry.add("content", match_content, prepare=prepare_content)
+    registry._read_only = True
+    return registry
+
+
+BUILTIN: Final = _builtin()
+"""The built-in matchers, shared by every registry and read-only (see :class:`Matchers`)."""

@@ -72,7 +72,7 @@ class Replayer:
         self.state = ObjectStore()
         self.proxy_all = proxy_all
         self.hooks = hooks
-        self.index = FixtureIndex(list(fixtures))
+        self.index = FixtureIndex(list(fixtures), matchers=hooks.matchers)
         self.validator = validator if settings.validate else None
         self.router = router or Router()
         self.journal = Journal(settings.journal_size)

@@ -11,6 +11,7 @@ from mockapi.build import default_fixture_dirs
 from mockapi.cli import main
 from mockapi.library import store
 from mockapi.lint import Report, lint_paths
+from mockapi.plugins import load_plugins
 from mockapi.validation.files import load_schemas
 from mockapi.validation.validator import RequestValidator
 
@@ -309,3 +310,55 @@ def test_cli_exit_status_and_output(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert main(["validate"]) == 0
     assert "fixtures OK" in capsys.readouterr().out
+
+
+COUNTING = """
+from mockapi.errors import FixtureError
+
+def setup(api):
+    def positive(expected, fixture):
+        if not isinstance(expected, int) or expected < 1:
+            problem = f"'match.message_count' must be >= 1, got {expected!r}"
+            raise FixtureError(fixture.source, problem)
+        return expected
+
+    @api.matcher("message_count", prepare=positive)
+    def message_count(body, expected, fixture):
+        return []
+"""
+
+COUNTED = """
+    version: 1
+    fixtures:
+      - name: two
+        match: {message_count: 2}
+        response: {body: {choices: [{message: {content: two}}]}}
+      - name: zero
+        match:
+          message_count: 0
+        response: {body: {choices: [{message: {content: none}}]}}
+    """
+
+
+def test_plugin_matchers_validate_where_the_plugin_is_loaded(
+    tmp_path: Path,
+    validator: RequestValidator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plugin = write(tmp_path, "counting.py", COUNTING)
+    path = write(tmp_path / "lib", "counted.yaml", COUNTED)
+    without = lines(lint(validator, path))
+    assert len(without) == 2
+    assert without[0].startswith(f"{path}:3: #0 (two): unknown matcher(s) ['message_count']")
+    assert without[1].startswith(f"{path}:6: #1 (zero): unknown matcher(s) ['message_count']")
+    assert "allowed: ['body', 'content'" in without[0]
+    matchers = load_plugins([str(plugin)]).matchers
+    found = lines(lint_paths([path], validator, matchers=matchers))
+    assert found == [f"{path}:6: #1: 'match.message_count' must be >= 1, got 0"]
+    assert "message_count" not in load_plugins([]).matchers, "another registry"
+    # The CLI with --plugin, reusing this module's validator (compiling one takes seconds).
+    monkeypatch.setattr("mockapi.validation.files.load_schemas", lambda: None)
+    monkeypatch.setattr("mockapi.validation.validator.RequestValidator", lambda _: validator)
+    assert main(["validate", str(path), "--plugin", str(plugin)]) == 1
+    assert capsys.readouterr().err == f"{found[0]}\n"

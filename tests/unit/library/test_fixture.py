@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from mockapi.errors import FixtureError
-from mockapi.library.fixture import parse_document
+from mockapi.library.fixture import MATCHER_KEYS, parse_document
 
 
 def doc(*entries: Any) -> dict[str, Any]:
@@ -60,7 +60,6 @@ def test_defaults_and_full_entry() -> None:
         ({"version": 1, "fixtures": {}}, "'fixtures' must be a list"),
         ({"version": 1, "fixtures": [], "extra": 1}, "unknown top-level key(s) ['extra']"),
         (doc({"response": {"body": {}}, "respons": {}}), "unknown key(s) ['respons']"),
-        (doc({"match": {"modle": "x"}, "response": {"body": {}}}), "unknown matcher(s) ['modle']"),
         (
             doc({"match": {"content": "(unclosed"}, "response": {"body": {}}}),
             "not a valid regular expression",
@@ -88,6 +87,27 @@ def test_errors_name_file_and_problem(document: Any, fragment: str) -> None:
         parse_document(document, "lib/broken.yaml")
     assert str(caught.value).startswith("lib/broken.yaml")
     assert fragment in str(caught.value)
+
+
+def test_matcher_names_are_checked_against_the_names_given() -> None:
+    typo = doc({"name": "t", "match": {"modle": "x", "path": "/v1/x"}, "response": {"body": {}}})
+    with pytest.raises(FixtureError) as caught:
+        parse_document(typo, "lib/broken.yaml", matchers=MATCHER_KEYS)
+    assert str(caught.value) == (
+        "lib/broken.yaml#0 (t): unknown matcher(s) ['modle']; allowed: ['body', 'content', "
+        "'ignore', 'method', 'model', 'partial_body', 'path'] (a plugin's matcher is known "
+        "only where that plugin is loaded)"
+    )
+    [fixture] = parse_document(typo, "lib/a.yaml", matchers={*MATCHER_KEYS, "modle"})
+    assert fixture.matchers == {"modle": "x"} and fixture.path == "/v1/x"
+
+
+def test_without_names_other_keys_are_matchers_for_the_index_to_judge() -> None:
+    entry = {"match": {"zeta": 1, "content": "x", "alpha": 2}, "response": {"body": {}}}
+    [fixture] = parse_document(doc(entry), "lib/a.yaml")
+    assert list(fixture.matchers) == ["content", "alpha", "zeta"], "built-ins first, then by name"
+    with pytest.raises(FixtureError, match=r"unknown matcher\(s\) \[1\]"):
+        parse_document(doc({"match": {1: "x"}, "response": {"body": {}}}), "lib/a.yaml")
 
 
 def test_entry_errors_name_entry_index_and_name() -> None:

@@ -24,15 +24,12 @@ from mockapi.matching.diff import (
 )
 from mockapi.matching.index import FixtureIndex, NearMiss
 from mockapi.matching.matchers import (
-    MATCHERS,
-    PREPARERS,
-    STRENGTH,
+    BUILTIN,
     match_body,
     match_content,
     match_model,
     match_partial_body,
     messages_of,
-    register_matcher,
 )
 from mockapi.matching.report import format_report
 from mockapi.model import Request
@@ -511,29 +508,6 @@ def test_add_and_remove_at_run_time() -> None:
     assert find(index, chat("x")) == "base"  # a matcher beats none
 
 
-def test_unknown_matcher_is_a_fixture_error() -> None:
-    with pytest.raises(FixtureError, match="unknown matcher 'shape'"):
-        FixtureIndex([fx("bad", shape=1)])
-
-
-def test_registered_matchers_are_used_by_the_index() -> None:
-    @register_matcher("test_has_tools", prepare=lambda arg, fixture: bool(arg))
-    def has_tools(request_json: Any, argument: Any, fixture: Fixture) -> list[Difference]:
-        if bool(request_json.get("tools")) == argument:
-            return []
-        return [Difference("body.tools", argument, request_json.get("tools", MISSING), "nope")]
-
-    try:
-        with pytest.raises(ValueError, match="already registered"):
-            register_matcher("test_has_tools")(has_tools)
-        index = FixtureIndex([fx("tools", test_has_tools=1), fx("plain", test_has_tools=0)])
-        assert find(index, chat("x", tools=[{"type": "function"}])) == "tools"
-        assert find(index, chat("x")) == "plain"
-    finally:
-        for registry in (MATCHERS, PREPARERS, STRENGTH):
-            registry.pop("test_has_tools", None)
-
-
 # -- fixtures from YAML-shaped entries ---------------------------------------------------
 
 
@@ -733,7 +707,7 @@ def test_near_misses_equal_a_brute_force_ranking(kinds: tuple[str, ...]) -> None
     def brute(body: dict[str, Any]) -> list[tuple[str, int]]:
         scored = []
         for order, f in enumerate(fixtures):
-            count = sum(len(MATCHERS[k](body, a, f)) for k, a in f.matchers.items())
+            count = sum(len(BUILTIN[k](body, a, f)) for k, a in f.matchers.items())
             scored.append((count, -f.priority, order, f.name))
         return [(name, count) for count, _, _, name in sorted(scored)[:5]]
 
