@@ -15,8 +15,8 @@ are a dictionary lookup; ``key_of(a) == key_of(b)`` exactly when ``diff(a, b) ==
 :func:`distance_bound` is a cheap lower bound of ``len(diff(a, b))`` that ranks near
 misses without diffing every fixture. :func:`messages_of` extracts the message text the
 ``content`` matcher searches. The canonical form, keys and bounds live in
-:mod:`mockapi.matching.outline` and the messages in :mod:`mockapi.matching.messages`;
-both are re-exported here, where the matchers read them.
+:mod:`mockapi.matching.outline` (and :mod:`mockapi.wire.canonical`), the messages in
+:mod:`mockapi.matching.messages`.
 """
 
 from __future__ import annotations
@@ -28,38 +28,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.matching.messages import Message, messages_of
-from mockapi.matching.outline import (
-    Field,
-    Key,
-    Outline,
-    SharedHashes,
-    canonical,
-    distance_bound,
-    dumps,
-    field_of,
-    key_of,
-    kinds_term,
-)
+from mockapi.matching.outline import Field, Key, Outline, field_of
+from mockapi.wire.canonical import canonical, dumps
 
 __all__ = [
     "ALWAYS_IGNORED",
     "MISSING",
     "BodyView",
     "Difference",
-    "Key",
-    "Message",
-    "Outline",
     "Path",
     "PreparedBody",
-    "SharedHashes",
-    "canonical",
     "diff",
-    "distance_bound",
-    "dumps",
     "join_field",
-    "key_of",
-    "kinds_term",
-    "messages_of",
     "parse_path",
     "render",
     "strip",

@@ -18,18 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.library.fixture import Fixture
-from mockapi.matching.diff import (
-    MISSING,
-    BodyView,
-    Difference,
-    Key,
-    Outline,
-    Path,
-    PreparedBody,
-    SharedHashes,
-    kinds_term,
-    plural,
-)
+from mockapi.matching.diff import MISSING, BodyView, Difference, Path, PreparedBody, plural
 from mockapi.matching.matchers import (
     BUILTIN,
     Matcher,
@@ -40,6 +29,7 @@ from mockapi.matching.matchers import (
     match_content,
     match_model,
 )
+from mockapi.matching.outline import Key, Outline, SharedHashes, kinds_term
 from mockapi.model import Request
 
 __all__ = ["FixtureIndex", "NearMiss"]

@@ -42,16 +42,8 @@ from typing import Any, Final
 
 from mockapi.errors import FixtureError
 from mockapi.library.fixture import ROUTE_KEYS, Fixture, unknown_matchers
-from mockapi.matching.diff import (
-    MISSING,
-    Difference,
-    Message,
-    Path,
-    PreparedBody,
-    messages_of,
-    parse_path,
-    render,
-)
+from mockapi.matching.diff import MISSING, Difference, Path, PreparedBody, parse_path, render
+from mockapi.matching.messages import Message, messages_of
 
 __all__ = [
     "BUILTIN",

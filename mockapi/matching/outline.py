@@ -15,16 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockapi.wire.canonical import canonical, dumps
+from mockapi.wire.canonical import dumps
 
 __all__ = [
     "Field",
     "Key",
     "Outline",
     "SharedHashes",
-    "canonical",
     "distance_bound",
-    "dumps",
     "field_of",
     "key_of",
     "kinds_term",

@@ -7,8 +7,9 @@ same text in the test that caused the miss.
 
 from __future__ import annotations
 
-from mockapi.matching.diff import TRUNCATE, messages_of, plural, render
+from mockapi.matching.diff import TRUNCATE, plural, render
 from mockapi.matching.index import NearMiss
+from mockapi.matching.messages import messages_of
 from mockapi.model import Request
 
 __all__ = ["MAX_SHOWN", "format_report"]

@@ -11,17 +11,7 @@ import pytest
 
 from mockapi.errors import FixtureError
 from mockapi.library.fixture import Fixture, FixtureResponse, parse_entry
-from mockapi.matching.diff import (
-    MISSING,
-    Difference,
-    Outline,
-    canonical,
-    diff,
-    distance_bound,
-    key_of,
-    parse_path,
-    strip,
-)
+from mockapi.matching.diff import MISSING, Difference, diff, parse_path, strip
 from mockapi.matching.index import FixtureIndex, NearMiss
 from mockapi.matching.matchers import (
     BUILTIN,
@@ -31,8 +21,10 @@ from mockapi.matching.matchers import (
     match_partial_body,
     messages_of,
 )
+from mockapi.matching.outline import Outline, distance_bound, key_of
 from mockapi.matching.report import format_report
 from mockapi.model import Request
+from mockapi.wire.canonical import canonical
 
 CHAT = "/v1/chat/completions"
 
