@@ -3,5 +3,5 @@
 ``fixture`` parses entries (matchers, responses, sequences, faults), ``store`` reads and
 writes fixture files safely and atomically, ``templating`` renders responses per request.
 
-May import: ``wire``.
+May import: ``wire``, and ``faults`` (to parse a fixture's ``fault:`` key).
 """
