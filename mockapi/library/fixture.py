@@ -72,7 +72,8 @@ class FixtureResponse:
 
 @dataclass(frozen=True)
 class Fixture:
-    """One rule. ``matchers`` maps matcher names to their arguments (see :mod:`mockapi.matching.matchers`).
+    """One rule. ``matchers`` maps matcher names to their arguments
+    (see :mod:`mockapi.matching.matchers`).
 
     ``responses`` has one entry for a plain fixture and several for a sequence: the
     n-th use answers ``responses[n]``, the last one repeating once they run out.
