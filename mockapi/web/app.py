@@ -74,6 +74,9 @@ def create_app(
             return _with_fault(result, fault, honor_delays=honor)
         return _to_starlette(result, honor_delays=honor)
 
+    async def unrouted(request: StarletteRequest, exc: Exception) -> StarletteResponse:
+        return await api(request)
+
     async def crash(request: StarletteRequest, exc: Exception) -> StarletteResponse:
         # A bug in mockapi, not the client's fault: say so in the API's own shape.
         error = APIError(
@@ -104,7 +107,10 @@ def create_app(
     # The transport is found outermost, where ``receive`` is still the server's own.
     return Starlette(
         routes=routes,
-        exception_handlers={Exception: crash},
+        # Starlette answers a path its routes cannot match (a `%0A` in an id: `{path:path}`
+        # stops at a line break) or a method they do not list in plain text; the API
+        # answers both in its error shape, so they go through the API flow too.
+        exception_handlers={404: unrouted, 405: unrouted, Exception: crash},
         middleware=[Middleware(TransportMiddleware)],
     )
 
@@ -140,19 +146,22 @@ async def _forward(
             type=UPSTREAM_ERROR,
         )
     else:
-        if not replayer.proxy_all:
-            # Another worker may have recorded this request meanwhile: answer from it.
-            fresh = recorder.scan_new()
-            if fresh:
-                replayer.add_fixtures(fresh)
-                retry = replayer.handle(forward.request)
-                if not isinstance(retry, Forward):
-                    return _to_starlette(retry, honor_delays=replayer.settings.honor_delays)
+
+        def recorded() -> Response | None:
+            retry = replayer.handle(forward.request)
+            return None if isinstance(retry, Forward) else retry
+
         try:
-            proxied = await recorder.forward(forward.request)
+            # Unless every request goes upstream (mode all), a recording made meanwhile
+            # answers: by another worker, or by an identical request in flight.
+            proxied = await recorder.forward(
+                forward.request, recorded=None if replayer.proxy_all else recorded
+            )
         except APIError as exc:
             error = exc
         else:
+            if isinstance(proxied, Response):
+                return _to_starlette(proxied, honor_delays=replayer.settings.honor_delays)
             replayer.note_forwarded(forward, proxied.status)
             return StreamingResponse(
                 proxied.body, status_code=proxied.status, headers=proxied.headers
