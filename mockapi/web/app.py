@@ -146,22 +146,19 @@ async def _forward(
             type=UPSTREAM_ERROR,
         )
     else:
-
-        def recorded() -> Response | None:
-            retry = replayer.handle(forward.request)
-            return None if isinstance(retry, Forward) else retry
-
+        if not replayer.proxy_all:
+            # Another worker may have recorded this request meanwhile: answer from it.
+            fresh = recorder.scan_new()
+            if fresh:
+                replayer.add_fixtures(fresh)
+                retry = replayer.handle(forward.request)
+                if not isinstance(retry, Forward):
+                    return _to_starlette(retry, honor_delays=replayer.settings.honor_delays)
         try:
-            # Unless every request goes upstream (mode all), a recording made meanwhile
-            # answers: by another worker, or by an identical request in flight.
-            proxied = await recorder.forward(
-                forward.request, recorded=None if replayer.proxy_all else recorded
-            )
+            proxied = await recorder.forward(forward.request)
         except APIError as exc:
             error = exc
         else:
-            if isinstance(proxied, Response):
-                return _to_starlette(proxied, honor_delays=replayer.settings.honor_delays)
             replayer.note_forwarded(forward, proxied.status)
             return StreamingResponse(
                 proxied.body, status_code=proxied.status, headers=proxied.headers
