@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.errors import SchemaError
-from mockapi.validation.patches import PATCHES, Patch
+from mockapi.validation.patches import MEDIA_PATCHES, PATCHES, MediaPatch, Patch
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 INDEX_FILE = "index.json"
@@ -149,9 +149,11 @@ def derive(
     *,
     targets: tuple[Target, ...] = TARGETS,
     patches: tuple[Patch, ...] = PATCHES,
+    media_patches: tuple[MediaPatch, ...] = MEDIA_PATCHES,
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
     """All schema documents for ``targets`` plus ``index.json``, keyed by file name."""
+    _check_media_patches(targets, media_patches)
     components = apply_patches(_components(spec), patches)
     info = spec.get("info") or {}
     source = {
@@ -168,9 +170,12 @@ def derive(
     endpoints: dict[str, dict[str, str]] = {}
     for target in targets:
         entry: dict[str, str] = {}
-        for role, schema in _target_schemas(spec, target).items():
+        found = _target_schemas(spec, target)
+        notes = _add_media_patches(found, target, media_patches)
+        for role, schema in found.items():
             name = f"{target.stem}.{role}.json"
-            files[name] = schema_document(schema, components, comment=comment)
+            note = f"{comment} {notes[role]}" if role in notes else comment
+            files[name] = schema_document(schema, components, comment=note)
             entry[role] = name
         if not entry:
             raise SchemaError(
@@ -244,6 +249,35 @@ def apply_patches(components: Mapping[str, Any], patches: tuple[Patch, ...]) -> 
             node["required"] = [n for n in node["required"] if n not in patch.unrequire]
         node["$comment"] = patch.why
     return result
+
+
+def _check_media_patches(targets: tuple[Target, ...], patches: tuple[MediaPatch, ...]) -> None:
+    # A patch for an operation outside ``targets`` is not applied (a test's own targets);
+    # tests/unit/validation/test_media_patches.py checks each names a row of TARGETS.
+    for patch in patches:
+        if patch.role not in ROLES:
+            raise SchemaError(
+                f"media patch of {patch.method} {patch.path}: role {patch.role!r} is not one "
+                f"of {', '.join(ROLES)}; update mockapi.validation.patches.MEDIA_PATCHES"
+            )
+
+
+def _add_media_patches(
+    found: dict[str, Any], target: Target, patches: tuple[MediaPatch, ...]
+) -> dict[str, str]:
+    """Add the roles ``patches`` declare for ``target`` to ``found``; their evidence by role."""
+    notes: dict[str, str] = {}
+    for patch in patches:
+        if (patch.method, patch.path) != (target.method, target.path):
+            continue
+        if patch.role in found:
+            raise SchemaError(
+                f"media patch of {target.endpoint}: the spec now declares its {patch.role} "
+                "schema; remove the patch from mockapi.validation.patches.MEDIA_PATCHES"
+            )
+        found[patch.role] = {"$ref": _COMPONENT_PREFIX + patch.component}
+        notes[patch.role] = patch.why
+    return notes
 
 
 def _components(spec: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -30,6 +30,23 @@ class Patch:
     unrequire: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class MediaPatch:
+    """A body one operation's 2xx answer has that the spec does not declare.
+
+    ``role`` (``stream_event``: the answer is also a ``text/event-stream``) of the
+    operation ``method path`` (as the spec writes the path) is the component named
+    ``component``. ``why`` is the evidence; it lands in that schema file's ``$comment``.
+    A media patch for a role the spec now declares is an error, so it does not linger.
+    """
+
+    method: str
+    path: str
+    role: str
+    component: str
+    why: str
+
+
 # The legacy Completions logprobs object, inside CreateCompletionResponse.
 _LEGACY_LOGPROBS: tuple[str | int, ...] = (
     "properties", "choices", "items", "properties", "logprobs", "anyOf", 0, "properties",
@@ -133,6 +150,24 @@ _RESPONSES_PATCHES: tuple[Patch, ...] = (
 )
 
 _STORE_MESSAGE_ROLES = ["developer", "system", "user", "assistant", "tool", "function"]
+
+# An empty page has no first or last item, so its cursors are null.
+_EMPTY_PAGE = (
+    "mockapi: an empty page has no first or last item and the API sends `{id}: null` "
+    "(the spec's newer lists declare it so, required and nullable: VideoListResource, "
+    "SkillListResource, ThreadItemListResource; the SDK's ConversationCursorPage reads "
+    "an Optional last_id and stops paging on null)"
+)
+_CURSOR_PATCHES: tuple[Patch, ...] = tuple(
+    Patch(
+        component,
+        ("properties", cursor),
+        set=(("nullable", True),),
+        why=_EMPTY_PAGE.format(id=cursor),
+    )
+    for component in ("ChatCompletionList", "ChatCompletionMessageList", "ResponseItemList")
+    for cursor in ("first_id", "last_id")
+)
 
 # Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
 # must not reject what the API accepted. Responses: what the API sent must validate.
@@ -292,6 +327,7 @@ PATCHES: tuple[Patch, ...] = (
     ),
     *_AUDIO_PATCHES,
     *_RESPONSES_PATCHES,
+    *_CURSOR_PATCHES,
     Patch(
         "ChatCompletionMessageList",
         ("properties", "data", "items", "allOf", 0),
@@ -311,5 +347,19 @@ PATCHES: tuple[Patch, ...] = (
         why="mockapi: messages.list lists the stored request's messages with their own "
         "roles and no `refusal` (the spec's own example for GET "
         "/chat/completions/{completion_id}/messages: role user, content, name, content_parts)",
+    ),
+)
+
+# Operations whose answers the spec under-declares (see MediaPatch).
+MEDIA_PATCHES: tuple[MediaPatch, ...] = (
+    MediaPatch(
+        "GET",
+        "/responses/{response_id}",
+        "stream_event",
+        "ResponseStreamEvent",
+        why="mockapi: with `?stream=true` the answer is the response's event stream (the "
+        "spec's own `stream` query parameter: 'the model response data will be streamed "
+        "to the client ... using server-sent events'; the SDK's responses.retrieve(..., "
+        "stream=True) returns Stream[ResponseStreamEvent]); the spec's 200 lists only JSON",
     ),
 )
