@@ -8,7 +8,8 @@ Supported: ``type`` (a name or a list: ``["string", "null"]`` is how a value is 
 nullable; OpenAPI's ``nullable`` is not JSON Schema and is ignored), ``enum`` and ``const`` (values
 that also fit their siblings), objects (``properties``, ``required``,
 ``additionalProperties``, ``patternProperties``, ``minProperties``/``maxProperties``,
-``dependentRequired``; in ``strict`` mode every property is present), arrays
+``dependentRequired``; optional properties are filled down to ``max_depth``, as a
+model fills what a schema describes), arrays
 (``items``, ``prefixItems``, draft-7 tuple ``items``, ``minItems``/``maxItems``,
 ``uniqueItems``, ``contains``), ``allOf`` (merged), ``anyOf``/``oneOf`` (one branch,
 kept exclusive for ``oneOf``), ``not`` (retried), local ``$ref`` and ``$defs`` (also
@@ -71,6 +72,9 @@ class _Generator:
     ) -> None:
         self.root, self.rng, self.strict, self.max_depth = root, rng, strict, max_depth
         self.words = [w for w in words if isinstance(w, str) and w]
+        # Above zero while a retry tries again: optional properties are then left out at
+        # random, so constraints on which keys appear (``not``, ``oneOf``) can be met.
+        self.retrying = 0
 
     # -- dispatch ------------------------------------------------------------------------
 
@@ -123,12 +127,15 @@ class _Generator:
 
     def retry(self, schema: Mapping[str, Any], depth: int, accept: Any) -> Any:
         problem = "no attempt produced one"
-        for _ in range(_ATTEMPTS):
+        for attempt in range(_ATTEMPTS):
+            self.retrying += attempt > 0
             try:
                 candidate = self.value(schema, depth)
             except SchemaDataError as exc:
                 problem = str(exc)
                 continue
+            finally:
+                self.retrying -= attempt > 0
             if accept(candidate):
                 return candidate
         raise SchemaDataError(f"no valid value after {_ATTEMPTS} attempts ({problem})")
@@ -187,7 +194,8 @@ class _Generator:
         for name in properties:
             wanted = name in required
             if not wanted and depth < self.max_depth:
-                wanted = self.strict or self.rng.random() < 0.5
+                # A model fills what the schema describes: optional properties too.
+                wanted = self.strict or not self.retrying or self.rng.random() < 0.5
             if wanted:
                 keys.append(name)
         keys += [k for k in required if k not in keys]

@@ -9,7 +9,8 @@ finish_reason, usage, …) so that the SDK gets a complete ``chat.completion``; 
 * ``n`` choices, each its own answer;
 * tool calls chosen by the rule of :mod:`~mockapi.endpoints.chat.tools` (``tool_choice``,
   ``parallel_tool_calls``), with arguments valid against each function's schema;
-* after ``tool`` messages, a final answer that reports what the tools returned;
+* after ``tool`` messages, a final answer that reports what the tools returned (in
+  the ``response_format`` when one is asked for: a format holds after a tool too);
 * ``response_format``: ``json_schema`` gives a document valid against the schema
   (:mod:`~mockapi.generate.schema_data`), ``json_object`` a JSON object;
 * otherwise a few sentences of prose that quote the question
@@ -205,8 +206,10 @@ def _choice(request: dict[str, Any], seed: str, index: int) -> dict[str, Any]:
 def _text(
     request: dict[str, Any], messages: list[dict[str, Any]], question: str, rng: Random, seed: str
 ) -> str:
-    if messages and messages[-1].get("role") == "tool":
-        return text.after_tool(tools.tool_results(messages), question, rng)
+    # A requested format holds after a tool result too: the answer that reports the
+    # result is the structured one (agents parse it as their typed output).
+    after_tool = bool(messages) and messages[-1].get("role") == "tool"
+    results = tools.tool_results(messages) if after_tool else []
     fmt = request.get("response_format")
     kind = fmt.get("type") if isinstance(fmt, dict) else None
     if kind == "json_schema" and isinstance(fmt, dict):
@@ -225,8 +228,11 @@ def _text(
             document = example_for(schema)
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     if kind == "json_object":
-        document = {"answer": text.sentence(question, rng), "topic": text.topic_of(question)}
+        said = text.after_tool(results, question, rng) if results else text.sentence(question, rng)
+        document = {"answer": said, "topic": text.topic_of(question)}
         return json.dumps(document, indent=2, ensure_ascii=False)
+    if after_tool:
+        return text.after_tool(results, question, rng)
     return text.answer(question, rng)
 
 

@@ -5,8 +5,14 @@ The rule, for the request's function tools (narrowed by ``tool_choice:
 
 * ``tool_choice: "none"``, or no function tools: no call, a text answer.
 * ``tool_choice: {"type": "function", "function": {"name": N}}``: one call of ``N``.
-* ``tool_choice: "required"``: the tools that *apply* (below), or the first tool when
-  none does. It applies after a ``tool`` message too, as the API's contract says.
+* ``tool_choice: "required"``: the tools that *apply* (below) and are not yet
+  *answered*; when none is left, the *output tool* (pydantic-ai's ``final_result``:
+  a name with ``final``, ``output``, ``answer``, ``respond``, ``submit`` or ``finish``),
+  else the first tool not yet answered, else the first tool. It calls a tool after a
+  ``tool`` message too, as the API's contract says, but it moves on as a model does: a
+  function whose result came back since the last user message is *answered* and not
+  called again for the same question, so an agent that loops until its output tool is
+  called finishes.
 * ``"auto"`` (the default): after a ``tool`` message (the last message has role
   ``tool``), a text answer; otherwise the tools that apply, or a text answer when none
   does.
@@ -53,6 +59,8 @@ _COMMON = frozenset(
     )
 )
 _ALPHANUM = string.ascii_letters + string.digits
+# Words that name an output tool: the call that ends an agent's run with its result.
+_OUTPUT_WORDS = frozenset(wordlist("final output answer respond submit finish"))
 
 
 def functions_of(request: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -84,11 +92,33 @@ def chosen(request: Mapping[str, Any]) -> list[dict[str, Any]]:
     after_tool = bool(messages) and messages[-1].get("role") == "tool"
     if choice != "required" and after_tool:
         return []
-    matching = applicable(functions, last_user_text(messages))
+    done = answered(messages)
+    matching = [f for f in applicable(functions, last_user_text(messages)) if f["name"] not in done]
     if choice == "required" and not matching:
-        matching = functions[:1]
+        matching = _moving_on(functions, done)
     limit = MAX_PARALLEL_CALLS if request.get("parallel_tool_calls", True) is not False else 1
     return matching[:limit]
+
+
+def answered(messages: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The functions called since the last user message whose result is in the history."""
+    start = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    names: dict[str, str] = {}
+    done: set[str] = set()
+    for message in messages[start + 1 :]:
+        for call in message.get("tool_calls") or []:
+            if isinstance(call, dict) and isinstance(call.get("function"), dict):
+                names[str(call.get("id"))] = str(call["function"].get("name", ""))
+        if message.get("role") == "tool":
+            done.add(names.get(str(message.get("tool_call_id")), ""))
+    return done - {""}
+
+
+def _moving_on(functions: Sequence[dict[str, Any]], done: set[str]) -> list[dict[str, Any]]:
+    """The one call ``"required"`` makes when no unanswered tool applies (module doc)."""
+    fresh = [f for f in functions if f["name"] not in done]
+    finals = [f for f in functions if _OUTPUT_WORDS & _name_words(f["name"])]
+    return ([f for f in finals if f in fresh] or finals or fresh or list(functions))[:1]
 
 
 def applicable(functions: Sequence[dict[str, Any]], question: str) -> list[dict[str, Any]]:
@@ -179,9 +209,14 @@ def _words(text_: str) -> set[str]:
     return found
 
 
+def _name_words(name: str) -> set[str]:
+    """The words of a function name, split at ``_``, ``-``, ``.`` and camelCase."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return {w for w in re.split(r"[\W_]+", spaced.lower()) if w}
+
+
 def _function_words(function: Mapping[str, Any]) -> set[str]:
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(function.get("name", "")))
-    words = {w for w in re.split(r"[\W_]+", name.lower()) if len(w) >= 3} - _GENERIC
+    words = {w for w in _name_words(str(function.get("name", ""))) if len(w) >= 3} - _GENERIC
     description = function.get("description")
     if isinstance(description, str):
         long_words = {w for w in re.findall(r"[a-z]+", description.lower()) if len(w) >= 5}
