@@ -1,4 +1,4 @@
-"""The data that flows through mockapi: requests, responses, SSE events, exchanges.
+"""The data that flows through mockapi: requests, responses and SSE events.
 
 Everything here is plain, immutable data. Nothing in this module knows Starlette, the
 disk or any other part of mockapi: the web layer turns a Starlette request into a
@@ -98,15 +98,3 @@ class Response:
     body: JSON = None
     events: tuple[SSEEvent, ...] | None = None
     raw: bytes | None = None
-
-    @property
-    def is_stream(self) -> bool:
-        return self.events is not None
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request and the response it got, as captured or as served."""
-
-    request: Request
-    response: Response

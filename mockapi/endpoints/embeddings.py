@@ -147,7 +147,7 @@ def _decode(token_ids: list[int], model: str, index: int) -> str:
             return tokens.decode(token_ids, model)
         except (KeyError, ValueError, OverflowError):
             pass
-    bad = next(t for t in token_ids if t < 0 or not _decodes(t, model))
+    bad = next(t for t in token_ids if t < 0 or not tokens.decodes(t, model))
     raise APIError(
         400,
         f"Invalid 'input[{index}]': token id {bad} is not in the vocabulary of "
@@ -155,14 +155,6 @@ def _decode(token_ids: list[int], model: str, index: int) -> str:
         "tokenizer produced, or the text itself.",
         param="input",
     )
-
-
-def _decodes(token: int, model: str) -> bool:
-    try:
-        tokens.decode([token], model)
-    except (KeyError, ValueError, OverflowError):
-        return False
-    return True
 
 
 def synthesize(ctx: Context) -> FixtureResponse:

@@ -23,7 +23,6 @@ renders them (:meth:`ResponseTemplate.render`), and a failure there is a
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import secrets
 import string
@@ -41,7 +40,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from mockapi.errors import APIError, FixtureError
 from mockapi.model import JSON, Request, SSEEvent
 from mockapi.wire import tokens
-from mockapi.wire.canonical import canonical
+from mockapi.wire.canonical import digest
 from mockapi.wire.credentials import SECRET_HEADERS, is_secret_name
 
 TEMPLATE_ERROR = "mockapi_template_error"
@@ -423,9 +422,7 @@ def request_seed(body: Mapping[str, Any], seed: int = 0) -> int:
     ``seed`` (the server's ``--seed``) shifts every seed at once.
     """
     kept = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
-    text = json.dumps(canonical(kept), sort_keys=True, separators=(",", ":"), default=str)
-    digest = hashlib.sha256(f"{seed}\n{text}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
+    return int(digest(kept, seed)[:16], 16)
 
 
 _LOCAL = threading.local()  # one Faker per thread: creating one costs ~80 ms

@@ -25,6 +25,7 @@ from mockapi.model import JSON, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
 from mockapi.wire import media
+from mockapi.wire.canonical import digest
 
 _KEY_IGNORED = ("stream", "stream_options")
 
@@ -47,8 +48,8 @@ def request_key(method: str, path: str, body: JSON) -> str:
     """A short, stable hash of a (redacted) request; streaming flags do not count."""
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k not in _KEY_IGNORED}
-    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    # Not by meaning: the names of the files already recorded must not change.
+    return digest(method, path, body, by_meaning=False)[:12]
 
 
 def slug(path: str) -> str:
@@ -158,8 +159,8 @@ def _response(
             f"the response is binary ({kind}); only the recording proxy stores binary "
             "bodies (as files beside the fixture)"
         )
-    digest = hashlib.sha256(captured.body).hexdigest()[:12]
-    name = f"{stem}.{digest}.{media.extension_for(kind)}"
+    body_digest = hashlib.sha256(captured.body).hexdigest()[:12]
+    name = f"{stem}.{body_digest}.{media.extension_for(kind)}"
     files[name] = captured.body
     entry["body_file"] = name
     return entry

@@ -1,17 +1,22 @@
-"""JSON by meaning: one form and one text for every JSON value.
+"""JSON by meaning: one form and one text for every JSON value, and one digest.
 
 :func:`canonical` ignores object key order, makes ``1 == 1.0`` and keeps booleans apart
 from numbers; :func:`dumps` writes a canonical value as one deterministic text (sorted
-keys, no spaces). Matching compares bodies in this form, templates and digests write it.
+keys, no spaces). Matching compares bodies in this form, templates write it.
+:func:`digest` is the one hash of a request body (a recording's file name, the seed of a
+synthesized answer or of a template's ``faker``). :func:`ordered` is the other side of
+the coin: an object's keys in the order the API writes them, which matching ignores
+but a reader of an answer notices.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["canonical", "dumps"]
+__all__ = ["canonical", "digest", "dumps", "ordered"]
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
@@ -76,3 +81,23 @@ def dumps(value: Any) -> str:
     if kind is float and value - value == 0:  # finite (NaN and infinities are not)
         return float.__repr__(value)
     return _encode_tree(value)
+
+
+def digest(*parts: Any, by_meaning: bool = True) -> str:
+    """The SHA-256 (hex) of ``parts`` written as one JSON text: keys sorted, no spaces,
+    ASCII only, anything that is not JSON as its ``str``. Key order never changes it.
+
+    ``by_meaning`` digests the canonical form (``1`` and ``1.0`` alike), for seeds. A
+    recording's file name passes False: names on disk have always told the two apart,
+    and a re-recording (mode ``all``) must find the file it replaces.
+    """
+    value = canonical(list(parts)) if by_meaning else list(parts)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """``mapping`` with the keys of ``order`` first, in that order, then the others (as
+    they were): an object in the key order the API writes it."""
+    first = {key: mapping[key] for key in order if key in mapping}
+    return {**first, **{k: v for k, v in mapping.items() if k not in first}}

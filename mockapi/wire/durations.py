@@ -3,13 +3,15 @@
 The API's ``x-ratelimit-reset-*`` headers and its 429 messages ("Please try again in
 9.816s") print durations the way Go's ``time.Duration`` does, rounded to the
 millisecond. :func:`format_duration` writes that form; :func:`parse_duration` reads it
-back, and also a bare number of seconds (``0.2``), for fault specs.
+back, and also a bare number of seconds (``0.2``), for fault specs. :func:`now` is the
+time as the API's ``created`` and ``created_at`` fields write it.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import time
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -60,3 +62,8 @@ def parse_duration(value: object) -> float:
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"a duration must be a finite number of seconds >= 0, got {value!r}")
     return seconds
+
+
+def now() -> int:
+    """The current Unix time in whole seconds, as ``created`` and ``created_at`` carry it."""
+    return int(time.time())

@@ -162,6 +162,16 @@ def decode(tokens: Iterable[int], model: str | None = None) -> str:
     return str(_encoding(encoding_name_for_model(model)).decode(list(tokens)))
 
 
+def decodes(token: int, model: str | None = None) -> bool:
+    """Whether ``model``'s tokenizer decodes the id ``token`` (one outside its vocabulary
+    it refuses; a negative one it wraps around, so callers refuse those first)."""
+    try:
+        decode([token], model)
+    except (KeyError, ValueError, OverflowError):
+        return False
+    return True
+
+
 def token_bytes(tokens: Iterable[int], model: str | None = None) -> list[bytes]:
     """The bytes of each token (a token may hold part of a UTF-8 character)."""
     encoding = _encoding(encoding_name_for_model(model))

@@ -46,7 +46,6 @@ VOICES = (
 )  # fmt: skip
 MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm", "flac": "audio/flac"}
 """The formats mockapi produces, with the content type it sends for each."""
-NEEDS_ENCODER = ("opus", "aac")
 SSE_CHUNK_BYTES = 24_000
 """Bytes of audio per ``speech.audio.delta`` event (half a second of PCM)."""
 _NO_SSE_MODELS = ("tts-1", "tts-1-hd")

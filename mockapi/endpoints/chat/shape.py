@@ -27,7 +27,7 @@ from typing import Any
 from mockapi.endpoints.chat import stream, synthesis
 from mockapi.errors import APIError
 from mockapi.model import JSON, SSEEvent
-from mockapi.wire import ids
+from mockapi.wire import durations, ids
 from mockapi.wire.usage import include_usage, is_usage_chunk
 
 _DONE = SSEEvent(data="[DONE]")
@@ -115,7 +115,7 @@ def _identified(events: Sequence[SSEEvent], request: Mapping[str, Any]) -> list[
     shared = {
         "id": first.get("id") or ids.chat_completion_id(),
         "object": "chat.completion.chunk",
-        "created": first.get("created") or synthesis.now(),
+        "created": first.get("created") or durations.now(),
         "model": first.get("model") or request.get("model", "gpt-4o-mini"),
     }
     for index, chunk in enumerate(chunks):

@@ -91,7 +91,7 @@ def _tokens(ids: Sequence[Any], model: str, where: str) -> Prompt:
     try:
         return Prompt(tokens.decode(clean, model), clean)
     except KeyError as exc:  # an id the vocabulary does not have
-        bad = next((t for t in clean if not _decodes(t, model)), None)
+        bad = next((t for t in clean if not tokens.decodes(t, model)), None)
         raise APIError(
             400,
             f"Invalid token id {bad} in '{where}': {exc.args[0] if exc.args else exc}. "
@@ -100,14 +100,6 @@ def _tokens(ids: Sequence[Any], model: str, where: str) -> Prompt:
             param="prompt",
             code="invalid_value",
         ) from None
-
-
-def _decodes(token: int, model: str) -> bool:
-    try:
-        tokens.decode([token], model)
-    except KeyError:
-        return False
-    return True
 
 
 def legacy_logprobs(

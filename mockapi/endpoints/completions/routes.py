@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from random import Random
 from typing import Any
@@ -57,7 +56,8 @@ from mockapi.errors import APIError
 from mockapi.generate import text
 from mockapi.library.fixture import FixtureResponse
 from mockapi.model import JSON, SSEEvent
-from mockapi.wire import ids, tokens
+from mockapi.wire import durations, ids, tokens
+from mockapi.wire.canonical import digest, ordered
 from mockapi.wire.usage import include_usage
 
 DEFAULT_MAX_TOKENS = 16
@@ -192,7 +192,7 @@ def complete(body: Any, request: Any) -> Any:
     out = copy.deepcopy(body)
     out.setdefault("id", ids.completion_id())
     out.setdefault("object", "text_completion")
-    out.setdefault("created", chat.now())
+    out.setdefault("created", durations.now())
     out.setdefault("model", model_of(request))
     choices = out.setdefault("choices", [])
     if isinstance(choices, list):
@@ -202,9 +202,9 @@ def complete(body: Any, request: Any) -> Any:
                 choice.setdefault("index", position)
                 choice.setdefault("logprobs", None)
                 choice.setdefault("finish_reason", "stop")
-                choices[position] = _ordered(choice, _CHOICE_ORDER)
+                choices[position] = ordered(choice, _CHOICE_ORDER)
     out.setdefault("usage", usage_for(request, choices))
-    return _ordered(out, _ORDER)
+    return ordered(out, _ORDER)
 
 
 def usage_for(request: Mapping[str, Any], choices: Any) -> dict[str, int]:
@@ -277,14 +277,7 @@ def _count(value: Any) -> int:
 
 
 def _digest(request: Mapping[str, Any], seed: int) -> str:
-    stable = {k: v for k, v in request.items() if k not in _IGNORED}
-    canonical = json.dumps({"request": stable, "seed": seed}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
-    first = {key: mapping[key] for key in order if key in mapping}
-    return {**first, **{k: v for k, v in mapping.items() if k not in first}}
+    return digest({k: v for k, v in request.items() if k not in _IGNORED}, seed)
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (

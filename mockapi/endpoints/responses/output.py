@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockapi.endpoints import capabilities
 from mockapi.endpoints.responses.items import count_input_tokens, new_id
-from mockapi.wire import ids, tokens
+from mockapi.wire import durations, ids, tokens
+from mockapi.wire.canonical import ordered
 
 ORDER = (
     "id", "object", "created_at", "status", "background", "billing", "completed_at",
@@ -61,17 +61,6 @@ _CALL_ORDER = ("id", "type", "status", "arguments", "call_id", "name")
 _TEXT_ORDER = ("type", "annotations", "logprobs", "text")
 
 
-def now() -> int:
-    """The current Unix time in whole seconds."""
-    return int(time.time())
-
-
-def ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
-    """``mapping`` with the keys of ``order`` first, in that order, then the others."""
-    first = {key: mapping[key] for key in order if key in mapping}
-    return {**first, **{k: v for k, v in mapping.items() if k not in first}}
-
-
 def complete(
     body: Any, request: Mapping[str, Any], history: Sequence[Mapping[str, Any]] = ()
 ) -> Any:
@@ -88,7 +77,7 @@ def complete(
     if "output" not in out:
         out["output"] = [message(text)] if isinstance(text, str) else []
     out["output"] = [complete_item(item) for item in out["output"] if isinstance(item, dict)]
-    created = out.setdefault("created_at", now())
+    created = out.setdefault("created_at", durations.now())
     out.setdefault("id", new_id("resp"))
     out.setdefault("object", "response")
     incomplete = any(i.get("status") == "incomplete" for i in out["output"])

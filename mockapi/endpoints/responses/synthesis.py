@@ -29,9 +29,9 @@ from typing import Any
 
 from mockapi.endpoints.chat import synthesis as chat
 from mockapi.endpoints.responses.items import chat_request, new_id, raw_items
-from mockapi.endpoints.responses.output import now, output_from_chat, usage_for
+from mockapi.endpoints.responses.output import output_from_chat, usage_for
 from mockapi.generate import text
-from mockapi.wire import tokens
+from mockapi.wire import durations, tokens
 
 LOGPROBS = "message.output_text.logprobs"
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
@@ -135,7 +135,7 @@ def compacted(
     return {
         "id": new_id("resp"),
         "object": "response.compaction",
-        "created_at": now(),
+        "created_at": durations.now(),
         "output": [compaction],
         "usage": {
             "input_tokens": input_tokens,

@@ -312,3 +312,11 @@ def test_recorded_traffic_helpers_read_every_format(tmp_path: Path) -> None:
     assert _usage({"body": {"string": packed}}) == {"prompt_tokens": 5}
     stream = 'data: {"usage": null}\n\ndata: {"usage": {"prompt_tokens": 7}}\n\ndata: [DONE]\n'
     assert _usage({"body": {"string": stream}}) == {"prompt_tokens": 7}
+
+
+def test_decodes_says_which_ids_are_in_the_vocabulary() -> None:
+    assert tokens.decodes(5, "gpt-4o")
+    assert not tokens.decodes(1_000_000, "gpt-4o")  # past o200k_base
+    assert tokens.decodes(100_000, "gpt-4")  # cl100k_base has it...
+    assert not tokens.decodes(100_300, "gpt-4")  # ...but not this one
+    assert not tokens.decodes(2**70, "gpt-4o")
