@@ -32,16 +32,15 @@ of ``n`` choices is the answer to the same request without ``n``.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
-import time
 from random import Random
 from typing import Any
 
 from mockapi.endpoints import capabilities
 from mockapi.endpoints.chat import tools
 from mockapi.generate import logprobs, schema_data, text
-from mockapi.wire import ids, tokens
+from mockapi.wire import durations, ids, tokens
+from mockapi.wire.canonical import digest, ordered
 
 _FINGERPRINT = "fp_mockapi01"
 _MAX_CHOICES = 128
@@ -74,7 +73,7 @@ def complete(body: Any, request: Any) -> Any:
     request = request if isinstance(request, dict) else {}
     out.setdefault("id", ids.chat_completion_id())
     out.setdefault("object", "chat.completion")
-    out.setdefault("created", now())
+    out.setdefault("created", durations.now())
     out.setdefault("model", request.get("model", "gpt-4o-mini"))
     model = out["model"]
     choices = out.setdefault("choices", [])
@@ -88,7 +87,7 @@ def complete(body: Any, request: Any) -> Any:
     out.setdefault("usage", usage_for(request, choices))
     out.setdefault("service_tier", "default")
     out.setdefault("system_fingerprint", capabilities.system_fingerprint(model, _FINGERPRINT))
-    return _ordered(out, _COMPLETION_ORDER)
+    return ordered(out, _COMPLETION_ORDER)
 
 
 # The key order the real API sends, so that completed bodies read like recorded ones.
@@ -104,16 +103,6 @@ _COMPLETION_ORDER = (
 )
 _CHOICE_ORDER = ("index", "message", "logprobs", "finish_reason")
 _MESSAGE_ORDER = ("role", "content", "tool_calls", "refusal", "annotations")
-
-
-def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
-    first = {key: mapping[key] for key in order if key in mapping}
-    return {**first, **{k: v for k, v in mapping.items() if k not in first}}
-
-
-def now() -> int:
-    """The current Unix time in whole seconds, as ``created`` carries it."""
-    return int(time.time())
 
 
 def _complete_choice(choice: dict[str, Any], index: int) -> dict[str, Any]:
@@ -134,8 +123,8 @@ def _complete_choice(choice: dict[str, Any], index: int) -> dict[str, Any]:
     choice.setdefault("logprobs", None)
     choice.setdefault("finish_reason", "tool_calls" if has_calls else "stop")
     if isinstance(message, dict):
-        choice["message"] = _ordered(message, _MESSAGE_ORDER)
-    return _ordered(choice, _CHOICE_ORDER)
+        choice["message"] = ordered(message, _MESSAGE_ORDER)
+    return ordered(choice, _CHOICE_ORDER)
 
 
 def usage_for(request: dict[str, Any], choices: Any) -> dict[str, Any]:
@@ -287,6 +276,4 @@ def example_for(schema: Any) -> Any:
 
 
 def _digest(request: dict[str, Any], seed: int) -> str:
-    stable = {k: v for k, v in request.items() if k not in _IGNORED}
-    canonical = json.dumps({"request": stable, "seed": seed}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return digest({k: v for k, v in request.items() if k not in _IGNORED}, seed)
