@@ -1,7 +1,7 @@
 """Errors: the exception tree and the OpenAI-shaped bodies the server answers with.
 
 Every exception mockapi raises on purpose is below :class:`MockapiError`. The classes
-are defined here, but for five that stay beside the one module that raises them,
+are defined here, but for six that stay beside the one module that raises them,
 because they carry its data or its wording (the module in brackets)::
 
     MockapiError                 base of everything mockapi raises on purpose
@@ -14,6 +14,7 @@ because they carry its data or its wording (the module in brackets)::
     ├── SchemaError              the derived schemas are missing or unusable
     ├── SchemaDataError          no value valid against a schema could be generated (ValueError)
     ├── PluginError              a plugin cannot be found, imported or set up  [plugins]
+    ├── NotJSON                  a body is not strict JSON (ValueError)  [wire.jsonbody]
     ├── FormError                a body is not valid multipart/form-data (ValueError)
     ├── PNGError                 bytes are not a well-formed PNG (ValueError)
     ├── CassetteError            a document is not a cassette mockapi can import (ValueError)
