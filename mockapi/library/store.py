@@ -27,11 +27,46 @@ except ImportError:  # pragma: no cover - Windows: no cross-process lock, still 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The largest YAML file read: a recording's big answers belong in a ``body_file``."""
+MAX_ALIAS_NODES = 100_000
+"""How many nodes aliases may add to a YAML document once written out. Aliases share
+one object, so loading stays cheap, but everything after it (matching, rendering,
+``mockapi validate``) walks the values in full: nine levels of nine aliases (the
+"billion laughs") would be 387 million strings. Real fixtures share a few parts."""
+
+
 def read_yaml(path: Path) -> Any:
-    """Decode a YAML file with the safe loader; errors name the file and the line."""
+    """Decode a YAML file with the safe loader; errors name the file and the line.
+
+    Files over :data:`MAX_FILE_BYTES` and documents whose aliases would add more than
+    :data:`MAX_ALIAS_NODES` nodes (or refer to themselves) are refused before they are
+    built, in time linear in the file.
+    """
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[Any, Any]:
+    """The document at ``path`` and its node tree (None for an empty file), bounded."""
     try:
         with path.open("rb") as handle:
-            return yaml.load(handle, Loader=_Loader)
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file is
+        if len(data) > MAX_FILE_BYTES:
+            raise FixtureError(
+                str(path),
+                f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, more than a fixture "
+                "file may be; split it into several files, or keep a large answer in a "
+                "body_file beside it",
+            )
+        loader = _Loader(data)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, None
+            _check_aliases(node, path)
+            return loader.construct_document(node), node
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -39,6 +74,49 @@ def read_yaml(path: Path) -> Any:
         raise FixtureError(where, f"not valid YAML: {problem}") from None
     except OSError as exc:
         raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _check_aliases(root: Any, path: Path) -> None:
+    """Refuse a node tree that aliases make huge or endless (see :data:`MAX_ALIAS_NODES`).
+
+    Counts the nodes as written and as they would be with every alias written out, each
+    node's expanded size once (memoised), so a bomb costs as little as its text.
+    """
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()  # the nodes being counted: the ancestors of the current one
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        children = _children(node)
+        if done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            entered.discard(id(node))
+        elif id(node) in entered:
+            raise FixtureError(
+                f"{path}:{node.start_mark.line + 1}",
+                "not valid YAML for a fixture: an alias refers to a node that contains it, "
+                "so the value never ends; write the value out instead",
+            )
+        elif id(node) not in sizes:
+            entered.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    written, expanded = len(sizes), sizes[id(root)]
+    if expanded - written > MAX_ALIAS_NODES:
+        raise FixtureError(
+            str(path),
+            f"not valid YAML for a fixture: its aliases expand {written:,} nodes to "
+            f"{expanded:,}, more than the {MAX_ALIAS_NODES:,} they may add (an alias "
+            "bomb?); write the shared parts out, or share fewer of them",
+        )
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _umask() -> int:
@@ -233,20 +311,7 @@ def read_yaml_lines(path: Path) -> tuple[Any, Lines]:
     :func:`read_yaml`: for ``mockapi validate`` only, never at start-up. Errors are
     :class:`FixtureError` with ``"<path>:<line>"`` as their source, as ``read_yaml``'s.
     """
-    try:
-        loader = _Loader(path.read_bytes())
-        try:
-            node = loader.get_single_node()
-            document = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FixtureError(where, f"not valid YAML: {problem}") from None
-    except OSError as exc:
-        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    document, node = _read(path)
     lines: Lines = {}
     if node is not None:
         _note_lines(node, (), lines, frozenset())
