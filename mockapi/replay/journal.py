@@ -2,6 +2,7 @@
 
 Every request, hit or miss, is recorded with its outcome. The pytest plugin, the admin
 API and the inspector page all read it; the oldest entries fall off past ``maxlen``.
+What it keeps is always serialisable, whatever the client sent.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import enum
 import itertools
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockapi.model import JSON
+from mockapi.wire import jsonbody
 
 
 class Outcome(str, enum.Enum):
@@ -79,6 +81,8 @@ class Journal:
             return next(self._seq)
 
     def append(self, entry: JournalEntry) -> None:
+        """Keep ``entry``, made serialisable first (see :func:`_serialisable`)."""
+        entry = _serialisable(entry)
         with self._lock:
             self._entries.append(entry)
 
@@ -94,3 +98,24 @@ class Journal:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+_TEXTS = ("method", "path", "report", "fixture", "fixture_source", "fault")
+
+
+def _serialisable(entry: JournalEntry) -> JournalEntry:
+    """``entry`` with every value any JSON encoder can write, whatever the client sent.
+
+    Cleaned here, as it is recorded, because every reader (the admin API, the
+    inspector, the pytest handle, another worker) serialises entries: one value orjson
+    refuses (a lone surrogate, an integer beyond 64 bits, nesting past its limit) would
+    otherwise fail each read of the journal until the entry aged out. The common case, a
+    clean entry, is returned as it is.
+    """
+    changes: dict[str, Any] = {}
+    for name in ("body", *_TEXTS):
+        value = getattr(entry, name)
+        clean = jsonbody.jsonable(value)
+        if clean is not value:
+            changes[name] = clean
+    return replace(entry, **changes) if changes else entry

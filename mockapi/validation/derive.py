@@ -3,10 +3,12 @@
 Pure: the parsed spec in, a mapping of file name -> JSON document out; no disk, no
 ``jsonschema``. ``schemafiles.py`` does the reading and writing.
 
-For each row of ``TARGETS`` the request body, the successful JSON response and the
-``text/event-stream`` event schema (whichever the spec declares) become one document
-each: the root is a ``$ref`` into the document's own ``$defs``, which hold exactly the
-components reachable from it. What changes on the way from OpenAPI to JSON Schema:
+For each row of ``TARGETS`` the request body, the successful JSON response, the
+``text/event-stream`` event schema and the query and path parameters (whichever the
+spec declares) become one document each: the root is a ``$ref`` into the document's
+own ``$defs`` (or, for the parameters, an object schema whose properties refer into
+them), which hold exactly the components reachable from it. What changes on the way
+from OpenAPI to JSON Schema:
 
 * ``$ref: '#/components/schemas/X'`` -> ``'#/$defs/X'`` (also in ``discriminator.mapping``);
   ``$recursiveRef: '#'`` (2019-09, used by the filter schemas) -> a ``$ref`` to the
@@ -51,8 +53,9 @@ _COMPONENT_PREFIX = "#/components/schemas/"
 
 #: The roles a target's schemas can play (the keys of an index entry), and where the
 #: spec declares each: the JSON request body, the multipart/form-data request body
-#: (uploads: audio transcriptions, image edits), the 2xx JSON body, the SSE event.
-ROLES = ("request", "form", "response", "stream_event")
+#: (uploads: audio transcriptions, image edits), the 2xx JSON body, the SSE event, and
+#: the operation's query and path ``parameters`` as one object (see ``_parameters``).
+ROLES = ("request", "form", "response", "stream_event", "parameters")
 _REQUEST_MEDIA = {"request": "application/json", "form": "multipart/form-data"}
 _RESPONSE_MEDIA = "application/json"
 _STREAM_MEDIA = "text/event-stream"
@@ -64,7 +67,7 @@ class Target:
 
     ``path`` is as the spec writes it (without the ``/v1`` server prefix); ``stem``
     names the files: ``<stem>.request.json``, ``<stem>.response.json``,
-    ``<stem>.stream_event.json``.
+    ``<stem>.stream_event.json``, ``<stem>.parameters.json``.
     """
 
     method: str
@@ -312,7 +315,58 @@ def _target_schemas(spec: Mapping[str, Any], target: Target) -> dict[str, Any]:
             found["response"] = content[_RESPONSE_MEDIA]["schema"]
         if "schema" in (content.get(_STREAM_MEDIA) or {}):
             found["stream_event"] = content[_STREAM_MEDIA]["schema"]
+    parameters = _parameters(spec, target, (path_item or {}).get("parameters"), operation)
+    if parameters is not None:
+        found["parameters"] = parameters
     return found
+
+
+def _parameters(
+    spec: Mapping[str, Any], target: Target, shared: Any, operation: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The operation's query and path parameters as one object schema, or None if none.
+
+    Each parameter is a property holding its ``schema``; path parameters and required
+    query ones are ``required``. Other query parameters are allowed (the API ignores
+    them; Azure sends ``api-version``). Headers and cookies are left out: they are
+    not the client's data. The operation's own parameters override the path item's.
+    """
+    declared: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for raw in [*(shared or []), *(operation.get("parameters") or [])]:
+        parameter = _parameter(spec, target, raw)
+        declared[(str(parameter.get("in")), str(parameter.get("name")))] = parameter
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for (where, name), parameter in declared.items():
+        if where not in ("query", "path"):
+            continue
+        if name in properties:
+            raise SchemaError(
+                f"{target.endpoint}: the parameter {name!r} is declared both in the path "
+                "and in the query; validation keeps them in one object, so rename one"
+            )
+        properties[name] = parameter.get("schema") or {}
+        if where == "path" or parameter.get("required") is True:
+            required.append(name)
+    if not properties:
+        return None
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _parameter(spec: Mapping[str, Any], target: Target, raw: Any) -> Mapping[str, Any]:
+    """A parameter object, following a ``$ref`` to ``#/components/parameters``."""
+    if isinstance(raw, Mapping) and isinstance(raw.get("$ref"), str):
+        name = raw["$ref"].removeprefix("#/components/parameters/")
+        raw = ((spec.get("components") or {}).get("parameters") or {}).get(name)
+    if not isinstance(raw, Mapping) or "name" not in raw or "in" not in raw:
+        raise SchemaError(
+            f"{target.endpoint}: a parameter is not a parameter object with 'name' and "
+            f"'in' ({raw!r}); fix the spec or the row in mockapi.validation.derive.TARGETS"
+        )
+    return raw
 
 
 class _Converter:

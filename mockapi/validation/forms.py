@@ -1,18 +1,21 @@
 """Form typing: the string fields of a ``multipart/form-data`` body converted to the types
 their properties in the endpoint's form schema declare (``"0.5"`` -> ``0.5``, ``"true"``
--> ``true``), so validation, matching and synthesis see the body a JSON request has.
+-> ``true``), so validation, matching and synthesis see the body a JSON request has; and
+the query string's parameters likewise, by the endpoint's ``parameters`` schema.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mockapi.validation import derive
+from mockapi.wire import jsonbody
 
 Resolve = Callable[[Any], Any]
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def coerce(data: Any, schema: Mapping[str, Any] | None) -> Any:
@@ -20,6 +23,38 @@ def coerce(data: Any, schema: Mapping[str, Any] | None) -> Any:
     property in ``schema`` declares; what does not convert is left as it is."""
     resolve = derive.ref_resolver(schema or {})
     return _coerce(data, resolve(schema or {}), resolve, 0)
+
+
+def parameters(
+    query: Iterable[tuple[str, str]], path: Mapping[str, str], schema: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The query string and the path parameters as the object a derived ``parameters``
+    schema describes, each value typed like a form field (``limit=5`` -> ``5``).
+
+    An array parameter takes ``include=a&include=b`` or ``include[]=a&include[]=b`` (the
+    SDK's form); an object takes ``metadata[key]=value`` (OpenAPI's ``deepObject``).
+    Otherwise a repeated name keeps its last value, like a JSON body's repeated key.
+    """
+    resolve = derive.ref_resolver(schema)
+    root = resolve(schema)
+    data: dict[str, Any] = {}
+    for raw, value in query:
+        name, bracket, rest = raw.partition("[")
+        if bracket and name and rest.endswith("]"):
+            key = rest[:-1]
+            if key:
+                found = data.get(name)
+                data[name] = {**(found if isinstance(found, dict) else {}), key: value}
+                continue
+        elif "array" not in _types(_property(root, raw, resolve), resolve):
+            data[raw] = value
+            continue
+        else:
+            name = raw
+        found = data.get(name)
+        data[name] = [*(found if isinstance(found, list) else []), value]
+    data.update(path)
+    return {k: _coerce(v, _property(root, k, resolve), resolve, 1) for k, v in data.items()}
 
 
 def _coerce(data: Any, schema: Any, resolve: Resolve, depth: int) -> Any:
@@ -58,19 +93,28 @@ def _convert(value: str, schema: Any, resolve: Resolve) -> Any:
         return value
     if "boolean" in types and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    if "integer" in types and re.fullmatch(r"-?\d+", value):
-        return int(value)
+    if types & {"integer", "number"} and _INTEGER.fullmatch(value):
+        # A 64-bit integer (what a JSON body may hold), else the string: a type error.
+        whole = int(value) if len(value) <= 21 else None
+        in_range = whole is not None and jsonbody.INT_MIN <= whole <= jsonbody.INT_MAX
+        return whole if in_range else value
     if "number" in types:
         try:
-            return float(value) if not re.fullmatch(r"-?\d+", value) else int(value)
+            number = float(value)
         except ValueError:
             return value
+        return number if math.isfinite(number) else value  # "nan", "inf" are not numbers
     if types & {"object", "array"}:
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
+        return _strict(value)
     return value
+
+
+def _strict(value: str) -> Any:
+    """``value`` decoded as strict JSON (:func:`mockapi.wire.jsonbody.loads`), else itself."""
+    try:
+        return jsonbody.loads(value)
+    except jsonbody.NotJSON:
+        return value
 
 
 def _types(schema: Any, resolve: Resolve, depth: int = 0) -> set[str]:

@@ -29,7 +29,7 @@ from jsonschema.exceptions import ValidationError
 
 from mockapi import errors
 from mockapi.errors import APIError, SchemaError
-from mockapi.validation import derive, predicates
+from mockapi.validation import derive, forms, predicates
 
 if TYPE_CHECKING:
     from mockapi.validation.files import SchemaSet
@@ -63,6 +63,7 @@ class _Request:
     known: frozenset[str] | None  # top-level properties; None: any key is allowed
     resolve: Resolve
     valid: Check | None  # the compiled fast path; None when the schema has no such path
+    schema: Mapping[str, Any]
 
 
 class RequestValidator:
@@ -73,6 +74,7 @@ class RequestValidator:
         metaschema (about 0.5 s), for the bundled schemas the test suite checks."""
         self._requests: dict[str, _Request] = {}
         self._forms: dict[str, _Request] = {}
+        self._parameters: dict[str, _Request] = {}
         self._others: dict[tuple[str, str], Draft202012Validator] = {}
         for endpoint in schemas.endpoints:
             for role in derive.ROLES:
@@ -82,13 +84,19 @@ class RequestValidator:
                 compiled = _compile(
                     document, schemas.file_for(endpoint, role) or endpoint, check=check
                 )
-                if role in ("request", "form"):
-                    known = _known_properties(document)
+                if role in ("request", "form", "parameters"):
+                    # Unknown query parameters are ignored, as the API does (Azure's
+                    # clients send api-version); unknown body keys are refused.
+                    known = _known_properties(document) if role != "parameters" else None
                     fast = predicates.Compiler.fast_path(document)
                     compiled_request = _Request(
-                        compiled, known, derive.ref_resolver(document), fast
+                        compiled, known, derive.ref_resolver(document), fast, document
                     )
-                    table = self._requests if role == "request" else self._forms
+                    table = {
+                        "request": self._requests,
+                        "form": self._forms,
+                        "parameters": self._parameters,
+                    }[role]
                     table[endpoint] = compiled_request
                 else:
                     self._others[(endpoint, role)] = compiled
@@ -116,6 +124,30 @@ class RequestValidator:
                 f"Invalid request body: mockapi could not validate it against the {endpoint} "
                 f"schema ({type(exc).__name__}: {_short(str(exc))}). Check the body against "
                 "the API reference.",
+                code="invalid_value",
+            )
+
+    def validate_parameters(
+        self, endpoint: str, query: Iterable[tuple[str, str]], path: Mapping[str, str]
+    ) -> APIError | None:
+        """None when the query string and path parameters are valid for ``endpoint`` (or
+        it declares none), else the 400 a body with those values would get, ``param``
+        naming the parameter (``?limit=null``: ``Invalid type for 'limit'``...).
+
+        Values are typed by the schema first (:func:`mockapi.validation.forms.parameters`),
+        so ``limit=5`` is the integer 5 and ``stream=maybe`` stays a string. Never raises.
+        """
+        request = self._parameters.get(endpoint)
+        if request is None:
+            return None
+        try:
+            return _check(request, forms.parameters(query, path, request.schema))
+        except Exception as exc:  # a 400 naming the problem, never a 500
+            return APIError(
+                400,
+                f"Invalid query parameters: mockapi could not validate them against the "
+                f"{endpoint} parameters ({type(exc).__name__}: {_short(str(exc))}). Check "
+                "them against the API reference.",
                 code="invalid_value",
             )
 

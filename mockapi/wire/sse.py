@@ -21,6 +21,7 @@ import json
 import re
 
 from mockapi.model import JSON, SSEEvent
+from mockapi.wire import jsonbody
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -64,14 +65,10 @@ def decode_data(text: str) -> JSON:
     quotes included, so that encoding it again gives the same bytes.
     """
     try:
-        value = json.loads(text, parse_constant=_not_json)
-    except ValueError:
+        value = jsonbody.loads(text)  # strict: json.loads would accept NaN and Infinity
+    except jsonbody.NotJSON:
         return text
     return text if isinstance(value, str) else value
-
-
-def _not_json(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")  # json.loads would accept NaN and Infinity
 
 
 def decode_events(raw: str | bytes) -> list[SSEEvent]:

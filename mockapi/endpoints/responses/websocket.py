@@ -36,7 +36,7 @@ from mockapi.endpoints.responses.steer import Steering
 from mockapi.errors import APIError
 from mockapi.model import JSON, Request, Response
 from mockapi.state.objects import ObjectStore
-from mockapi.wire import azure, credentials
+from mockapi.wire import azure, credentials, jsonbody
 
 PATH = "/v1/responses"
 """Where the SDK opens the socket (the client's base URL + ``/responses``)."""
@@ -84,8 +84,8 @@ def parse(message: str | bytes) -> Create | dict[str, Any] | APIError:
     """A client message as a :class:`Create`, a ``response.steer`` event (a dict), or the
     :class:`APIError` that the ``error`` event answering it carries."""
     try:
-        event = json.loads(message)
-    except (ValueError, RecursionError) as exc:
+        event = jsonbody.loads(message)  # as strict as an HTTP body
+    except jsonbody.NotJSON as exc:
         return errors.invalid_json(f"the WebSocket message is not JSON: {exc}")
     if not isinstance(event, dict):
         return APIError(
