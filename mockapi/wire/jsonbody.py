@@ -46,8 +46,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # Text that may hold what the C scanner lets through: a lone surrogate escape, or a
 # number too long for 64 bits or a double. A string's content can raise a false alarm,
 # never hide a real one: the alarm only costs the walk over the decoded value that decides.
-_LONG_NUMBER = re.compile(r"[0-9]{19}")
-_SUSPECT = re.compile(r"\\u[dD][89a-fA-F]|[0-9]{19}|[eE][+-]?[0-9]{3}")
+_CONTAINERS = frozenset({dict, list, tuple})
+# A cycle fails as a RecursionError instead of being tracked: checking costs every call.
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_DIGITS = b"0" * 19
+_NUMBERS = bytes.maketrans(b"123456789E+", b"000000000e-")  # digits 0, exponents e or e-
+_LONG_NUMBERS = (_NINETEEN_DIGITS, b"e000", b"e-000")
+# A ``\u`` escape of a surrogate: the only way a lone one gets into valid UTF-8 text.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 _TOO_DEEP = (
@@ -68,8 +75,9 @@ def reject_constant(name: str) -> NoReturn:
 def loads(data: bytes | str) -> Any:
     """Decode strict JSON text (UTF-8 bytes, or a str); raises :class:`NotJSON`.
 
-    Valid JSON costs one ``json.loads`` plus a few C-speed scans of the text; the Python
-    walk over the value runs only when a scan says something might be wrong.
+    Valid JSON costs one ``json.loads`` plus scans of the text at memory speed; a walk
+    over the value runs only when a scan says something may be wrong (:func:`_suspect`,
+    or more brackets than the nesting limit).
     """
     if isinstance(data, bytes):
         if data.startswith(_BOM):
@@ -93,17 +101,32 @@ def loads(data: bytes | str) -> Any:
     except NotJSON:
         raise
     except (ValueError, RecursionError) as exc:
-        if "integer string conversion" in str(exc):  # Python's own digit limit
-            raise NotJSON(_out_of_range("an integer of more than 4300 digits")) from None
+        if "integer string conversion" in str(exc):  # Python's own limit, 4300 digits
+            raise NotJSON(_out_of_range("an integer of thousands of digits")) from None
         raise NotJSON(f"{type(exc).__name__}: {exc}") from None
+    raw = data if isinstance(data, bytes) else text.encode("utf-8")
     problem = None
-    if _SUSPECT.search(text):
+    if _suspect(text, raw):
         problem = _problem(value)
-    elif text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(value):
+    elif raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(value):
         problem = _TOO_DEEP
     if problem is not None:
         raise NotJSON(problem)
     return value
+
+
+def _suspect(text: str, raw: bytes) -> bool:
+    """Whether the text may hold what the C scanner lets through: a surrogate escape,
+    or a number too long for 64 bits or a double (19 digits in a row, an exponent of 3).
+
+    A string's content can raise a false alarm, never hide a real one; the alarm only
+    costs the walk that decides. The scans run at memory speed (``in``, ``translate``),
+    where a regex over the whole text, or a hook per number, would not.
+    """
+    if b"\\u" in raw and _ESCAPED_SURROGATE.search(text):
+        return True
+    numbers = raw.translate(_NUMBERS)
+    return any(pattern in numbers for pattern in _LONG_NUMBERS)
 
 
 def _too_deep(value: Any) -> bool:
@@ -114,13 +137,14 @@ def _too_deep(value: Any) -> bool:
         if depth > MAX_DEPTH:
             return True
         for item in node.values() if type(node) is dict else node:
-            if type(item) is dict or type(item) is list:
+            if type(item) in _CONTAINERS:
                 stack.append((item, depth + 1))
     return False
 
 
 def _problem(value: Any) -> str | None:
-    """What in a decoded value is not strict JSON, or None."""
+    """What in a decoded value is not strict JSON (a lone surrogate, a number out of
+    range, nesting too deep), or None."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -172,16 +196,20 @@ def jsonable(value: Any) -> Any:
     that they can: strings with lone surrogates get them as ``\\udxxx`` text,
     non-finite floats and integers beyond 64 bits become strings, containers nested
     deeper than :data:`MAX_DEPTH` a placeholder, non-string keys strings, other types
-    their ``str``. Cheap when nothing is wrong (one C-speed encoding of the value).
+    their ``str``. Cheap when nothing is wrong: one C-speed encoding of the value and
+    scans of it (and, for a value with many brackets, a walk over its containers).
     """
     if value is None or isinstance(value, str):
         return value if value is None else _text(value)
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-        text.encode("utf-8")
+    try:  # NaN, a lone surrogate, a type JSON lacks or a cycle fail here
+        data = _STRICT.encode(value).encode("utf-8")
     except (ValueError, TypeError, RecursionError):
         return _copy(value, 1)
-    if text.count("[") + text.count("{") > MAX_DEPTH or _LONG_NUMBER.search(text):
+    # 19 digits in a row may be an integer beyond 64 bits (or a string's digits: then
+    # the copy is merely equal); bytes.translate and `in` run at memory speed.
+    if _NINETEEN_DIGITS in data.translate(_DIGITS_AS_ZERO):
+        return _copy(value, 1)
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _too_deep(value):
         return _copy(value, 1)
     return value
 
