@@ -57,6 +57,9 @@ def test_a_steer_is_passed_on_as_sent() -> None:
     ("message", "status", "param", "words"),
     [
         ("{nope", 400, None, "could not parse the JSON body"),
+        # Held to strict JSON like an HTTP body (json.loads accepted both).
+        ('{"type": "response.create", "temperature": NaN}', 400, None, "NaN is not JSON"),
+        ('{"type": "response.create", "input": "\\ud800"}', 400, None, "lone surrogate"),
         ("[1]", 400, None, "expected a JSON object"),
         ('{"model": "m"}', 400, "type", "Missing required parameter: 'type'."),
         ('{"type": "session.update"}', 400, "type", 'Invalid value: "session.update".'),
