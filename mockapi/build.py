@@ -21,7 +21,7 @@ from pathlib import Path
 from mockapi import resources
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import MockapiError
-from mockapi.library import store
+from mockapi.library import recovery, store
 from mockapi.plugins import load_plugins
 from mockapi.recording import recorder as recording
 from mockapi.recording import redaction
@@ -103,6 +103,8 @@ def build_replayer(
     if missing_ok:
         dirs = tuple(d for d in dirs if d.is_dir())
     hooks = load_plugins(settings.plugins)  # first: plugins may register matchers
+    for directory in settings.fixture_dirs:  # the user's: the bundled library is read-only
+        recovery.recover(directory)  # what a killed recorder left: finished or removed
     fixtures = store.load_library(dirs, cassettes=cassettes)
     schemas = load_schemas(schemas_dir)
     validator = None

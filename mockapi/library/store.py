@@ -8,7 +8,6 @@ crash or a concurrent writer never leaves a half-written file behind.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 
 from mockapi.errors import FixtureError, LibraryError
+from mockapi.library import staging
 from mockapi.library.fixture import FORMAT_VERSION, BodyFiles, Fixture, parse_document
 
 try:
@@ -119,37 +119,14 @@ def _children(node: Any) -> list[Any]:
     return []
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _durable_temp(path: Path, data: bytes) -> Path:
-    """A temp file beside ``path`` holding ``data``, flushed to disk; the caller moves it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates the file 0600; give it the mode a plain open() would have.
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new, never half."""
-    tmp = _durable_temp(path, data)
-    try:
+    """Write ``data`` to ``path`` so that readers see the old file or the new, never half.
+
+    A crash before the move leaves a staged temp file that start-up recovery finishes or
+    removes (:mod:`mockapi.library.recovery`).
+    """
+    with staging.staged(path, data) as tmp:
         os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 FIXTURE_SUFFIXES = (".yaml", ".yml")
@@ -263,13 +240,11 @@ def create_new(path: Path, data: bytes) -> bool:
     The file appears complete or not at all (temp file, fsync, hard link), and of two
     writers racing for the same name exactly one wins: nothing is ever overwritten.
     """
-    tmp = _durable_temp(path, data)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    finally:
-        tmp.unlink(missing_ok=True)
+    with staging.staged(path, data) as tmp:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
     return True
 
 
