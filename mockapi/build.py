@@ -17,6 +17,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from mockapi import resources
 from mockapi.config import OnMiss, RecordMode, Settings
@@ -205,3 +206,6 @@ class _RecorderModes:
         return recording.switch_mode(
             self._recorder, mode, default_on_miss=default_on_miss, recorded=recorded
         )
+
+    def health(self) -> dict[str, Any]:
+        return self._recorder.health()

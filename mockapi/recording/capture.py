@@ -91,6 +91,20 @@ def to_entry(
         raise NotRecordable(exc.message) from None
 
 
+def recording_key(
+    method: str,
+    path: str,
+    request_json: JSON,
+    *,
+    rules: redaction.RedactionRules = redaction.DEFAULT_RULES,
+    hooks: Hooks = NO_HOOKS,
+) -> str:
+    """The key :func:`to_entry` will give the recording of this request, known before
+    any answer (the recorder claims it before going upstream). Raises
+    :class:`NotRecordable` when a plugin's request transform fails."""
+    return _match(Captured(method, path, request_json, 0, {}), rules, hooks)[1]
+
+
 def merge_entry(fixtures: list[Any], entry: dict[str, Any]) -> int:
     """Add ``entry`` to a file's fixture list; the same request again extends a sequence.
 

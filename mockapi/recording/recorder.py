@@ -18,13 +18,25 @@ A binary answer (speech audio, an image) is written as a file beside its fixture
 ``<key>.<digest>.<ext>`` (``<cassette>.<digest>.<ext>`` in a cassette's folder),
 atomically and *before* the fixture that names it in ``body_file``, so a reader never
 sees a fixture pointing at a missing file.
+
+Identical requests in flight at once go upstream once: the others wait for its
+recording and are answered from it (:mod:`mockapi.recording.turns`; not in mode ``all``,
+where every request goes upstream, nor into a test's cassette, where the same request
+again records the next answer of a sequence).
+
+A recording that cannot be written (a read-only or full disk) never cuts the answer,
+which has been sent already: the failure is one log line naming the file, the error and
+what to do, the recording is answered from memory for as long as the server runs, and
+:meth:`Recorder.health` (``GET /__mockapi/health``) says recording is failing.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,10 +51,11 @@ from mockapi.config import OnMiss, RecordMode
 from mockapi.errors import FixtureError, NotRecordable, UpstreamStreamError
 from mockapi.library import store
 from mockapi.library.fixture import FORMAT_VERSION, Fixture, parse_entry
-from mockapi.model import Request, SSEEvent
+from mockapi.model import Request, Response, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
-from mockapi.recording.capture import Captured, merge_entry, slug, to_entry
+from mockapi.recording.capture import Captured, merge_entry, recording_key, slug, to_entry
+from mockapi.recording.turns import Turn, Turns
 from mockapi.recording.upstream import Upstream, UpstreamResponse
 from mockapi.wire.headers import OPENAI_HEADERS
 from mockapi.wire.sse import SSEDecoder
@@ -145,6 +158,11 @@ class Recorder:
         self.on_saved = on_saved
         self._known: set[Path] = set()
         self._lock = threading.Lock()
+        self._turns = Turns()
+        self._written = 0
+        self._unsaved = 0
+        self._failing = False
+        self._last_error: str | None = None
         self.cassette: Path | None = None
         self._cassette_test = ""
         self._fresh_cassette = False
@@ -171,13 +189,63 @@ class Recorder:
 
     # -- relaying ------------------------------------------------------------------------
 
-    async def forward(self, request: Request) -> Proxied:
-        """Open the upstream answer for ``request``; raises APIError if unreachable."""
-        answer = await self.upstream.open(request)
-        headers = {k.lower(): v for k, v in answer.headers if k.lower() in _RELAYED_HEADERS}
-        return Proxied(answer.status, headers, self._relay(request, answer))
+    async def forward(
+        self, request: Request, *, recorded: Callable[[], Response | None] | None = None
+    ) -> Proxied | Response:
+        """Open the upstream answer for ``request``; raises APIError if unreachable.
 
-    async def _relay(self, request: Request, answer: UpstreamResponse) -> AsyncIterator[bytes]:
+        With ``recorded`` (which answers the request from the fixtures served now, or
+        None), a recording made meanwhile answers instead: by another worker, or by an
+        identical request in flight, which this one waits for (see the module
+        docstring). Without it, the request goes upstream whatever was recorded.
+        """
+        turn: Turn | None = None
+        if recorded is not None:
+            found = await self._take_turn(request, recorded)
+            if isinstance(found, Response):
+                return found
+            turn = found
+        try:
+            answer = await self.upstream.open(request)
+        except BaseException:
+            if turn is not None:
+                turn.release()
+            raise
+        headers = {k.lower(): v for k, v in answer.headers if k.lower() in _RELAYED_HEADERS}
+        body = self._relay(request, answer, turn)
+        if turn is not None:
+            # A body never iterated (the client left before it started) still gives the
+            # turn back, or the requests waiting for it would wait for ever.
+            weakref.finalize(body, turn.release)
+        return Proxied(answer.status, headers, body)
+
+    async def _take_turn(
+        self, request: Request, recorded: Callable[[], Response | None]
+    ) -> Response | Turn | None:
+        """The recorded answer, or the turn to go upstream (None: go without one)."""
+
+        def fresh(waited: bool) -> Response | None:
+            new = self.scan_new()  # written by another worker or process meanwhile
+            if new:
+                self.on_saved(new)
+            # Asking the replayer again only when something may have been recorded: each
+            # time counts for its rate limits and fault rules.
+            return recorded() if new or waited else None
+
+        if self.cassette is not None:
+            return fresh(False)
+        try:
+            key = recording_key(
+                request.method, request.path, request.json, rules=self.rules, hooks=self.hooks
+            )
+        except NotRecordable:
+            return fresh(False)
+        target = self.directory / slug(request.path) / f"{key}.yaml"
+        return await self._turns.take(target, fresh)
+
+    async def _relay(
+        self, request: Request, answer: UpstreamResponse, turn: Turn | None
+    ) -> AsyncIterator[bytes]:
         is_sse = answer.content_type.startswith("text/event-stream")
         decoder = SSEDecoder()
         events: list[SSEEvent] = []
@@ -213,12 +281,22 @@ class Recorder:
             # Shielded: a client that went away cancels this task, but the upstream
             # response must still be released and a finished recording still written.
             with anyio.CancelScope(shield=True):
-                await answer.close()
-                if outcome == "complete":
-                    captured = events if is_sse else None
-                    await anyio.to_thread.run_sync(
-                        self._save, request, answer, bytes(body), captured
+                try:
+                    await answer.close()
+                    if outcome == "complete":
+                        captured = events if is_sse else None
+                        await anyio.to_thread.run_sync(
+                            self._save, request, answer, bytes(body), captured
+                        )
+                except Exception:  # a bug: say so, but never cut an answer already sent
+                    log.exception(
+                        "could not record %s %s (a mockapi bug: please report it)",
+                        request.method,
+                        request.path,
                     )
+                finally:
+                    if turn is not None:
+                        turn.release()  # after on_saved: the waiters find the recording
             if outcome != "complete":
                 log.warning(
                     "not recording %s %s: %s after %d events",
@@ -271,16 +349,47 @@ class Recorder:
             log.warning("not recording %s: %s", where, exc)
             return
         folder = cassette.parent if cassette is not None else self.directory / slug(request.path)
-        for name, data in files.items():  # first: the fixture must never name a missing file
-            store.write_body_file(folder / name, data)
-        if cassette is not None:
-            entry, source = self._append(cassette, entry)
-        else:
-            document = {"version": FORMAT_VERSION, "fixtures": [entry]}
-            source = f"{self._write(slug(request.path), key, document)}#0"
+        target = cassette if cassette is not None else folder / f"{key}.yaml"
+        try:
+            for name, data in files.items():  # first: the fixture must never name a missing file
+                store.write_body_file(folder / name, data)
+            if cassette is not None:
+                entry, source = self._append(cassette, entry)
+            else:
+                document = {"version": FORMAT_VERSION, "fixtures": [entry]}
+                source = f"{self._write(slug(request.path), key, document)}#0"
+        except (OSError, FixtureError) as exc:
+            # The answer has been relayed already: keep the recording for this run.
+            problem = _unwritten(where, target, exc)
+            with self._lock:
+                self._unsaved += 1
+                self._failing = True
+                self._last_error = problem
+                # Named after the file it was to be (a test's cassette recordings go with
+                # their test), marked as in memory only.
+                source = f"{target}#unsaved-{self._unsaved}"
+            log.error("%s", problem)
+            self.on_saved([parse_entry(entry, source, body_files=files.__getitem__)])
+            return
+        with self._lock:
+            self._written += 1
+            self._failing = False
         written = Path(source.rpartition("#")[0])
         self.on_saved([parse_entry(entry, source, body_files=store.body_reader(written))])
         log.info("recorded %s -> %s", where, source)
+
+    def health(self) -> dict[str, Any]:
+        """How recording goes: ``state`` (``ok``, or ``failing`` while the last recording
+        could not be written), how many recordings were ``written`` and how many are
+        ``unsaved`` (answered from memory only, lost when the server stops), and the
+        ``last_error``, if any, as it was logged."""
+        with self._lock:
+            return {
+                "state": "failing" if self._failing else "ok",
+                "written": self._written,
+                "unsaved": self._unsaved,
+                "last_error": self._last_error,
+            }
 
     def use_cassette(self, path: Path | None, *, test: str = "", fresh: bool = False) -> None:
         """Record into the one file ``path`` (test ``test``'s cassette), not one per request.
@@ -323,9 +432,43 @@ class Recorder:
             candidate = target if attempt == 0 else target.with_name(f"{key}-{attempt}.yaml")
             with self._lock:
                 self._known.add(candidate)
-            if store.create_new(candidate, data):
+            try:
+                created = store.create_new(candidate, data)
+            except OSError:
+                with self._lock:  # not written: another process's file there is news
+                    self._known.discard(candidate)
+                raise
+            if created:
                 return candidate
         raise FixtureError(str(target), "1000 recordings share this key; clean up the directory")
+
+
+_HINTS = {
+    errno.ENOSPC: "free space on that disk",
+    errno.EDQUOT: "free space within your disk quota",
+    errno.EFBIG: "a file size limit stops it (ulimit -f): raise the limit",
+    errno.EROFS: "that file system is read-only: record into a writable --fixtures directory",
+    errno.EACCES: "make that directory writable for this user, or record elsewhere",
+    errno.EPERM: "make that directory writable for this user, or record elsewhere",
+    errno.ENOTDIR: "a file stands where a folder is expected on that path: move it",
+    errno.EEXIST: "a file stands where a folder is expected on that path: move it",
+    errno.ENAMETOOLONG: "the path is too long: record into a shorter --fixtures directory",
+}
+
+
+def _unwritten(where: str, target: Path, exc: OSError | FixtureError) -> str:
+    """The one log line for a recording that could not be written."""
+    if isinstance(exc, FixtureError):
+        cause = str(exc)
+        hint = "fix that file, or record into another --fixtures directory"
+    else:
+        code = errno.errorcode.get(exc.errno or 0, f"errno {exc.errno}")
+        cause = f"cannot write {exc.filename or target}: {exc.strerror or exc} ({code})"
+        hint = _HINTS.get(exc.errno or 0, "check that the --fixtures directory is writable")
+    return (
+        f"recording of {where} not written to disk: {cause}; it is served from memory "
+        f"until mockapi stops, and lost then. To keep recordings: {hint}"
+    )
 
 
 _RELAYED_HEADERS = frozenset({"content-type", *OPENAI_HEADERS})

@@ -62,6 +62,10 @@ class Recording(Protocol):
         replayer (``mockapi.recording.recorder.switch_mode``)."""
         ...
 
+    def health(self) -> dict[str, Any]:
+        """Whether recordings are being written (``Recorder.health``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -209,6 +213,11 @@ class Control:
     @property
     def record_dir(self) -> Path | None:
         return self._recording.directory if self._recording is not None else None
+
+    def recording_health(self) -> dict[str, Any] | None:
+        """Whether recordings are being written (None without an upstream): ``state``
+        ``ok`` or ``failing``, counts, and the last error (``Recorder.health``)."""
+        return self._recording.health() if self._recording is not None else None
 
     def set_record_mode(
         self,

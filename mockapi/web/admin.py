@@ -189,6 +189,8 @@ class _AdminAPI:
             "pid": os.getpid(),
             "record_mode": self.control.record_mode.value,
             "on_miss": self.control.on_miss.value,
+            # Serving goes on while recordings cannot be written: say so here.
+            "recording": self.control.recording_health(),
         }
 
     async def health(self, request: StarletteRequest) -> StarletteResponse:

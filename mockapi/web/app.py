@@ -146,19 +146,22 @@ async def _forward(
             type=UPSTREAM_ERROR,
         )
     else:
-        if not replayer.proxy_all:
-            # Another worker may have recorded this request meanwhile: answer from it.
-            fresh = recorder.scan_new()
-            if fresh:
-                replayer.add_fixtures(fresh)
-                retry = replayer.handle(forward.request)
-                if not isinstance(retry, Forward):
-                    return _to_starlette(retry, honor_delays=replayer.settings.honor_delays)
+
+        def recorded() -> Response | None:
+            retry = replayer.handle(forward.request)
+            return None if isinstance(retry, Forward) else retry
+
         try:
-            proxied = await recorder.forward(forward.request)
+            # Unless every request goes upstream (mode all), a recording made meanwhile
+            # answers: by another worker, or by an identical request in flight.
+            proxied = await recorder.forward(
+                forward.request, recorded=None if replayer.proxy_all else recorded
+            )
         except APIError as exc:
             error = exc
         else:
+            if isinstance(proxied, Response):
+                return _to_starlette(proxied, honor_delays=replayer.settings.honor_delays)
             replayer.note_forwarded(forward, proxied.status)
             return StreamingResponse(
                 proxied.body, status_code=proxied.status, headers=proxied.headers
