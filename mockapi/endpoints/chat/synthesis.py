@@ -211,7 +211,9 @@ def _text(
                 schema,
                 seed=seed,
                 strict=spec.get("strict") is True,
-                words=text.phrases(question),
+                # What the question names, then what the tools said: a typed answer
+                # after a tool reports its result.
+                words=list(dict.fromkeys([*text.phrases(question), *tools.said(results)])),
             )
         except schema_data.SchemaDataError:
             document = example_for(schema)

@@ -192,6 +192,27 @@ def tool_results(messages: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]
     return results
 
 
+def said(results: Sequence[tuple[str, str]]) -> list[str]:
+    """The values tool outputs report, for the strings of an answer built on them: the
+    short strings of a JSON output, in order; the phrases of a text output."""
+    found: list[str] = []
+    for _, output in results:
+        try:
+            pending: list[Any] = [json.loads(output)]
+        except ValueError:
+            found += text.phrases(output)
+            continue
+        while pending:
+            value = pending.pop(0)
+            if isinstance(value, str) and 0 < len(value) <= 60:
+                found.append(value)
+            elif isinstance(value, dict):
+                pending += list(value.values())
+            elif isinstance(value, list):
+                pending += value
+    return found
+
+
 def _tool_name(choice: Any) -> str | None:
     if not isinstance(choice, dict):
         return None

@@ -95,9 +95,9 @@ def test_a_json_schema_after_a_tool_result_gets_a_document_of_that_schema(seed: 
     jsonschema.validate(document, FORECAST)
 
 
-def test_the_document_after_a_tool_result_draws_on_the_question() -> None:
+def test_the_document_after_a_tool_result_draws_on_the_question_and_the_result() -> None:
     message = answer(after_weather(tools=[GET_WEATHER], response_format=STRICT_FORMAT))
-    assert "Paris" in json.loads(message["content"]).values()
+    assert json.loads(message["content"]) == {"city": "Paris", "summary": "sunny"}
 
 
 def test_json_object_after_a_tool_result_is_an_object_reporting_the_result() -> None:
