@@ -93,7 +93,7 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "pytest": ("pytest_plugin",),
     "jinja2": ("library.templating",),
     "faker": ("library.templating",),
-    "bpe_openai": ("wire.tokens",),
+    "bpe_openai": ("wire.tokenizer",),
     "lameenc": ("endpoints.audio.mp3",),
     "sqlite3": ("state",),
     "redis": ("state",),
