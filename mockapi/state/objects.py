@@ -6,64 +6,148 @@ chain from and delete it. :class:`ObjectStore` is that memory: in process, bound
 thread-safe, keyed by a collection name and the object's id, in creation order. It is
 pure (no disk) and is cleared with the journal by ``POST /__mockapi/reset`` and
 between tests by the pytest plugin.
+
+**Bounded by count and by bytes.** Each collection keeps at most
+:data:`DEFAULT_CAPACITY` objects and :data:`DEFAULT_MAX_BYTES` bytes; past either, the
+oldest objects go first (the order they were created in: replacing or updating an
+object keeps its place). An object's size is that of its compact JSON (a ``bytes``
+value, an image: its length), and that is also what it costs in memory: objects are
+kept as their JSON text, not as Python dicts (which take five to ten times as much),
+and decoded on each read, which is also what makes every read a copy. The newest
+object is always kept, even one larger than the bound on its own. A long-running
+server therefore keeps the latest few thousand stored responses (about 1,600 of 5 KB),
+not all it ever made: a later ``GET`` of an evicted one is the API's 404, as for an id
+it never issued.
+
+A value JSON cannot hold as it is (a lone surrogate, an integer beyond 64 bits, that a
+client sent and an answer echoed) is kept as the journal keeps it
+(:func:`mockapi.wire.jsonbody.jsonable`) rather than failing the request.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-_EMPTY: OrderedDict[str, Any] = OrderedDict()
+import orjson
+
+from mockapi.wire import jsonbody
+
 DEFAULT_CAPACITY = 10_000
 """Objects kept per collection; the oldest go first."""
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+"""Bytes (of compact JSON) kept per collection; the oldest objects go first."""
+
+
+class _Raw(bytes):
+    """A ``bytes`` value kept as it is (an image), told apart from JSON text."""
+
+
+def _encode(value: Any) -> bytes:
+    """What is kept of ``value``: its compact JSON, or the bytes themselves."""
+    if isinstance(value, bytes):
+        return _Raw(value)
+    try:
+        return orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return orjson.dumps(jsonbody.jsonable(value))
+
+
+def _decode(kept: bytes) -> Any:
+    return bytes(kept) if isinstance(kept, _Raw) else orjson.loads(kept)
+
+
+class _Collection:
+    """One collection's objects in creation order, and their total size."""
+
+    __slots__ = ("items", "size")
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.size = 0
 
 
 class ObjectStore:
-    """Collections of JSON objects by id, in insertion order."""
+    """Collections of JSON objects by id, in creation order, bounded by count and bytes
+    per collection (see the module docstring)."""
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self, capacity: int = DEFAULT_CAPACITY, *, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        if capacity < 1 or max_bytes < 1:
+            raise ValueError(
+                f"an object store keeps at least one object of at least one byte, "
+                f"got capacity={capacity}, max_bytes={max_bytes}"
+            )
         self._capacity = capacity
-        self._collections: dict[str, OrderedDict[str, Any]] = {}
+        self._max_bytes = max_bytes
+        self._collections: dict[str, _Collection] = {}
         self._lock = threading.Lock()
 
     def put(self, collection: str, object_id: str, value: Any) -> None:
-        """Keep ``value`` (a deep copy) as ``object_id``; a later put replaces it in place."""
+        """Keep ``value`` (a copy) as ``object_id``; a later put replaces it in place."""
+        kept = _encode(value)
         with self._lock:
-            items = self._collections.setdefault(collection, OrderedDict())
-            items[object_id] = copy.deepcopy(value)
-            while len(items) > self._capacity:
-                items.popitem(last=False)
+            self._keep(self._collections.setdefault(collection, _Collection()), object_id, kept)
 
     def get(self, collection: str, object_id: str) -> Any | None:
-        """A deep copy of the object, or None."""
+        """A copy of the object, or None."""
         with self._lock:
-            value = self._collections.get(collection, _EMPTY).get(object_id)
-            return copy.deepcopy(value)
+            found = self._collection(collection).items.get(object_id)
+        return None if found is None else _decode(found)
 
     def update(self, collection: str, object_id: str, change: Callable[[Any], Any]) -> Any | None:
         """Replace the object by ``change(object)``; returns the new one, None if absent."""
         with self._lock:
-            items = self._collections.get(collection, _EMPTY)
-            if object_id not in items:
+            items = self._collection(collection)
+            if object_id not in items.items:
                 return None
-            items[object_id] = change(copy.deepcopy(items[object_id]))
-            return copy.deepcopy(items[object_id])
+            kept = _encode(change(_decode(items.items[object_id])))
+            self._keep(items, object_id, kept)
+        return _decode(kept)
 
     def delete(self, collection: str, object_id: str) -> bool:
         with self._lock:
-            return self._collections.get(collection, _EMPTY).pop(object_id, None) is not None
+            items = self._collection(collection)
+            found = items.items.pop(object_id, None)
+            if found is None:
+                return False
+            items.size -= len(found)
+            return True
 
     def values(self, collection: str) -> list[Any]:
-        """Deep copies of every object in the collection, oldest first."""
+        """Copies of every object in the collection, oldest first."""
         with self._lock:
-            return copy.deepcopy(list(self._collections.get(collection, _EMPTY).values()))
+            kept = list(self._collection(collection).items.values())
+        return [_decode(item) for item in kept]
+
+    def usage(self, collection: str) -> tuple[int, int]:
+        """How many objects the collection keeps and their size in bytes."""
+        with self._lock:
+            items = self._collection(collection)
+            return len(items.items), items.size
 
     def clear(self) -> None:
         with self._lock:
             self._collections.clear()
+
+    def _collection(self, name: str) -> _Collection:
+        return self._collections.get(name) or _Collection()
+
+    def _keep(self, items: _Collection, object_id: str, kept: bytes) -> None:
+        """Store ``kept`` (in place if the id is there), then evict the oldest others
+        until the collection is within both bounds."""
+        old = items.items.get(object_id)
+        items.size += len(kept) - (len(old) if old is not None else 0)
+        items.items[object_id] = kept
+        while len(items.items) > 1 and (
+            len(items.items) > self._capacity or items.size > self._max_bytes
+        ):
+            # The oldest other than the one just kept (replaced in place, it may be first).
+            oldest = next(key for key in items.items if key != object_id)
+            items.size -= len(items.items.pop(oldest))
 
 
 def paginate(
