@@ -1,8 +1,12 @@
 """The journal: a bounded, thread-safe, in-memory list of what the server received.
 
 Every request, hit or miss, is recorded with its outcome. The pytest plugin, the admin
-API and the inspector page all read it; the oldest entries fall off past ``maxlen``.
-What it keeps is always serialisable, whatever the client sent.
+API and the inspector page all read it; the oldest entries fall off past ``maxlen``
+entries or past ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`) of what they keep: each
+entry's body as compact JSON plus its report. The newest entry is always kept, whatever
+its size, so the journal holds at most ``max_bytes`` plus one request body (itself
+bounded by ``--max-body-size``). What it keeps is always serialisable, whatever the
+client sent.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
+
+import orjson
 
 from mockapi.model import JSON
 from mockapi.wire import jsonbody
@@ -66,13 +72,21 @@ class JournalEntry:
         }
 
 
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+"""Bytes of bodies (compact JSON) and reports the journal keeps; the oldest go first."""
+
+
 class Journal:
     """A bounded list of :class:`JournalEntry`, safe to append and read across threads."""
 
-    def __init__(self, maxlen: int) -> None:
+    def __init__(self, maxlen: int, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         if maxlen < 1:
             raise ValueError(f"journal size must be at least 1, got {maxlen}")
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._maxlen = maxlen
+        self._max_bytes = max_bytes
+        self._entries: deque[JournalEntry] = deque()
+        self._sizes: deque[int] = deque()  # each entry's size, beside it
+        self._bytes = 0
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -83,17 +97,32 @@ class Journal:
     def append(self, entry: JournalEntry) -> None:
         """Keep ``entry``, made serialisable first (see :func:`_serialisable`)."""
         entry = _serialisable(entry)
+        size = _size(entry)
         with self._lock:
             self._entries.append(entry)
+            self._sizes.append(size)
+            self._bytes += size
+            while len(self._entries) > 1 and (
+                len(self._entries) > self._maxlen or self._bytes > self._max_bytes
+            ):
+                self._entries.popleft()
+                self._bytes -= self._sizes.popleft()
 
     def entries(self, *, since: int = 0) -> list[JournalEntry]:
         """Entries with ``seq`` greater than ``since``, oldest first."""
         with self._lock:
             return [e for e in self._entries if e.seq > since]
 
+    def usage(self) -> tuple[int, int]:
+        """How many entries the journal keeps and their size in bytes."""
+        with self._lock:
+            return len(self._entries), self._bytes
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         with self._lock:
@@ -119,3 +148,12 @@ def _serialisable(entry: JournalEntry) -> JournalEntry:
         if clean is not value:
             changes[name] = clean
     return replace(entry, **changes) if changes else entry
+
+
+def _size(entry: JournalEntry) -> int:
+    """What ``entry`` counts against the bound: its body's compact JSON and its report."""
+    try:
+        body = len(orjson.dumps(entry.body))
+    except (TypeError, orjson.JSONEncodeError):  # cleaned already: never expected
+        body = len(str(entry.body))
+    return body + len(entry.report.encode("utf-8", "replace")) if entry.report else body
