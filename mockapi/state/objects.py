@@ -50,9 +50,12 @@ def _encode(value: Any) -> bytes:
     if isinstance(value, bytes):
         return _Raw(value)
     try:
-        return orjson.dumps(value)
+        text = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
-        return orjson.dumps(jsonbody.jsonable(value))
+        text = orjson.dumps(jsonbody.jsonable(value))
+    # Copied to a bytes of its own size: orjson's result keeps the buffer it wrote into
+    # (16 KB at least), so a 2 KB response kept as it is would cost 16 KB.
+    return bytes(memoryview(text))
 
 
 def _decode(kept: bytes) -> Any:

@@ -8,6 +8,7 @@ own accounting alone.
 from __future__ import annotations
 
 import json
+import tracemalloc
 from typing import Any
 
 from mockapi.state.objects import DEFAULT_CAPACITY, DEFAULT_MAX_BYTES, ObjectStore
@@ -117,3 +118,22 @@ def test_bytes_and_unusual_values_round_trip() -> None:
     # written out as the journal writes it, rather than failing the request.
     store.put("c", "odd", {"text": "a\ud800b", "big": 2**70})
     assert store.get("c", "odd") == {"text": "a\\ud800b", "big": str(2**70)}
+
+
+def test_kept_objects_cost_about_their_json_size_in_memory() -> None:
+    """The bytes bound is a memory bound: what is kept is the JSON text, no more (not a
+    dict five to ten times as large, not an encoder's oversized buffer)."""
+    store = ObjectStore()
+    values = [{"id": n, "output_text": "hello " * 300} for n in range(200)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for n, value in enumerate(values):
+            store.put("c", str(n), value)
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    held = sum(stat.size_diff for stat in after.compare_to(before, "lineno"))
+    count, size = store.usage("c")
+    assert count == 200 and size == _kept_bytes(store, "c")
+    assert held < 1.5 * size
