@@ -15,9 +15,10 @@ value, an image: its length), and that is also what it costs in memory: objects 
 kept as their JSON text, not as Python dicts (which take five to ten times as much),
 and decoded on each read, which is also what makes every read a copy. The newest
 object is always kept, even one larger than the bound on its own. A long-running
-server therefore keeps the latest few thousand stored responses (about 1,600 of 5 KB),
-not all it ever made: a later ``GET`` of an evicted one is the API's 404, as for an id
-it never issued.
+server therefore keeps the latest stored responses (about 800 of 5 KB, 4 MiB), not all
+it ever made: a later ``GET`` of an evicted one is the API's 404, as for an id it never
+issued. The collections are the endpoints' own (about fifteen), so the whole store is
+bounded too.
 
 A value JSON cannot hold as it is (a lone surrogate, an integer beyond 64 bits, that a
 client sent and an answer echoed) is kept as the journal keeps it
@@ -37,7 +38,7 @@ from mockapi.wire import jsonbody
 
 DEFAULT_CAPACITY = 10_000
 """Objects kept per collection; the oldest go first."""
-DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 """Bytes (of compact JSON) kept per collection; the oldest objects go first."""
 
 
