@@ -276,3 +276,33 @@ def test_journal_is_bounded() -> None:
     for _ in range(5):
         ask(r)
     assert [e.seq for e in r.journal.entries()] == [3, 4, 5]
+
+
+def _bundled_replayer() -> Replayer:
+    from mockapi.build import default_fixture_dirs
+    from mockapi.library import store
+
+    return Replayer(
+        Settings(on_miss=OnMiss.SYNTHESIZE),
+        store.load_library(default_fixture_dirs()),
+        validator=None,
+    )
+
+
+def _weather_tool(properties: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    return {"type": "function", "function": {"name": "get_weather", "parameters": schema}}
+
+
+def test_bundled_weather_fixture_answers_only_the_tool_it_was_written_for() -> None:
+    """The bundled example calls get_weather(location, unit): a get_weather(city) tool is
+    another tool, and must be synthesized for, not answered with arguments it lacks."""
+    r = _bundled_replayer()
+    mine = _weather_tool({"location": {"type": "string"}, "unit": {"type": "string"}})
+    theirs = _weather_tool({"city": {"type": "string"}})
+    answer = ask(r, "What is the weather in Paris?", tools=[mine])
+    call = answer.body["choices"][0]["message"]["tool_calls"][0]["function"]
+    assert json.loads(call["arguments"]) == {"location": "Paris, France", "unit": "celsius"}
+    answer = ask(r, "What is the weather in Paris?", tools=[theirs])
+    call = answer.body["choices"][0]["message"]["tool_calls"][0]["function"]
+    assert set(json.loads(call["arguments"])) == {"city"}
