@@ -1,4 +1,4 @@
-"""The benchmark's results as a Markdown table, and issue 5's budget checked line by line."""
+"""The benchmark's results as a Markdown table; the budget of issues 5 and 15, line by line."""
 
 from __future__ import annotations
 
@@ -126,6 +126,16 @@ def _proxy_rows(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _memory_rows(results: dict[str, Any]) -> list[Row]:
+    mem = results["memory"]
+    rows: list[Row] = [(f"**memory: {mem['requests']:,} mixed requests**", "", "**RSS**", "")]
+    for mark, rss in mem["rss_mb"].items():
+        label = "server RSS when it first answers" if mark == "start" else f"after {int(mark):,}"
+        rows.append((label, "", _fmt(rss, "MB"), ""))
+    rows.append(("errors", "", str(mem["errors"]), ""))
+    return rows
+
+
 def table(results: dict[str, Any]) -> str:
     """Every figure measured, with the ratio (or the difference) beside it."""
     rows: list[Row] = []
@@ -134,6 +144,7 @@ def table(results: dict[str, Any]) -> str:
         ("scaling", _scaling_rows),
         ("plugin", _plugin_rows),
         ("proxy", _proxy_rows),
+        ("memory", _memory_rows),
     ):
         if section in results:
             rows.extend(make(results))
@@ -190,6 +201,13 @@ def budget(results: dict[str, Any]) -> list[dict[str, Any]]:
             before, after = _get(direct, *path), _get(via, *path)
             added = after - before if after is not None and before is not None else None
             add(line, added, limit, _added(after, before), most=True)
+    if "memory" in results:
+        mem = results["memory"]
+        last = str(mem["requests"])
+        rss = _get(mem, "rss_mb", last) if not mem["errors"] else None
+        text = _fmt(rss, "MB") if not mem["errors"] else f"{mem['errors']} errors"
+        line = f"RSS after {mem['requests']:,} mixed requests < {mem['budget_mb']:.0f} MB"
+        add(line, rss, mem["budget_mb"], text, most=True)
     return lines
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import library, payloads
+from bench import library, memory, payloads
 from bench.procs import ROOT, LoadGenerator, Server, machine
 from bench.report import budget, budget_text, table
 from mockapi.library.store import dump_yaml
@@ -240,11 +240,20 @@ def proxy(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
     return results
 
 
+# -- 5. memory under a mixed synthesize load (bench/memory.py) -------------------------------
+
+
+def memory_section(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
+    """``mockapi serve`` under 2,000 mixed requests, its RSS read along the way."""
+    return memory.run()
+
+
 SECTIONS: dict[str, Any] = {
     "compare": compare,
     "scaling": scaling,
     "plugin": plugin,
     "proxy": proxy,
+    "memory": memory_section,
 }
 
 
