@@ -122,7 +122,7 @@ def test_bytes_and_unusual_values_round_trip() -> None:
 
 def test_kept_objects_cost_about_their_json_size_in_memory() -> None:
     """The bytes bound is a memory bound: what is kept is the JSON text, no more (not a
-    dict five to ten times as large, not an encoder's oversized buffer)."""
+    dict twice as large, not an encoder's oversized buffer)."""
     store = ObjectStore()
     values = [{"id": n, "output_text": "hello " * 300} for n in range(200)]
     tracemalloc.start()
