@@ -32,7 +32,7 @@ from mockapi.library.templating import TemplateCompileError
 from mockapi.matching.matchers import BUILTIN, Matchers
 from mockapi.model import Response
 from mockapi.replay import render
-from mockapi.replay.engine import parse_request
+from mockapi.replay.request import parse_request
 from mockapi.replay.router import Endpoint, Router
 from mockapi.validation.validator import RequestValidator
 

@@ -19,7 +19,7 @@ import json, mockapi
 from mockapi import resources
 from mockapi.config import Settings
 from mockapi.build import build_replayer
-from mockapi.replay.engine import parse_request
+from mockapi.replay.request import parse_request
 
 replayer = build_replayer(Settings())
 body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]})

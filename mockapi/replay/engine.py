@@ -30,7 +30,6 @@ from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.replay import fault_plan, render
 from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
-from mockapi.replay.request import parse_request as parse_request  # its old home
 from mockapi.replay.router import Router
 from mockapi.state.objects import ObjectStore
 from mockapi.validation import forms

@@ -27,7 +27,8 @@ from mockapi.model import Response
 from mockapi.recording.recorder import Recorder
 from mockapi.recording.upstream import UPSTREAM_ERROR
 from mockapi.replay.control import Control
-from mockapi.replay.engine import Forward, Replayer, parse_request
+from mockapi.replay.engine import Forward, Replayer
+from mockapi.replay.request import parse_request
 from mockapi.web.admin import ADMIN_PREFIX, admin_routes
 from mockapi.web.delivery import FaultyResponse, TransportMiddleware
 from mockapi.web.websocket import websocket_route

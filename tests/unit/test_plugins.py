@@ -16,7 +16,8 @@ from mockapi.errors import FixtureError
 from mockapi.library.fixture import parse_document
 from mockapi.matching.matchers import BUILTIN, Matchers
 from mockapi.plugins import NO_HOOKS, PLUGIN_ERROR, Hooks, PluginError, load_plugins
-from mockapi.replay.engine import Replayer, parse_request
+from mockapi.replay.engine import Replayer
+from mockapi.replay.request import parse_request
 
 HEADERS = {"authorization": "Bearer k", "content-type": "application/json"}
 

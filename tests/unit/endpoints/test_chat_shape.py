@@ -14,7 +14,7 @@ from mockapi.errors import APIError
 from mockapi.library.fixture import FixtureResponse
 from mockapi.model import SSEEvent
 from mockapi.replay import render
-from mockapi.replay.engine import parse_request
+from mockapi.replay.request import parse_request
 from mockapi.replay.router import Router
 from mockapi.wire.sse import decode_events
 from mockapi.wire.usage import include_usage, is_usage_chunk

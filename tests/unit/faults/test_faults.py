@@ -19,7 +19,8 @@ from mockapi.library import store
 from mockapi.library.fixture import parse_entry
 from mockapi.lint import lint_paths
 from mockapi.model import Request, SSEEvent
-from mockapi.replay.engine import Replayer, parse_request
+from mockapi.replay.engine import Replayer
+from mockapi.replay.request import parse_request
 from mockapi.wire.durations import format_duration, parse_duration
 
 # -- durations --------------------------------------------------------------------------------

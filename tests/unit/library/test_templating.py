@@ -16,8 +16,9 @@ from mockapi.library import templating
 from mockapi.library.fixture import parse_document
 from mockapi.library.store import load_library
 from mockapi.model import Response
-from mockapi.replay.engine import Replayer, parse_request
+from mockapi.replay.engine import Replayer
 from mockapi.replay.journal import Outcome
+from mockapi.replay.request import parse_request
 from mockapi.wire import tokens
 
 HEADERS = {"authorization": "Bearer sk-secret", "content-type": "application/json"}

@@ -17,7 +17,7 @@ from mockapi.model import SSEEvent
 from mockapi.recording import recorder as recording
 from mockapi.recording.capture import Captured, to_entry
 from mockapi.recording.upstream import Upstream, UpstreamResponse
-from mockapi.replay.engine import parse_request
+from mockapi.replay.request import parse_request
 
 META = {"recorded_at": "2025-01-01T00:00:00Z"}
 SECRET = "sk-proj-CAPTURESECRET0123456789abcdef"

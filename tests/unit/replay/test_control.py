@@ -20,7 +20,8 @@ from mockapi.library.fixture import parse_document
 from mockapi.model import Response
 from mockapi.plugins import Hooks
 from mockapi.replay.control import RUNTIME_PREFIX, RUNTIME_PRIORITY, Control
-from mockapi.replay.engine import Replayer, parse_request
+from mockapi.replay.engine import Replayer
+from mockapi.replay.request import parse_request
 from mockapi.testing import MockapiHandle
 from mockapi.web.admin import admin_routes
 

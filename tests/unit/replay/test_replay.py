@@ -10,8 +10,9 @@ import pytest
 from mockapi.config import OnMiss, Settings
 from mockapi.library.fixture import parse_document
 from mockapi.model import Response
-from mockapi.replay.engine import Replayer, parse_request
+from mockapi.replay.engine import Replayer
 from mockapi.replay.journal import Outcome
+from mockapi.replay.request import parse_request
 from mockapi.wire.tokens import count_text
 
 HEADERS = {"authorization": "Bearer k", "content-type": "application/json"}

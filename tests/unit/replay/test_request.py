@@ -13,7 +13,6 @@ from mockapi import errors
 from mockapi.config import OnMiss, Settings
 from mockapi.library.fixture import parse_document
 from mockapi.model import Response
-from mockapi.replay import engine
 from mockapi.replay.engine import Replayer
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
 from mockapi.replay.request import parse_request
@@ -38,10 +37,6 @@ HOSTILE_BODIES = {
     "huge integer": GOOD + b', "seed": 100000000000000000000000000000}',
     "too deep": GOOD + b', "metadata": {"x": ' + b"[" * 200 + b"]" * 200 + b"}}",
 }
-
-
-def test_parse_request_lives_in_its_own_module_and_the_engine_uses_it() -> None:
-    assert engine.parse_request is parse_request
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_BODIES))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mockapi.model import Request
-from mockapi.replay.engine import parse_request
+from mockapi.replay.request import parse_request
 from mockapi.wire import azure
 
 VERSION = (("api-version", "2024-10-21"),)
