@@ -4,9 +4,9 @@ Each framework runs in its own virtual environment (built by tests/compat/build.
 the pinned tests/compat/requirements-<env>.txt; .ci/run builds them) and drives the
 server with a scenario script (tests/compat/scenarios/with_<framework>.py) the way an
 application does: a tool called, run and fed back, typed output after a tool result,
-streaming, an agent that finishes, embeddings. The server synthesizes every answer
-(no fixtures: the bundled examples would answer some of these requests instead), as
-``mockapi serve`` does on a miss.
+streaming, an agent that finishes, embeddings. The server is what ``mockapi serve``
+runs: the bundled fixture library, and synthesis on a miss (the bundled examples must
+answer only the requests they were written for, never a framework's own tools).
 
 All scripts start together when the module's first test asks for a report, so the
 frameworks' slow imports overlap; each test then checks one scenario's observations.
@@ -134,9 +134,8 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    empty = tmp_path_factory.mktemp("no-fixtures")
-    with running_server(on_miss=OnMiss.SYNTHESIZE, fixture_dirs=(empty,)) as started:
+def server() -> Iterator[ServerThread]:
+    with running_server(on_miss=OnMiss.SYNTHESIZE) as started:
         yield started
 
 
