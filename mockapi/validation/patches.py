@@ -169,6 +169,27 @@ _CURSOR_PATCHES: tuple[Patch, ...] = tuple(
     for cursor in ("first_id", "last_id")
 )
 
+_NAME_RULE = (("pattern", "^[a-zA-Z0-9_-]+$"), ("maxLength", 64))
+_NAME_WHY = (
+    "mockapi: the spec's description says 'Must be a-z, A-Z, 0-9, or contain underscores "
+    "and dashes, with a maximum length of 64'; the API refuses other names with \"Invalid "
+    "'tools[0].function.name': string does not match pattern. Expected a string that "
+    "matches the pattern '^[a-zA-Z0-9_-]+$'.\" (invalid_value; quoted in public issues of "
+    "llama_index, vercel/ai, dify)"
+)
+# Names the spec describes in words only: the rule as a schema, so they are refused as
+# the API refuses them (an empty text.format name is refused, not echoed back).
+_NAME_PATCHES: tuple[Patch, ...] = (
+    Patch("FunctionObject", ("properties", "name"), set=_NAME_RULE, why=_NAME_WHY),
+    Patch(
+        "ResponseFormatJsonSchema",
+        ("properties", "json_schema", "properties", "name"),
+        set=_NAME_RULE,
+        why=_NAME_WHY,
+    ),
+    Patch("TextResponseFormatJsonSchema", ("properties", "name"), set=_NAME_RULE, why=_NAME_WHY),
+)
+
 # Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
 # must not reject what the API accepted. Responses: what the API sent must validate.
 PATCHES: tuple[Patch, ...] = (
@@ -328,6 +349,7 @@ PATCHES: tuple[Patch, ...] = (
     *_AUDIO_PATCHES,
     *_RESPONSES_PATCHES,
     *_CURSOR_PATCHES,
+    *_NAME_PATCHES,
     Patch(
         "ChatCompletionMessageList",
         ("properties", "data", "items", "allOf", 0),

@@ -7,6 +7,7 @@ one. The compiler gives up (returns None) on any keyword it does not implement.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Number
 from typing import Any
@@ -61,7 +62,7 @@ _COMPILED = frozenset(
     {"$ref", "type", "enum", "const", "properties", "required", "additionalProperties"}
     | {"minProperties", "maxProperties", "items", "minItems", "maxItems", "minLength"}
     | {"maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
-    | {"allOf", "anyOf", "oneOf", "not", "format"}  # format: an annotation without a checker
+    | {"allOf", "anyOf", "oneOf", "not", "format", "pattern"}  # format: an annotation
 )
 # Other assertions jsonschema knows, and keywords that move the base of $refs.
 _SCOPES = frozenset({"$id", "$anchor", "$dynamicAnchor"})
@@ -108,6 +109,8 @@ class Compiler:
         if "minLength" in schema or "maxLength" in schema:
             low, high = schema.get("minLength", 0), schema.get("maxLength")
             checks.append(lambda x: not isinstance(x, str) or _within(len(x), low, high))
+        if "pattern" in schema:
+            checks.append(_matches(schema["pattern"]))
         checks.extend(filter(None, (self._array(schema), self._object(schema))))
         if "allOf" in schema:
             checks.append(_all([self.compile(s) for s in schema["allOf"]]))
@@ -334,3 +337,14 @@ def _equal(one: Any, two: Any) -> bool:
         (unbool[one] if isinstance(one, bool) else one)
         == (unbool[two] if isinstance(two, bool) else two)
     )
+
+
+def _matches(pattern: Any) -> Check:
+    """``pattern`` as jsonschema checks it: ``re.search`` on strings, anything else passes."""
+    if not isinstance(pattern, str):
+        raise _Unsupported(pattern)
+    try:
+        search = re.compile(pattern).search
+    except re.error as exc:
+        raise _Unsupported(pattern) from exc
+    return lambda x: not isinstance(x, str) or search(x) is not None

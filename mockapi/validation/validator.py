@@ -257,6 +257,14 @@ def _translate(error: ValidationError, resolve: Resolve) -> APIError:
         )
     if kind in ("minItems", "maxItems", "minLength", "maxLength"):
         return _length_error(param, kind, value, instance)
+    if kind == "pattern" and isinstance(instance, str):
+        return APIError(
+            400,
+            f"Invalid '{param}': string does not match pattern. Expected a string that "
+            f"matches the pattern '{value}'.",
+            param=param or None,
+            code="invalid_value",
+        )
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = error.schema.get("properties", {})
         extra = next((key for key in instance if key not in allowed), None)

@@ -336,7 +336,8 @@ def test_other_errors_name_the_param() -> None:
     error = RequestValidator(schemas).validate("POST /v1/x", {"items": ["ok", "NOT"]})
     assert error is not None
     assert error.body()["error"] == {
-        "message": "Invalid 'items[1]': 'NOT' does not match '^[a-z]+$'.",
+        "message": "Invalid 'items[1]': string does not match pattern. Expected a string that "
+        "matches the pattern '^[a-z]+$'.",
         "type": "invalid_request_error",
         "param": "items[1]",
         "code": "invalid_value",
@@ -391,3 +392,50 @@ def test_bundled_schemas_are_valid_json_schemas() -> None:
             document = schemas.schema(endpoint, role)
             if document is not None:
                 Draft202012Validator.check_schema(document)
+
+
+# --- names the API restricts to ^[a-zA-Z0-9_-]+$, at most 64 characters -----------------
+
+PATTERN = "^[a-zA-Z0-9_-]+$"
+
+
+@pytest.mark.parametrize("name", ["get weather", "multi_tool_use.parallel", ""])
+def test_a_function_name_outside_the_api_charset_is_refused(
+    validator: RequestValidator, name: str
+) -> None:
+    tools = [{"type": "function", "function": {"name": name}}]
+    expect(
+        validator,
+        {**BASE, "tools": tools},
+        "Invalid 'tools[0].function.name': string does not match pattern. Expected a string "
+        f"that matches the pattern '{PATTERN}'.",
+        "tools[0].function.name",
+        "invalid_value",
+    )
+
+
+def test_a_function_name_over_64_characters_is_refused(validator: RequestValidator) -> None:
+    tools = [{"type": "function", "function": {"name": "f" * 65}}]
+    error = error_of(validator, {**BASE, "tools": tools})
+    assert error["param"] == "tools[0].function.name"
+    assert "maximum length 64" in error["message"]
+
+
+def test_names_in_the_charset_are_accepted(validator: RequestValidator) -> None:
+    tools = [{"type": "function", "function": {"name": "get_weather-2" + "x" * 51}}]
+    fmt = {"type": "json_schema", "json_schema": {"name": "Forecast_v1", "schema": {}}}
+    assert validator.validate(CHAT, {**BASE, "tools": tools, "response_format": fmt}) is None
+
+
+def test_an_empty_response_format_name_is_refused(validator: RequestValidator) -> None:
+    chat_format = {"type": "json_schema", "json_schema": {"name": "", "schema": {}}}
+    error = error_of(validator, {**BASE, "response_format": chat_format})
+    assert error["param"] == "response_format.json_schema.name"
+    assert "does not match pattern" in error["message"]
+    text = {"format": {"type": "json_schema", "name": "", "schema": {"type": "object"}}}
+    refused = validator.validate(
+        "POST /v1/responses", {"model": "gpt-4o", "input": "hi", "text": text}
+    )
+    assert refused is not None
+    assert refused.body()["error"]["param"] == "text.format.name"
+    assert "does not match pattern" in refused.body()["error"]["message"]
