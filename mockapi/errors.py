@@ -20,6 +20,8 @@ because they carry its data or its wording (the module in brackets)::
     ├── CassetteError            a document is not a cassette mockapi can import (ValueError)
     ├── NotRecordable            an exchange cannot become a fixture (says why)
     ├── UpstreamStreamError      the upstream broke off while sending a body
+    ├── StateLimitError          a blob (a file's bytes) is over the per-file limit or
+    │                            would take the state store over its total cap
     ├── FaultCut                 raised to drop a connection (a fault's reset or cut) when
     │                            the server gives no transport to close  [web.delivery]
     └── APIError                 answered to the client as {"error": {...}} with a status
@@ -113,6 +115,33 @@ class NotRecordable(MockapiError):
 
 class UpstreamStreamError(MockapiError):
     """The upstream broke off while sending the body (after the status was sent)."""
+
+
+class StateLimitError(MockapiError):
+    """A blob (a file's bytes) the state store refuses: over the per-file limit
+    (``scope`` ``"file"``) or past the total cap of all blobs (``scope`` ``"total"``).
+    ``size`` is the blob's length, ``limit`` the bound it breaks and ``used`` the bytes
+    already stored (for the total cap); the message names all three and what to do."""
+
+    def __init__(self, key: str, size: int, limit: int, *, scope: str, used: int = 0) -> None:
+        self.key = key
+        self.size = size
+        self.limit = limit
+        self.scope = scope
+        self.used = used
+        if scope == "file":
+            message = (
+                f"{key} is {size:,} bytes, over the per-file limit of {limit:,} bytes; "
+                f"send a smaller file or raise the limit (--max-file-size)"
+            )
+        else:
+            message = (
+                f"storing {key} ({size:,} bytes) would take the stored files to "
+                f"{used + size:,} bytes, over the total cap of {limit:,} bytes "
+                f"({used:,} already stored); delete files, reset the state "
+                f"(POST /__mockapi/reset) or raise the cap"
+            )
+        super().__init__(message)
 
 
 class APIError(MockapiError):

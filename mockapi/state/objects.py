@@ -21,6 +21,11 @@ it ever made: a later ``GET`` of an evicted one is the API's 404, as for an id i
 issued. The collections are the endpoints' own (about fifteen), so the whole store is
 bounded too.
 
+It is the memory backend of the :class:`mockapi.state.store.StateStore` interface (see
+there; :data:`MemoryStore` names it so): besides the objects it keeps blobs (a file's
+bytes) in memory, each within :class:`~mockapi.state.store.BlobLimits` and not
+evicted, since a file's bytes must not vanish while the file is listed.
+
 A value JSON cannot hold as it is (a lone surrogate, an integer beyond 64 bits, that a
 client sent and an answer echoed) is kept as the journal keeps it
 (:func:`mockapi.wire.jsonbody.jsonable`) rather than failing the request.
@@ -35,6 +40,7 @@ from typing import Any
 
 import orjson
 
+from mockapi.state.store import BlobLimits, Order, Page, matches, page_of
 from mockapi.wire import jsonbody
 
 DEFAULT_CAPACITY = 10_000
@@ -47,8 +53,8 @@ class _Raw(bytes):
     """A ``bytes`` value kept as it is (an image), told apart from JSON text."""
 
 
-def _encode(value: Any) -> bytes:
-    """What is kept of ``value``: its compact JSON, or the bytes themselves."""
+def encode_value(value: Any) -> bytes:
+    """What a store keeps of ``value``: its compact JSON, or the bytes themselves."""
     if isinstance(value, bytes):
         return _Raw(value)
     try:
@@ -60,7 +66,8 @@ def _encode(value: Any) -> bytes:
     return bytes(memoryview(text))
 
 
-def _decode(kept: bytes) -> Any:
+def decode_value(kept: bytes) -> Any:
+    """The value :func:`encode_value` kept (a fresh copy)."""
     return bytes(kept) if isinstance(kept, _Raw) else orjson.loads(kept)
 
 
@@ -79,7 +86,11 @@ class ObjectStore:
     per collection (see the module docstring)."""
 
     def __init__(
-        self, capacity: int = DEFAULT_CAPACITY, *, max_bytes: int = DEFAULT_MAX_BYTES
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        blob_limits: BlobLimits | None = None,
     ) -> None:
         if capacity < 1 or max_bytes < 1:
             raise ValueError(
@@ -89,11 +100,14 @@ class ObjectStore:
         self._capacity = capacity
         self._max_bytes = max_bytes
         self._collections: dict[str, _Collection] = {}
+        self._blob_limits = blob_limits or BlobLimits()
+        self._blobs: dict[str, bytes] = {}
+        self._blob_bytes = 0
         self._lock = threading.Lock()
 
     def put(self, collection: str, object_id: str, value: Any) -> None:
         """Keep ``value`` (a copy) as ``object_id``; a later put replaces it in place."""
-        kept = _encode(value)
+        kept = encode_value(value)
         with self._lock:
             self._keep(self._collections.setdefault(collection, _Collection()), object_id, kept)
 
@@ -101,7 +115,7 @@ class ObjectStore:
         """A copy of the object, or None."""
         with self._lock:
             found = self._collection(collection).items.get(object_id)
-        return None if found is None else _decode(found)
+        return None if found is None else decode_value(found)
 
     def update(self, collection: str, object_id: str, change: Callable[[Any], Any]) -> Any | None:
         """Replace the object by ``change(object)``; returns the new one, None if absent."""
@@ -109,9 +123,9 @@ class ObjectStore:
             items = self._collection(collection)
             if object_id not in items.items:
                 return None
-            kept = _encode(change(_decode(items.items[object_id])))
+            kept = encode_value(change(decode_value(items.items[object_id])))
             self._keep(items, object_id, kept)
-        return _decode(kept)
+        return decode_value(kept)
 
     def delete(self, collection: str, object_id: str) -> bool:
         with self._lock:
@@ -126,7 +140,48 @@ class ObjectStore:
         """Copies of every object in the collection, oldest first."""
         with self._lock:
             kept = list(self._collection(collection).items.values())
-        return [_decode(item) for item in kept]
+        return [decode_value(item) for item in kept]
+
+    def page(
+        self,
+        kind: str,
+        *,
+        order: Order = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        limit: int = 20,
+        where: Mapping[str, str] | None = None,
+    ) -> Page:
+        """A page of the kind's objects (see :func:`mockapi.state.store.page_of`),
+        only those whose top-level fields equal ``where``'s."""
+        kept = [value for value in self.values(kind) if matches(value, where)]
+        return page_of(kept, order=order, after=after, before=before, limit=limit)
+
+    def put_blob(self, key: str, data: bytes) -> None:
+        """Keep a copy of ``data`` as ``key``, within the blob limits
+        (:class:`~mockapi.errors.StateLimitError` past them)."""
+        kept = bytes(data)
+        with self._lock:
+            old = self._blobs.get(key)
+            used = self._blob_bytes - (len(old) if old is not None else 0)
+            self._blob_limits.check(key, len(kept), used)
+            self._blobs[key] = kept
+            self._blob_bytes = used + len(kept)
+
+    def get_blob(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._blobs.get(key)
+
+    def delete_blob(self, key: str) -> bool:
+        with self._lock:
+            found = self._blobs.pop(key, None)
+            if found is None:
+                return False
+            self._blob_bytes -= len(found)
+            return True
+
+    def close(self) -> None:
+        """Nothing to release: the memory goes with the store."""
 
     def usage(self, collection: str) -> tuple[int, int]:
         """How many objects the collection keeps and their size in bytes."""
@@ -137,6 +192,8 @@ class ObjectStore:
     def clear(self) -> None:
         with self._lock:
             self._collections.clear()
+            self._blobs.clear()
+            self._blob_bytes = 0
 
     def _collection(self, name: str) -> _Collection:
         return self._collections.get(name) or _Collection()
@@ -166,21 +223,23 @@ def paginate(
     """A cursor page as the API lists them: ``{"object": "list", "data", "first_id",
     "last_id", "has_more"}``, honouring ``after``, ``limit`` and ``order`` (``asc``:
     oldest first)."""
-    order = query.get("order", default_order)
-    ordered = list(items) if order != "desc" else list(reversed(items))
-    after = query.get("after")
-    if after:
-        ids = [item.get(key) for item in ordered]
-        ordered = ordered[ids.index(after) + 1 :] if after in ids else []
+    order: Order = "desc" if query.get("order", default_order) == "desc" else "asc"
     try:
         limit = max(1, min(100, int(query.get("limit", default_limit))))
     except ValueError:
         limit = default_limit
-    page = ordered[:limit]
+    found = page_of(
+        items, order=order, after=query.get("after") or None, limit=limit, key=lambda i: i.get(key)
+    )
+    page = found.data
     return {
         "object": "list",
         "data": page,
         "first_id": page[0].get(key) if page else None,
         "last_id": page[-1].get(key) if page else None,
-        "has_more": len(ordered) > limit,
+        "has_more": found.has_more,
     }
+
+
+MemoryStore = ObjectStore
+"""The memory backend of :class:`mockapi.state.store.StateStore`."""
