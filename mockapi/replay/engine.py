@@ -236,7 +236,8 @@ class Replayer:
             request = replace(request, json=forms.coerce(request.json, schema))
         if endpoint is not None and self.validator is not None:
             problem = self.validator.validate(endpoint.key, request.json, form=request.is_form)
-            if problem is None:  # the query string and the path, as the spec types them
+            if problem is None and self.validator.checks_parameters(endpoint.key):
+                # the query string and the path, as the spec types them
                 params = self.router.params(endpoint, request.path)
                 problem = self.validator.validate_parameters(endpoint.key, request.query, params)
             if problem is not None:

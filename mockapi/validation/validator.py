@@ -127,6 +127,10 @@ class RequestValidator:
                 code="invalid_value",
             )
 
+    def checks_parameters(self, endpoint: str) -> bool:
+        """Whether ``endpoint`` declares query or path parameters to validate."""
+        return endpoint in self._parameters
+
     def validate_parameters(
         self, endpoint: str, query: Iterable[tuple[str, str]], path: Mapping[str, str]
     ) -> APIError | None:
