@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bench.procs import HOST, ROOT, free_port, rss_mb
+from bench.procs import HOST, ROOT, answers, free_port, rss_mb
 
 REQUESTS = 2_000
 MARKS = (500, 1_000, 2_000)
@@ -85,7 +85,7 @@ def _server() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
         try:
             deadline = time.monotonic() + 60
-            while not _answers(port):
+            while not answers(port):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     tail = log.read().decode(errors="replace")[-3000:]
@@ -99,18 +99,6 @@ def _server() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-
-
-def _answers(port: int) -> bool:
-    conn = http.client.HTTPConnection(HOST, port, timeout=2)
-    try:
-        conn.request("GET", "/__mockapi/health")
-        conn.getresponse().read()
-        return True
-    except OSError:
-        return False
-    finally:
-        conn.close()
 
 
 def _send(conn: http.client.HTTPConnection, path: str, body: dict[str, Any], stream: bool) -> str:

@@ -84,15 +84,7 @@ class Server:
         return self
 
     def _answers(self) -> bool:
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-        try:
-            conn.request("GET", "/__mockapi/health")
-            conn.getresponse().read()
-            return True
-        except OSError:
-            return False
-        finally:
-            conn.close()
+        return answers(self.port)
 
     def rss_mb(self) -> float:
         return rss_mb(self.pid)
@@ -280,3 +272,16 @@ def _importable(name: str) -> bool:
     from importlib.util import find_spec
 
     return find_spec(name) is not None
+
+
+def answers(port: int) -> bool:
+    """Whether a server on ``port`` answers HTTP yet (any status counts)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=2)
+    try:
+        conn.request("GET", "/__mockapi/health")
+        conn.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        conn.close()

@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from tests.fuzz import walk
+from tests.structure import json_type
 
 _JSON_TYPES = ("string", "integer", "number", "boolean", "null", "array", "object")
 _VALUES: dict[str, st.SearchStrategy[Any]] = {
@@ -85,7 +86,7 @@ def _types(document: Mapping[str, Any], node: Any, *, depth: int) -> set[str] | 
         return None
     if "const" in node or "enum" in node:
         values = node.get("enum", [node.get("const")])
-        return {_type_of(value) for value in values}
+        return {json_type(value) for value in values}
     kinds = node.get("type")
     if isinstance(kinds, str):
         return {kinds}
@@ -103,17 +104,3 @@ def _types(document: Mapping[str, Any], node: Any, *, depth: int) -> set[str] | 
     if node.get("allOf"):
         return _types(document, node["allOf"][0], depth=depth + 1)
     return None
-
-
-def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
