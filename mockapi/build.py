@@ -30,6 +30,9 @@ from mockapi.recording.recorder import Recorder
 from mockapi.recording.upstream import Upstream
 from mockapi.replay.control import Control
 from mockapi.replay.engine import Replayer
+from mockapi.state.objects import ObjectStore
+from mockapi.state.sqlite import SQLiteStore
+from mockapi.state.store import BlobLimits, StateStore
 from mockapi.validation.files import load_schemas
 from mockapi.validation.validator import RequestValidator
 from mockapi.web import workers
@@ -113,8 +116,24 @@ def build_replayer(
         # The bundled schemas are checked against the metaschema by the test suite.
         validator = RequestValidator(schemas, check=schemas_dir is not None)
     return Replayer(
-        settings, fixtures, validator, proxy_all=proxy_all, hooks=hooks, schemas=schemas
+        settings,
+        fixtures,
+        validator,
+        proxy_all=proxy_all,
+        hooks=hooks,
+        schemas=schemas,
+        state=build_state(settings),
     )
+
+
+def build_state(settings: Settings) -> StateStore:
+    """Where the server keeps what it created: the SQLite database at
+    ``settings.state_path`` (shared by ``--workers``, kept across restarts), else memory;
+    either within the file size limits of the settings."""
+    limits = BlobLimits(settings.max_file_bytes, settings.max_state_bytes)
+    if settings.state_path is None:
+        return ObjectStore(blob_limits=limits)
+    return SQLiteStore(settings.state_path, blob_limits=limits)  # MockapiError if it cannot
 
 
 def build_recorder(

@@ -29,6 +29,13 @@ class RecordMode(str, enum.Enum):
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_JOURNAL_SIZE = 1000
+DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024
+"""The API's limit on one uploaded file (512 MB)."""
+DEFAULT_MAX_STATE_BYTES = 2 * 1024 * 1024 * 1024
+"""The total of all stored file bytes, past which an upload is refused (2 GiB)."""
+DEFAULT_POLL_AFTER_MS = 10
+"""The ``openai-poll-after-ms`` an unfinished job's retrieve carries: SDK pollers wait
+that long (without it they sleep 1 s)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,16 @@ class Settings:
     """Seed of probabilistic faults (``chaos=P``); None: ``seed``."""
     rate_limit: str | None = None
     """``rpm=N,tpm=N``: limit requests per API key and model like the real API; None: off."""
+
+    state_path: Path | None = None
+    """The SQLite database that keeps what the server created (files, batches, stored
+    responses) across restarts and shares it between ``--workers``; None: in memory."""
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    """The largest file an upload may store (``--max-file-size``)."""
+    max_state_bytes: int = DEFAULT_MAX_STATE_BYTES
+    """The total of all stored file bytes (``--max-state-size``)."""
+    poll_after_ms: int = DEFAULT_POLL_AFTER_MS
+    """The ``openai-poll-after-ms`` header on a retrieve of an unfinished job."""
 
     @property
     def record_dir(self) -> Path | None:

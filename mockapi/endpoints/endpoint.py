@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mockapi.model import JSON, Request, Response, SSEEvent
 
 if TYPE_CHECKING:
+    from mockapi.config import Settings
     from mockapi.library.fixture import FixtureResponse
-    from mockapi.state.objects import ObjectStore
+    from mockapi.state.clock import Clock
+    from mockapi.state.store import StateStore
 
 
 class Body(str, enum.Enum):
@@ -56,13 +58,24 @@ class Context:
     body: dict[str, Any]
     """The decoded request body (a JSON object, or the form's fields); ``{}`` if none."""
     seed: int
-    state: ObjectStore
+    state: StateStore
+    """What the server created (files, batches, stored responses): shared by workers."""
     models: Sequence[Mapping[str, Any]]
     """The models the server lists (``GET /v1/models`` fixtures, or the built-in list)."""
     synthesize: bool
     """True when the server synthesizes misses; False when they are errors."""
+    clock: Clock
+    """The mock's clock: timestamps, expiry and lifecycles read it."""
+    settings: Settings
+    """The server's settings (file size limits, ``poll_after_ms``)."""
     base_url: str = "http://127.0.0.1:8000"
     """Scheme and host the client used (for URLs the mock serves itself)."""
+    dispatch: Dispatch | None = None
+    """Answers a request through the whole replay flow (validation, fixtures,
+    synthesis, faults, the journal), as if a client had sent it: a batch's lines."""
+
+
+Dispatch = Callable[[Request], Response]
 
 
 Handler = Callable[[Context], "FixtureResponse"]

@@ -133,6 +133,11 @@ class Control:
         self._replayer.reset()
         return removed
 
+    def objects(self, kind: str) -> list[Any]:
+        """What the server created of ``kind`` (``"files"``, ``"batches"``, ...), oldest
+        first: what the code under test made."""
+        return self._replayer.state.values(kind)
+
     # -- fixtures ----------------------------------------------------------------------
 
     def fixtures(self) -> list[Fixture]:

@@ -31,7 +31,9 @@ from mockapi.replay import fault_plan, render
 from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
 from mockapi.replay.router import Router
+from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
+from mockapi.state.store import StateStore
 from mockapi.validation import forms
 from mockapi.validation.validator import RequestValidator
 from mockapi.wire import azure, credentials
@@ -65,10 +67,12 @@ class Replayer:
         proxy_all: bool = False,
         hooks: Hooks = NO_HOOKS,
         schemas: SchemaSet | None = None,
+        state: StateStore | None = None,
     ) -> None:
         self.settings = settings
         self.schemas = schemas
-        self.state = ObjectStore()
+        self.state: StateStore = state if state is not None else ObjectStore()
+        self.clock = Clock(self.state)
         self.proxy_all = proxy_all
         self.hooks = hooks
         self.index = FixtureIndex(list(fixtures), matchers=hooks.matchers)
@@ -203,6 +207,18 @@ class Replayer:
         delivered = fault if fault is not None and fault_plan.delivers(fault, response) else None
         return replace(response, headers=headers), delivered
 
+    def dispatch(self, request: Request) -> Response:
+        """Answer ``request`` through the whole flow as a client's request (a batch's
+        line): journaled, validated, matched, synthesized, faulted. A request that would
+        go upstream (proxy mode) is answered with the no-match error instead: a batch
+        that passes through is recorded whole, not line by line."""
+        result, _fault = self.serve(request)
+        if isinstance(result, Forward):
+            report = f"{request.method} {request.path}: proxy mode sends batches upstream whole"
+            self.note_forwarded(result, 404, report)
+            return errors.no_match(report).response(base_headers())
+        return result
+
     def note_forwarded(self, forward: Forward, status: int, error: str | None = None) -> None:
         """Journal a request that went upstream, once its status is known."""
         entry = self._entry(forward.seq, forward.request, status, Outcome.PROXIED, report=error)
@@ -324,7 +340,10 @@ class Replayer:
             state=self.state,
             models=self._listed_models(),
             synthesize=self.settings.on_miss is OnMiss.SYNTHESIZE,
+            clock=self.clock,
+            settings=self.settings,
             base_url=f"http://{host}",
+            dispatch=self.dispatch,
         )
 
     def _listed_models(self) -> list[dict[str, Any]]:

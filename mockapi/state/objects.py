@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import orjson
@@ -47,6 +47,9 @@ DEFAULT_CAPACITY = 10_000
 """Objects kept per collection; the oldest go first."""
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 """Bytes (of compact JSON) kept per collection; the oldest objects go first."""
+KEPT_KINDS = frozenset({"files", "uploads", "batches", "jobs", "clock"})
+"""Kinds never evicted: a file, an upload or a batch must not vanish while a client
+works with it (a file's bytes are blobs, bounded on their own by the blob limits)."""
 
 
 class _Raw(bytes):
@@ -91,6 +94,7 @@ class ObjectStore:
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         blob_limits: BlobLimits | None = None,
+        unbounded: Collection[str] = KEPT_KINDS,
     ) -> None:
         if capacity < 1 or max_bytes < 1:
             raise ValueError(
@@ -100,6 +104,7 @@ class ObjectStore:
         self._capacity = capacity
         self._max_bytes = max_bytes
         self._collections: dict[str, _Collection] = {}
+        self._unbounded = frozenset(unbounded)
         self._blob_limits = blob_limits or BlobLimits()
         self._blobs: dict[str, bytes] = {}
         self._blob_bytes = 0
@@ -109,7 +114,8 @@ class ObjectStore:
         """Keep ``value`` (a copy) as ``object_id``; a later put replaces it in place."""
         kept = encode_value(value)
         with self._lock:
-            self._keep(self._collections.setdefault(collection, _Collection()), object_id, kept)
+            items = self._collections.setdefault(collection, _Collection())
+            self._keep(items, object_id, kept, bounded=collection not in self._unbounded)
 
     def get(self, collection: str, object_id: str) -> Any | None:
         """A copy of the object, or None."""
@@ -124,7 +130,7 @@ class ObjectStore:
             if object_id not in items.items:
                 return None
             kept = encode_value(change(decode_value(items.items[object_id])))
-            self._keep(items, object_id, kept)
+            self._keep(items, object_id, kept, bounded=collection not in self._unbounded)
         return decode_value(kept)
 
     def delete(self, collection: str, object_id: str) -> bool:
@@ -198,14 +204,16 @@ class ObjectStore:
     def _collection(self, name: str) -> _Collection:
         return self._collections.get(name) or _Collection()
 
-    def _keep(self, items: _Collection, object_id: str, kept: bytes) -> None:
-        """Store ``kept`` (in place if the id is there), then evict the oldest others
-        until the collection is within both bounds."""
+    def _keep(self, items: _Collection, object_id: str, kept: bytes, *, bounded: bool) -> None:
+        """Store ``kept`` (in place if the id is there), then (``bounded``) evict the
+        oldest others until the collection is within both bounds."""
         old = items.items.get(object_id)
         items.size += len(kept) - (len(old) if old is not None else 0)
         items.items[object_id] = kept
-        while len(items.items) > 1 and (
-            len(items.items) > self._capacity or items.size > self._max_bytes
+        while (
+            bounded
+            and len(items.items) > 1
+            and (len(items.items) > self._capacity or items.size > self._max_bytes)
         ):
             # The oldest other than the one just kept (replaced in place, it may be first).
             oldest = next(key for key in items.items if key != object_id)

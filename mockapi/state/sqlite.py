@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from mockapi.errors import MockapiError
 from mockapi.state.objects import decode_value, encode_value
 from mockapi.state.store import BlobLimits, Order, Page
 
@@ -60,17 +61,23 @@ class SQLiteStore:
         self, path: str | os.PathLike[str], *, blob_limits: BlobLimits | None = None
     ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.blob_dir = self.path.with_name(self.path.name + ".blobs")
-        self.blob_dir.mkdir(exist_ok=True)
         self._blob_limits = blob_limits or BlobLimits()
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
-        with self._write() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.blob_dir.mkdir(exist_ok=True)
+            with self._write() as db:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+        except (OSError, sqlite3.Error) as exc:
+            raise MockapiError(
+                f"state database {self.path}: cannot open it ({exc}); pass a path in a "
+                "writable directory, or move away a file that is not a mockapi database"
+            ) from None
 
     # -- connections ---------------------------------------------------------------
 

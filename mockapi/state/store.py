@@ -22,14 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from mockapi.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_STATE_BYTES
 from mockapi.errors import StateLimitError
 
 Order = Literal["asc", "desc"]
-
-DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024
-"""The per-blob limit by default: the API's 512 MB per file."""
-DEFAULT_MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
-"""The total of all blobs by default, past which a put is refused (2 GiB)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +43,7 @@ class BlobLimits:
     ``max_total_bytes``."""
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
+    max_total_bytes: int = DEFAULT_MAX_STATE_BYTES
 
     def check(self, key: str, size: int, used: int) -> None:
         """Raise :class:`StateLimitError` unless a blob of ``size`` bytes may be stored

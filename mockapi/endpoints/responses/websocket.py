@@ -35,7 +35,7 @@ from mockapi.endpoints.responses.items import input_items, raw_items
 from mockapi.endpoints.responses.steer import Steering
 from mockapi.errors import APIError
 from mockapi.model import JSON, Request, Response
-from mockapi.state.objects import ObjectStore
+from mockapi.state.store import StateStore
 from mockapi.wire import azure, credentials, jsonbody
 
 PATH = "/v1/responses"
@@ -179,7 +179,7 @@ class Session:
         body = {**create.body, "input": [*queued, *_items(create.body.get("input"))]}
         return replace(create, body=body)
 
-    def lend(self, create: Create, state: ObjectStore) -> str | None:
+    def lend(self, create: Create, state: StateStore) -> str | None:
         """Put the latest response into ``state`` when ``create`` chains from it and the
         server did not keep it; returns its id, for the caller to delete after the
         request, or None when nothing was lent."""
@@ -191,7 +191,7 @@ class Session:
         state.put(responses.STORED, latest_id, entry)
         return latest_id
 
-    def answer(self, create: Create, response: Response, state: ObjectStore) -> list[Message]:
+    def answer(self, create: Create, response: Response, state: StateStore) -> list[Message]:
         """The messages answering ``create``, which the replayer answered ``response``
         (``state``: the kept responses, the lent one included)."""
         previous = create.body.get("previous_response_id")
@@ -213,7 +213,7 @@ class Session:
 
 
 def _kept(
-    response: dict[str, Any], request: Mapping[str, Any], state: ObjectStore
+    response: dict[str, Any], request: Mapping[str, Any], state: StateStore
 ) -> tuple[str, dict[str, Any]] | None:
     """A response as :func:`mockapi.endpoints.responses.routes.remember` keeps it: with its input
     and the conversation before it."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from mockapi.config import Settings
 from mockapi.endpoints.chat import routes as chat_store
 from mockapi.endpoints.chat import stored as stored_chat
 from mockapi.endpoints.chat import synthesis as chat
@@ -13,6 +14,7 @@ from mockapi.endpoints.chat.stream import completion_to_chunks
 from mockapi.endpoints.endpoint import Context, Endpoint
 from mockapi.errors import APIError
 from mockapi.model import Request, Response, SSEEvent
+from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
 
 ASK = {"role": "user", "content": "What is the capital of France?"}
@@ -46,6 +48,8 @@ def _ctx(
         state=state,
         models=[],
         synthesize=synthesize,
+        clock=Clock(state),
+        settings=Settings(),
     )
 
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from mockapi.config import Settings
 from mockapi.endpoints import embeddings
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.models import DEFAULT_MODELS
 from mockapi.errors import APIError
 from mockapi.generate import vectors
 from mockapi.model import Request
+from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
 from mockapi.wire import tokens
 from tests.helpers import response_problems
@@ -29,9 +31,11 @@ def _context(body: dict[str, Any]) -> Context:
         params={},
         body=body,
         seed=0,
-        state=ObjectStore(),
+        state=(state := ObjectStore()),
         models=DEFAULT_MODELS,
         synthesize=True,
+        clock=Clock(state),
+        settings=Settings(),
     )
 
 

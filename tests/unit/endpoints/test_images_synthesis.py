@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from mockapi.config import Settings
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.images import png
 from mockapi.endpoints.images import routes as images
 from mockapi.errors import APIError
 from mockapi.model import Request
+from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
 
 
@@ -24,9 +26,11 @@ def _context(body: dict[str, Any], state: ObjectStore | None = None, **params: s
         params=params,
         body=body,
         seed=0,
-        state=state or ObjectStore(),
+        state=(kept := state or ObjectStore()),
         models=[],
         synthesize=True,
+        clock=Clock(kept),
+        settings=Settings(),
         base_url="http://mock.test:8000",
     )
 

@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
+from mockapi.config import Settings
 from mockapi.endpoints import moderations
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.models import DEFAULT_MODELS
 from mockapi.errors import APIError
 from mockapi.model import Request
+from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
 from tests.helpers import response_problems
 
@@ -25,9 +27,11 @@ def _synthesize(**body: Any) -> dict[str, Any]:
         params={},
         body=body,
         seed=0,
-        state=ObjectStore(),
+        state=(state := ObjectStore()),
         models=DEFAULT_MODELS,
         synthesize=True,
+        clock=Clock(state),
+        settings=Settings(),
     )
     answer = moderations.synthesize(context)
     assert isinstance(answer.body, dict)
