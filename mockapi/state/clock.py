@@ -44,8 +44,5 @@ class Clock:
         """Move the clock ``seconds`` forward (never back); the new offset."""
         if seconds < 0:
             raise ValueError(f"the clock only moves forward: got {seconds} seconds")
-        changed = self._store.update(KIND, _OFFSET, lambda kept: float(kept) + seconds)
-        if changed is None:
-            self._store.put(KIND, _OFFSET, float(seconds))
-            return float(seconds)
-        return float(changed)
+        changed = self._store.update(KIND, _OFFSET, lambda kept: float(kept) + seconds, start=0.0)
+        return float(changed or 0.0)

@@ -47,7 +47,7 @@ DEFAULT_CAPACITY = 10_000
 """Objects kept per collection; the oldest go first."""
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 """Bytes (of compact JSON) kept per collection; the oldest objects go first."""
-KEPT_KINDS = frozenset({"files", "uploads", "batches", "jobs", "clock"})
+KEPT_KINDS = frozenset({"files", "uploads", "batches", "jobs", "clock", "counters"})
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
 works with it (a file's bytes are blobs, bounded on their own by the blob limits)."""
 
@@ -123,13 +123,17 @@ class ObjectStore:
             found = self._collection(collection).items.get(object_id)
         return None if found is None else decode_value(found)
 
-    def update(self, collection: str, object_id: str, change: Callable[[Any], Any]) -> Any | None:
-        """Replace the object by ``change(object)``; returns the new one, None if absent."""
+    def update(
+        self, collection: str, object_id: str, change: Callable[[Any], Any], *, start: Any = None
+    ) -> Any | None:
+        """Replace the object by ``change(object)`` (``change(start)`` when absent and
+        ``start`` is not None); returns the new one, None if absent."""
         with self._lock:
-            items = self._collection(collection)
-            if object_id not in items.items:
+            items = self._collections.setdefault(collection, _Collection())
+            found = items.items.get(object_id)
+            if found is None and start is None:
                 return None
-            kept = encode_value(change(decode_value(items.items[object_id])))
+            kept = encode_value(change(decode_value(found) if found is not None else start))
             self._keep(items, object_id, kept, bounded=collection not in self._unbounded)
         return decode_value(kept)
 

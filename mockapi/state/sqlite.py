@@ -131,14 +131,16 @@ class SQLiteStore:
         )
         return None if row is None else _decode(row)
 
-    def update(self, kind: str, object_id: str, change: Callable[[Any], Any]) -> Any | None:
+    def update(
+        self, kind: str, object_id: str, change: Callable[[Any], Any], *, start: Any = None
+    ) -> Any | None:
         with self._write() as db:
             row = db.execute(
                 "SELECT raw, body FROM objects WHERE kind = ? AND id = ?", (kind, object_id)
             ).fetchone()
-            if row is None:
+            if row is None and start is None:
                 return None
-            changed = change(_decode(row))
+            changed = change(_decode(row) if row is not None else start)
             kept = encode_value(changed)
             _upsert(db, kind, object_id, kept, raw=isinstance(changed, bytes))
         return decode_value(kept)

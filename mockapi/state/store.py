@@ -66,8 +66,11 @@ class StateStore(Protocol):
         """A copy of the object, or None."""
         ...
 
-    def update(self, kind: str, object_id: str, change: Callable[[Any], Any]) -> Any | None:
-        """Replace the object by ``change(object)`` atomically; the new one, None if absent."""
+    def update(
+        self, kind: str, object_id: str, change: Callable[[Any], Any], *, start: Any = None
+    ) -> Any | None:
+        """Replace the object by ``change(object)`` atomically; the new one. When the
+        object is absent: None, or (``start`` not None) ``change(start)`` stored."""
         ...
 
     def delete(self, kind: str, object_id: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mockapi.errors import StateLimitError
+from mockapi.state.clock import Clock
 from mockapi.state.objects import MemoryStore
 from mockapi.state.sqlite import SQLiteStore
 from mockapi.state.store import BlobLimits, Order, StateStore, page_of
@@ -185,3 +186,27 @@ def test_the_total_cap_says_when_it_is_reached(store: StateStore) -> None:
     store.delete_blob("file-1")
     store.put_blob("file-4", b"x" * 100)  # a deleted blob's bytes are free again
     assert store.get_blob("file-2") == b"y" * 100
+
+
+def test_update_with_a_start_creates_the_object_once(store: StateStore) -> None:
+    assert store.update("counters", "file-", lambda n: n + 1) is None  # absent, no start
+    assert store.get("counters", "file-") is None
+    assert [store.update("counters", "file-", lambda n: n + 1, start=0) for _ in range(3)] == [
+        1,
+        2,
+        3,
+    ]
+    assert store.values("counters") == [3]
+
+
+def test_the_clock_moves_forward_only_and_a_clear_puts_it_back(store: StateStore) -> None:
+    wall = iter(itertools.repeat(1_000.0))
+    clock = Clock(store, wall=lambda: next(wall))
+    assert clock.now() == 1_000.0
+    assert clock.advance(86_400) == 86_400.0
+    assert clock.advance(0.5) == 86_400.5
+    assert clock.seconds() == 87_400
+    with pytest.raises(ValueError, match="only moves forward"):
+        clock.advance(-1)
+    store.clear()  # a reset
+    assert clock.now() == 1_000.0

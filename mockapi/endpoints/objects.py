@@ -1,0 +1,114 @@
+"""What every family of server-created objects shares: ids, lists, 404s, polling.
+
+Files, uploads and batches (and later fine-tuning jobs, vector stores, ...) keep their
+objects in the state store (``ctx.state``) under a kind of their own. This module is
+what they do alike:
+
+* :func:`new_id`: an id with the real prefix (``file-``, ``batch_``, ``upload_``,
+  ``part_``, ``batch_req_``), deterministic under ``--seed``: the n-th id of a prefix
+  is the same on every run with the same seed (the counter lives in the state store,
+  so workers never hand out the same one and a reset starts it again);
+* :func:`list_page`: a ``GET`` list as the API pages it (``after``, ``limit``,
+  ``order``; ``first_id``, ``last_id``, ``has_more``), filtered on top-level fields;
+* :func:`not_found`: the API's 404 for an id it never issued (or has deleted);
+* :func:`poll_after`: the ``openai-poll-after-ms`` header an unfinished job's
+  retrieve carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from mockapi.endpoints.endpoint import Context
+from mockapi.errors import APIError
+from mockapi.state.store import Order, StateStore
+
+COUNTERS = "counters"
+"""The state store kind holding each prefix's last number."""
+_BASE62 = string.digits + string.ascii_letters
+_BASE62_PREFIXES = {"file-": 24}
+"""Prefixes whose ids are base62 letters and digits (``file-`` and 24 of them, as the
+API issues them); every other prefix takes 32 hex digits (``batch_67d2...``)."""
+
+
+def next_number(state: StateStore, name: str) -> int:
+    """The next number of the counter ``name`` (1, 2, ...), atomically across workers."""
+    return int(state.update(COUNTERS, name, lambda n: int(n) + 1, start=0) or 0)
+
+
+def new_id(ctx: Context, prefix: str) -> str:
+    """A fresh id with ``prefix``: the n-th of its prefix under the server's seed."""
+    number = next_number(ctx.state, prefix)
+    digest = hashlib.sha256(f"{ctx.seed}:{prefix}:{number}".encode()).digest()
+    length = _BASE62_PREFIXES.get(prefix)
+    if length is None:
+        return prefix + digest.hex()[:32]
+    value = int.from_bytes(digest, "big")
+    chars = []
+    for _ in range(length):
+        value, rest = divmod(value, 62)
+        chars.append(_BASE62[rest])
+    return prefix + "".join(chars)
+
+
+def list_page(
+    ctx: Context,
+    kind: str,
+    *,
+    where: Mapping[str, str] | None = None,
+    default_limit: int = 20,
+    max_limit: int = 100,
+    default_order: Order = "desc",
+) -> dict[str, Any]:
+    """The ``list`` object of ``kind`` for the request's ``after``, ``limit`` and
+    ``order`` (validated against the spec before this runs), newest first by default.
+
+    A ``limit`` outside 1..``max_limit`` is the API's 400 naming it.
+    """
+    query = dict(ctx.request.query)
+    limit = default_limit
+    if "limit" in query:
+        try:
+            limit = int(query["limit"])
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= max_limit:
+            raise APIError(
+                400,
+                f"Invalid 'limit': integer must be between 1 and {max_limit}, "
+                f"got {query['limit']!r}. Pass a smaller page size and follow 'after'.",
+                param="limit",
+                code="integer_out_of_range",
+            )
+    order_text = query.get("order", default_order)
+    if order_text not in ("asc", "desc"):
+        raise APIError(
+            400,
+            f"Invalid value: '{order_text}'. Supported values are: 'asc' and 'desc'.",
+            param="order",
+            code="invalid_value",
+        )
+    order: Order = "asc" if order_text == "asc" else "desc"
+    page = ctx.state.page(
+        kind, order=order, after=query.get("after") or None, limit=limit, where=where
+    )
+    return {
+        "object": "list",
+        "data": page.data,
+        "first_id": page.data[0].get("id") if page.data else None,
+        "last_id": page.data[-1].get("id") if page.data else None,
+        "has_more": page.has_more,
+    }
+
+
+def not_found(noun: str, object_id: str, *, param: str | None = "id") -> APIError:
+    """The API's 404 for an id it never issued: ``No such File object: file-abc``."""
+    return APIError(404, f"No such {noun} object: {object_id}", param=param)
+
+
+def poll_after(ctx: Context) -> dict[str, str]:
+    """The header an unfinished job's answer carries, so SDK pollers ask again soon."""
+    return {"openai-poll-after-ms": str(ctx.settings.poll_after_ms)}
