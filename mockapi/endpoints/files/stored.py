@@ -1,0 +1,70 @@
+"""Files as the state store keeps them: the part every family that reads or writes a
+file uses (batches read their input and write their output and error files;
+fine-tuning reads a training file; vector stores read documents).
+
+A file is a ``file`` object (kind :data:`KIND`, by id) and its bytes (a blob under the
+same id, so memory does not grow with them under the SQLite store).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockapi.endpoints import objects
+from mockapi.endpoints.endpoint import Context
+
+KIND = "files"
+"""The state store kind of ``file`` objects."""
+PREFIX = "file-"
+
+
+def create(
+    ctx: Context,
+    data: bytes,
+    *,
+    filename: str,
+    purpose: str,
+    expires_at: int | None = None,
+) -> dict[str, Any]:
+    """Store ``data`` as a new file and return its ``file`` object (status
+    ``processed``). :class:`~mockapi.errors.StateLimitError` when the bytes are over the
+    per-file limit or the total cap; nothing is stored then."""
+    file_id = objects.new_id(ctx, PREFIX)
+    ctx.state.put_blob(file_id, data)  # first: over a limit, no object names missing bytes
+    created = ctx.clock.seconds()
+    record: dict[str, Any] = {
+        "id": file_id,
+        "object": "file",
+        "bytes": len(data),
+        "created_at": created,
+        "expires_at": expires_at,
+        "filename": filename,
+        "purpose": purpose,
+        "status": "processed",
+        "status_details": None,
+    }
+    ctx.state.put(KIND, file_id, record)
+    return record
+
+
+def find(ctx: Context, file_id: str) -> dict[str, Any]:
+    """The ``file`` object, or the API's 404 naming ``file_id``."""
+    record = ctx.state.get(KIND, file_id)
+    if not isinstance(record, dict):
+        raise objects.not_found("File", file_id)
+    return record
+
+
+def content(ctx: Context, file_id: str) -> bytes:
+    """The file's bytes, or the API's 404 naming ``file_id``."""
+    find(ctx, file_id)
+    data = ctx.state.get_blob(file_id)
+    if data is None:
+        raise objects.not_found("File", file_id)
+    return data
+
+
+def remove(ctx: Context, file_id: str) -> bool:
+    """Forget the file and its bytes; whether it was there."""
+    ctx.state.delete_blob(file_id)
+    return ctx.state.delete(KIND, file_id)
