@@ -14,6 +14,7 @@ from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.chat import routes as chat_store
 from mockapi.endpoints.completions import routes as completions
 from mockapi.endpoints.endpoint import Body, Endpoint
+from mockapi.endpoints.files import routes as files
 from mockapi.endpoints.images import routes as images
 from mockapi.endpoints.responses import routes as responses
 
@@ -28,6 +29,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *responses.ENDPOINTS,
     *audio.ENDPOINTS,
     *images.ENDPOINTS,
+    *files.ENDPOINTS,
 )
 
 

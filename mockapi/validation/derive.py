@@ -111,6 +111,15 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", "/images/generations", "images.generations"),
     Target("POST", "/images/edits", "images.edits"),
     Target("POST", "/images/variations", "images.variations"),
+    Target("POST", "/files", "files.create"),
+    Target("GET", "/files", "files.list"),
+    Target("GET", "/files/{file_id}", "files.retrieve"),
+    Target("DELETE", "/files/{file_id}", "files.delete"),
+    Target("GET", "/files/{file_id}/content", "files.content"),
+    Target("POST", "/uploads", "uploads.create"),
+    Target("POST", "/uploads/{upload_id}/parts", "uploads.parts"),
+    Target("POST", "/uploads/{upload_id}/complete", "uploads.complete"),
+    Target("POST", "/uploads/{upload_id}/cancel", "uploads.cancel"),
 )
 
 

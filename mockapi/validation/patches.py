@@ -165,7 +165,12 @@ _CURSOR_PATCHES: tuple[Patch, ...] = tuple(
         set=(("nullable", True),),
         why=_EMPTY_PAGE.format(id=cursor),
     )
-    for component in ("ChatCompletionList", "ChatCompletionMessageList", "ResponseItemList")
+    for component in (
+        "ChatCompletionList",
+        "ChatCompletionMessageList",
+        "ResponseItemList",
+        "ListFilesResponse",
+    )
     for cursor in ("first_id", "last_id")
 )
 
@@ -188,6 +193,53 @@ _NAME_PATCHES: tuple[Patch, ...] = (
         why=_NAME_WHY,
     ),
     Patch("TextResponseFormatJsonSchema", ("properties", "name"), set=_NAME_RULE, why=_NAME_WHY),
+)
+
+_FILE_PURPOSES = ["assistants", "batch", "fine-tune", "vision", "user_data", "evals"]
+_FILE_PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "OpenAIFile",
+        ("properties", "expires_at"),
+        set=(("nullable", True),),
+        why="mockapi: a file that never expires (any purpose but batch, without "
+        "expires_after) has `expires_at: null`; the SDK's FileObject reads Optional[int]",
+    ),
+    Patch(
+        "OpenAIFile",
+        ("properties", "status_details"),
+        set=(("nullable", True),),
+        why="mockapi: the API sends `status_details: null` on a processed file (upload "
+        "answer quoted in BerriAI/litellm#37527, 2026)",
+    ),
+    Patch(
+        "OpenAIFile",
+        ("properties", "purpose"),
+        set=(
+            (
+                "enum",
+                [
+                    "assistants",
+                    "assistants_output",
+                    "batch",
+                    "batch_output",
+                    "fine-tune",
+                    "fine-tune-results",
+                    "vision",
+                    "user_data",
+                    "evals",
+                ],
+            ),
+        ),
+        why="mockapi: a file keeps the purpose it was uploaded with, and CreateFileRequest "
+        "accepts `evals`, which this older enum does not list",
+    ),
+    Patch(
+        "CreateUploadRequest",
+        ("properties", "purpose"),
+        set=(("enum", _FILE_PURPOSES),),
+        why="mockapi: an Upload takes the purposes a File does (the SDK's "
+        "uploads.create types `purpose` as FilePurpose, `user_data` and `evals` included)",
+    ),
 )
 
 # Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
@@ -350,6 +402,7 @@ PATCHES: tuple[Patch, ...] = (
     *_RESPONSES_PATCHES,
     *_CURSOR_PATCHES,
     *_NAME_PATCHES,
+    *_FILE_PATCHES,
     Patch(
         "ChatCompletionMessageList",
         ("properties", "data", "items", "allOf", 0),

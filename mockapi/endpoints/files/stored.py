@@ -25,13 +25,19 @@ def create(
     filename: str,
     purpose: str,
     expires_at: int | None = None,
+    expires_after: int | None = None,
 ) -> dict[str, Any]:
     """Store ``data`` as a new file and return its ``file`` object (status
     ``processed``). :class:`~mockapi.errors.StateLimitError` when the bytes are over the
-    per-file limit or the total cap; nothing is stored then."""
+    per-file limit or the total cap; nothing is stored then.
+
+    The file expires at ``expires_at``, or ``expires_after`` seconds after its creation
+    (on the mock's clock), or never when both are None."""
     file_id = objects.new_id(ctx, PREFIX)
     ctx.state.put_blob(file_id, data)  # first: over a limit, no object names missing bytes
     created = ctx.clock.seconds()
+    if expires_at is None and expires_after is not None:
+        expires_at = created + expires_after
     record: dict[str, Any] = {
         "id": file_id,
         "object": "file",
@@ -48,11 +54,33 @@ def create(
 
 
 def find(ctx: Context, file_id: str) -> dict[str, Any]:
-    """The ``file`` object, or the API's 404 naming ``file_id``."""
+    """The ``file`` object, or the API's 404 naming ``file_id`` (also once the file has
+    expired on the mock's clock: the API deletes expired files)."""
     record = ctx.state.get(KIND, file_id)
     if not isinstance(record, dict):
         raise objects.not_found("File", file_id)
+    if expired(ctx, record):
+        remove(ctx, file_id)
+        raise objects.not_found("File", file_id)
     return record
+
+
+def expired(ctx: Context, record: dict[str, Any]) -> bool:
+    """Whether the file's ``expires_at`` has come on the mock's clock."""
+    expires_at = record.get("expires_at")
+    return isinstance(expires_at, int) and expires_at <= ctx.clock.seconds()
+
+
+def purge_expired(ctx: Context) -> int:
+    """Remove every file whose time has come (before a list, so none is listed); how
+    many went."""
+    now = ctx.clock.seconds()
+    gone = 0
+    for record in ctx.state.values(KIND):
+        expires_at = record.get("expires_at") if isinstance(record, dict) else None
+        if isinstance(expires_at, int) and expires_at <= now:
+            gone += remove(ctx, str(record.get("id")))
+    return gone
 
 
 def content(ctx: Context, file_id: str) -> bytes:
