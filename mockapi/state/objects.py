@@ -36,11 +36,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
-from mockapi.state.store import BlobLimits, Order, Page, matches, page_of
+from mockapi.state.store import BlobLimits, Order, Page, matches, page_of, read_within
 from mockapi.wire import jsonbody
 
 DEFAULT_CAPACITY = 10_000
@@ -177,6 +177,12 @@ class ObjectStore:
             self._blob_limits.check(key, len(kept), used)
             self._blobs[key] = kept
             self._blob_bytes = used + len(kept)
+
+    def put_blob_from(self, key: str, source: BinaryIO) -> int:
+        """Keep what ``source`` holds (read whole: this backend keeps blobs in memory)."""
+        data = read_within(source, key, self._blob_limits.max_file_bytes)
+        self.put_blob(key, data)
+        return len(data)
 
     def get_blob(self, key: str) -> bytes | None:
         with self._lock:

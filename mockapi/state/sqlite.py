@@ -29,11 +29,11 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from mockapi.errors import MockapiError
+from mockapi.errors import MockapiError, StateLimitError
 from mockapi.state.objects import decode_value, encode_value
-from mockapi.state.store import BlobLimits, Order, Page
+from mockapi.state.store import BLOB_CHUNK, BlobLimits, Order, Page
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a write waits for another process's transaction before failing."""
@@ -209,6 +209,34 @@ class SQLiteStore:
             self._blob_limits.check(key, len(data), used)
             _write_atomically(target, data)
             db.execute("INSERT OR REPLACE INTO blobs (key, size) VALUES (?, ?)", (key, len(data)))
+
+    def put_blob_from(self, key: str, source: BinaryIO) -> int:
+        """Copy ``source`` to a temporary file beside the blobs chunk by chunk (never all
+        in memory; over the per-file limit it stops there), then move it into place as
+        :meth:`put_blob` does; its size."""
+        target = self._blob_path(key)
+        limit = self._blob_limits.max_file_bytes
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            size = 0
+            with os.fdopen(handle, "wb") as out:
+                while chunk := source.read(BLOB_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise StateLimitError(key, size, limit, scope="file")
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            with self._write() as db:
+                (used,) = db.execute(
+                    "SELECT COALESCE(SUM(size), 0) FROM blobs WHERE key != ?", (key,)
+                ).fetchone()
+                self._blob_limits.check(key, size, used)
+                os.replace(temporary, target)
+                db.execute("INSERT OR REPLACE INTO blobs (key, size) VALUES (?, ?)", (key, size))
+            return size
+        finally:
+            Path(temporary).unlink(missing_ok=True)
 
     def get_blob(self, key: str) -> bytes | None:
         target = self._blob_path(key)

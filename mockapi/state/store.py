@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 
 from mockapi.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_STATE_BYTES
 from mockapi.errors import StateLimitError
@@ -99,6 +99,12 @@ class StateStore(Protocol):
         over the per-file limit or would take all blobs past the total cap."""
         ...
 
+    def put_blob_from(self, key: str, source: BinaryIO) -> int:
+        """Keep what ``source`` holds from its position on as ``key`` (replacing it),
+        read in chunks so that a backend keeping blobs on disk never holds it all in
+        memory (a batch's output file); its size. Limits as :meth:`put_blob`."""
+        ...
+
     def get_blob(self, key: str) -> bytes | None:
         """The blob's bytes, or None."""
         ...
@@ -114,6 +120,22 @@ class StateStore(Protocol):
     def close(self) -> None:
         """Release what the store holds open (connections); the data stays."""
         ...
+
+
+BLOB_CHUNK = 1024 * 1024
+"""Bytes read at a time by :meth:`StateStore.put_blob_from`."""
+
+
+def read_within(source: BinaryIO, key: str, limit: int) -> bytes:
+    """All of ``source`` (from its position), or :class:`StateLimitError` as soon as it
+    is over ``limit`` bytes (without reading the rest)."""
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        size = len(data)
+        while chunk := source.read(BLOB_CHUNK):  # only counted, for the message
+            size += len(chunk)
+        raise StateLimitError(key, size, limit, scope="file")
+    return data
 
 
 def matches(value: Any, where: Mapping[str, str] | None) -> bool:
