@@ -15,6 +15,7 @@ from mockapi.endpoints.chat import routes as chat_store
 from mockapi.endpoints.completions import routes as completions
 from mockapi.endpoints.endpoint import Body, Endpoint
 from mockapi.endpoints.files import routes as files
+from mockapi.endpoints.files import uploads
 from mockapi.endpoints.images import routes as images
 from mockapi.endpoints.responses import routes as responses
 
@@ -30,6 +31,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *audio.ENDPOINTS,
     *images.ENDPOINTS,
     *files.ENDPOINTS,
+    *uploads.ENDPOINTS,
 )
 
 
