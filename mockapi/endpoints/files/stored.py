@@ -8,7 +8,7 @@ same id, so memory does not grow with them under the SQLite store).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from mockapi.endpoints import objects
 from mockapi.endpoints.endpoint import Context
@@ -35,13 +35,42 @@ def create(
     (on the mock's clock), or never when both are None."""
     file_id = objects.new_id(ctx, PREFIX)
     ctx.state.put_blob(file_id, data)  # first: over a limit, no object names missing bytes
+    return _keep(ctx, file_id, len(data), filename, purpose, expires_at, expires_after)
+
+
+def create_from(
+    ctx: Context,
+    source: BinaryIO,
+    *,
+    filename: str,
+    purpose: str,
+    expires_at: int | None = None,
+    expires_after: int | None = None,
+) -> dict[str, Any]:
+    """:func:`create` for bytes read from ``source`` in chunks (an Upload's parts
+    joined): a store that keeps blobs on disk never holds them all in memory."""
+    file_id = objects.new_id(ctx, PREFIX)
+    size = ctx.state.put_blob_from(file_id, source)
+    return _keep(ctx, file_id, size, filename, purpose, expires_at, expires_after)
+
+
+def _keep(
+    ctx: Context,
+    file_id: str,
+    size: int,
+    filename: str,
+    purpose: str,
+    expires_at: int | None,
+    expires_after: int | None,
+) -> dict[str, Any]:
+    """The ``file`` object of bytes stored as ``file_id``, kept and returned."""
     created = ctx.clock.seconds()
     if expires_at is None and expires_after is not None:
         expires_at = created + expires_after
     record: dict[str, Any] = {
         "id": file_id,
         "object": "file",
-        "bytes": len(data),
+        "bytes": size,
         "created_at": created,
         "expires_at": expires_at,
         "filename": filename,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from typing import Any
 
 from mockapi import errors
@@ -133,30 +134,31 @@ def complete(ctx: Context, upload_id: str) -> FixtureResponse:
         raise APIError(
             400,
             f"The number of bytes uploaded upon completion ({total:,}, in "
-            f"{len(part_ids)} Part{'' if len(part_ids) == 1 else 's'}) does not match the number of bytes specified when "
-            f"the Upload was created ({upload['bytes']:,}).",
+            f"{len(part_ids)} Part{'' if len(part_ids) == 1 else 's'}) does not match the "
+            f"number of bytes specified when the Upload was created ({upload['bytes']:,}).",
             param="part_ids",
         )
-    data, digest = _joined(ctx, part_ids)
     md5 = ctx.body.get("md5")
-    if isinstance(md5, str) and md5 and md5.lower() != digest:
-        raise APIError(
-            400,
-            f"The md5 checksum of the uploaded bytes ({digest}) does not match the md5 "
-            f"given ({md5}).",
-            param="md5",
-        )
+    if isinstance(md5, str) and md5:
+        digest = _md5(ctx, part_ids)
+        if md5.lower() != digest:
+            raise APIError(
+                400,
+                f"The md5 checksum of the uploaded bytes ({digest}) does not match the "
+                f"md5 given ({md5}).",
+                param="md5",
+            )
     try:
-        made = stored.create(
+        made = stored.create_from(
             ctx,
-            data,
+            # Buffered: read(n) then gives n bytes until the end, as the stores expect.
+            io.BufferedReader(Joined(lambda part_id: _blob(ctx, part_id), part_ids)),
             filename=upload["filename"],
             purpose=upload["purpose"],
             expires_after=record.get("lifetime"),
         )
     except StateLimitError as problem:
         raise rules.stored_too_much(problem) from None
-    del data
 
     def finish(kept: Any) -> Any:
         if kept["upload"]["status"] == "pending":
@@ -261,19 +263,41 @@ def _part_ids(value: Any, parts: dict[str, int], upload_id: str) -> list[str]:
     return list(value)
 
 
-def _joined(ctx: Context, part_ids: list[str]) -> tuple[bytes, str]:
-    """The parts' bytes in order, and their md5 hex digest. One part is read at a time
-    into the growing result (``BytesIO.getvalue`` hands the buffer over uncopied)."""
-    buffer = io.BytesIO()
-    md5 = hashlib.md5(usedforsecurity=False)
+class Joined(io.RawIOBase):
+    """The parts' bytes in order as one readable stream, one part held at a time (so
+    the SQLite store writes the File without the whole of it in memory)."""
+
+    def __init__(self, read: Callable[[str], bytes], part_ids: list[str]) -> None:
+        self._read = read
+        self._pending = list(reversed(part_ids))
+        self._chunk = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._chunk and self._pending:
+            self._chunk = memoryview(self._read(self._pending.pop()))
+        count = min(len(buffer), len(self._chunk))
+        buffer[:count] = self._chunk[:count]
+        self._chunk = self._chunk[count:]
+        return count
+
+
+def _blob(ctx: Context, part_id: str) -> bytes:
+    """A part's bytes, or a 404 naming it when the store lost them (a reset)."""
+    chunk = ctx.state.get_blob(part_id)
+    if chunk is None:
+        raise objects.not_found("Part", part_id, param="part_ids")
+    return chunk
+
+
+def _md5(ctx: Context, part_ids: list[str]) -> str:
+    """The md5 hex digest of the parts joined, read one at a time."""
+    digest = hashlib.md5(usedforsecurity=False)
     for part_id in part_ids:
-        chunk = ctx.state.get_blob(part_id)
-        if chunk is None:  # the store lost it (reset mid-upload): say which
-            raise objects.not_found("Part", part_id, param="part_ids")
-        md5.update(chunk)
-        buffer.write(chunk)
-        del chunk
-    return buffer.getvalue(), md5.hexdigest()
+        digest.update(_blob(ctx, part_id))
+    return digest.hexdigest()
 
 
 def _drop_parts(ctx: Context, parts: dict[str, int]) -> None:
