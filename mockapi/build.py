@@ -37,7 +37,7 @@ from mockapi.validation.files import load_schemas
 from mockapi.validation.validator import RequestValidator
 from mockapi.web import workers
 from mockapi.web.app import App, create_app
-from mockapi.web.server import install_log_filter
+from mockapi.web.server import ASGIApp, closing, install_log_filter
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class Built:
     """The run-time operations (reset, record mode, faults, run-time fixtures)."""
     app: App
     """The ASGI app: the API, the admin API and the inspector."""
+
+    def close(self) -> None:
+        """Release what the server holds open (the state store's database
+        connections) once it has stopped; what it stored stays."""
+        self.replayer.state.close()
 
 
 def build(
@@ -98,6 +103,7 @@ def build_replayer(
     first recording, and starts out empty. ``missing_ok`` skips any directory that does
     not exist (the pytest plugin's default ``./fixtures``).
     """
+    state = build_state(settings)  # first: a bad --state fails before the slow part
     dirs = settings.fixture_dirs or default_fixture_dirs()
     recorded = recording.has_fixtures(settings.record_dir)
     on_miss, proxy_all = recording.plan(settings.record_mode, recorded=recorded)
@@ -122,7 +128,7 @@ def build_replayer(
         proxy_all=proxy_all,
         hooks=hooks,
         schemas=schemas,
-        state=build_state(settings),
+        state=state,
     )
 
 
@@ -133,7 +139,33 @@ def build_state(settings: Settings) -> StateStore:
     limits = BlobLimits(settings.max_file_bytes, settings.max_state_bytes)
     if settings.state_path is None:
         return ObjectStore(blob_limits=limits)
+    _check_state_path(settings.state_path)
     return SQLiteStore(settings.state_path, blob_limits=limits)  # MockapiError if it cannot
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file."""
+
+
+def _check_state_path(path: Path) -> None:
+    """Refuse, before SQLite opens it, a state path that is a directory or a file that
+    is not a database (a typo naming the wrong file): SQLite is never let near it, and
+    nothing is created beside it. An empty file is an empty database."""
+    advice = "pass the path of a new or existing mockapi state database (e.g. ./state.db)"
+    if path.is_dir():
+        raise MockapiError(f"state database {path}: that is a directory; {advice}")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return  # created by SQLiteStore, with its directory
+    except OSError as exc:
+        raise MockapiError(f"state database {path}: cannot read it ({exc}); {advice}") from None
+    if head and head != _SQLITE_HEADER:
+        raise MockapiError(
+            f"state database {path}: that file is not a SQLite database, so it is left "
+            f"untouched; {advice}"
+        )
 
 
 def build_recorder(
@@ -179,13 +211,15 @@ def build_recorder(
         rules=rules,
         record_errors=settings.record_errors,
         on_saved=replayer.add_fixtures,
+        on_answered=replayer.answered,
         hooks=replayer.hooks,
     )
 
 
-def worker_app() -> App:
+def worker_app() -> ASGIApp:
     """The app of one ``mockapi serve --workers N`` process (uvicorn calls this), built
-    from the settings :func:`mockapi.web.workers.run` left in the environment."""
+    from the settings :func:`mockapi.web.workers.run` left in the environment; it
+    closes its state store's connections when the worker stops."""
     settings, log_level = workers.worker_config()
     logging.basicConfig(
         level=log_level.upper(),
@@ -193,7 +227,8 @@ def worker_app() -> App:
         stream=sys.stderr,
     )
     install_log_filter()
-    return build(settings).app
+    built = build(settings)
+    return closing(built.app, built.close)
 
 
 class _RecorderModes:

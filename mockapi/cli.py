@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -12,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from mockapi import __version__
-from mockapi.config import DEFAULT_MAX_BODY_BYTES, OnMiss, RecordMode, Settings
+from mockapi.config import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_STATE_BYTES,
+    DEFAULT_POLL_AFTER_MS,
+    OnMiss,
+    RecordMode,
+    Settings,
+)
 from mockapi.errors import MockapiError
 
 
@@ -112,9 +121,10 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="serve from N processes sharing the fixture directories (default 1)",
+        help="serve from N processes sharing the fixture directories and the state (default 1)",
     )
     _add_fault_options(serve)
+    _add_state_options(serve)
 
 
 def _add_fault_options(serve: argparse.ArgumentParser) -> None:
@@ -143,6 +153,63 @@ def _add_fault_options(serve: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="limit requests per API key and model like the real API, e.g. 'rpm=3,tpm=1000'",
     )
+
+
+def _add_state_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="keep what the server creates (files and their bytes, uploads, batches, stored "
+        "completions and responses) in the SQLite database PATH, created if absent, bytes "
+        "in PATH.blobs/: kept across restarts and shared by --workers (default: in "
+        "memory; with --workers, a temporary database removed when the server stops)",
+    )
+    serve.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="SIZE",
+        help="largest file an upload may store, e.g. 100KB, 20MB, 1GB or a number of bytes "
+        "(KB, MB, GB count in 1024s; default 512MB, the API's limit)",
+    )
+    serve.add_argument(
+        "--max-state-size",
+        type=_size,
+        default=DEFAULT_MAX_STATE_BYTES,
+        metavar="SIZE",
+        help="total of all stored file bytes; an upload past it is refused with an error "
+        "saying so (default 2GB)",
+    )
+    serve.add_argument(
+        "--poll-after-ms",
+        type=int,
+        default=DEFAULT_POLL_AFTER_MS,
+        metavar="MS",
+        help="the openai-poll-after-ms header on a retrieve of an unfinished batch or job: how "
+        f"long the SDK's pollers wait before retrieving again (default {DEFAULT_POLL_AFTER_MS})",
+    )
+
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?", re.IGNORECASE)
+
+
+def _size(text: str) -> int:
+    """A size in bytes from ``512MB``, ``1.5GB``, ``100KB``, ``100KiB``, ``2G`` or ``4096``
+    (KB, MB and GB count in 1024s, as the API's 512 MB file limit does)."""
+    found = _SIZE.fullmatch(text.strip())
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: give a number of bytes or one with a unit, "
+            "e.g. 4096, 100KB, 512MB or 1GB"
+        )
+    number, unit, _ = found.groups()
+    size = int(float(number) * _UNITS[(unit or "").lower()])
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a size must be at least 1 byte")
+    return size
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -268,15 +335,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mockapi.build import build
-    from mockapi.web.server import serve
-
     if args.max_body_size < 1:
         raise MockapiError(f"--max-body-size must be at least 1 byte, got {args.max_body_size}")
     if args.workers < 1:
         raise MockapiError(f"--workers must be at least 1, got {args.workers}")
     if args.no_cors and args.cors_origin:
         raise MockapiError("--no-cors and --cors-origin contradict each other; pass one")
+    if args.poll_after_ms < 0:
+        raise MockapiError(f"--poll-after-ms must be 0 or more, got {args.poll_after_ms}")
     fault_rules = tuple(args.fault)
     if args.chaos is not None:
         if not 0 <= args.chaos <= 1:
@@ -304,11 +370,30 @@ def _serve(args: argparse.Namespace) -> int:
         faults=fault_rules,
         fault_seed=args.fault_seed,
         rate_limit=args.rate_limit,
+        # Absolute: the banner names it, and it means the same file to every worker.
+        state_path=args.state.expanduser().absolute() if args.state else None,
+        max_file_bytes=args.max_file_size,
+        max_state_bytes=args.max_state_size,
+        poll_after_ms=args.poll_after_ms,
     )
     if args.command == "record" and not settings.fixture_dirs:
         settings = replace(settings, fixture_dirs=(Path("fixtures"),))
     if settings.record_mode is not RecordMode.NONE and not settings.fixture_dirs:
         raise MockapiError("recording needs a directory to write to: pass --fixtures DIR")
+    from mockapi.web import workers
+
+    # Several workers share one state database: --state's, or a temporary one that
+    # goes when they stop.
+    with workers.shared_state(settings, args.workers) as settings:
+        return _run(args, settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve ``settings`` (checked) until interrupted."""
+    from mockapi.build import build
+    from mockapi.web import workers
+    from mockapi.web.server import serve
+
     # With an upstream and a directory, a recorder is ready even in mode none, so that
     # the admin API can switch record modes at run time.
     built = build(settings)
@@ -336,13 +421,22 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(_admin_banner(settings, args.port, args.workers), file=sys.stderr)
+    print(_state_banner(settings, args.workers, kept=args.state is not None), file=sys.stderr)
     _configure_logging(args.log_level)
     if args.workers > 1:
-        from mockapi.web import workers
-
+        built.close()  # each worker opens its own connections to the state database
         workers.run(settings, port=args.port, workers=args.workers, log_level=args.log_level)
         return 0
-    serve(built.app, host=args.host, port=args.port, log_level=args.log_level)
+    try:
+        serve(
+            built.app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            on_shutdown=built.close,
+        )
+    finally:
+        built.close()  # also when serving failed (the port in use)
     return 0
 
 
@@ -360,6 +454,17 @@ def _admin_banner(settings: Settings, port: int, workers: int) -> str:
     if workers > 1:
         line += f"; {workers} workers, each with its own journal and run-time fixtures"
     return line
+
+
+def _state_banner(settings: Settings, workers: int, *, kept: bool) -> str:
+    """Where what the server creates (files, batches, stored objects) lives."""
+    path = settings.state_path
+    if path is None:
+        return "state: in memory, gone when the server stops (--state PATH keeps it)"
+    shared = f", shared by the {workers} workers" if workers > 1 else ""
+    if kept:
+        return f"state: {path} (kept across restarts{shared})"
+    return f"state: {path} (temporary{shared}; removed when the server stops)"
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -3,6 +3,11 @@
 :class:`ServerThread` is what tests and the pytest plugin use: it binds a real port
 (``port=0`` picks a free one), waits until uvicorn accepts connections, and stops
 cleanly.
+
+:func:`closing` lets a served app release what it holds open (the state store's
+database connections) when the server shuts down: uvicorn's lifespan shutdown, which
+comes after the last connection is done, also when SIGTERM stops a ``--workers``
+process (uvicorn then re-raises the signal, so no ``finally`` or ``atexit`` would run).
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp as ASGIApp
+from starlette.types import Receive, Scope, Send
 
 from mockapi.errors import MockapiError, UpstreamStreamError
 
@@ -43,7 +50,33 @@ def install_log_filter() -> None:
         logger.addFilter(_FILTER)
 
 
-def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Config:
+def closing(app: ASGIApp, close: Callable[[], None]) -> ASGIApp:
+    """``app``, with ``close()`` called once when the server serving it shuts down (the
+    ASGI lifespan shutdown, after the last request), e.g. the state store's ``close``."""
+
+    async def with_shutdown(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                try:
+                    close()
+                except Exception as exc:  # said in uvicorn's log; the process still stops
+                    await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
+                else:
+                    await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return with_shutdown
+
+
+def _config(
+    app: ASGIApp, host: str, port: int, log_level: str, *, lifespan: bool = False
+) -> uvicorn.Config:
     install_log_filter()
     return uvicorn.Config(
         app,
@@ -51,14 +84,24 @@ def _config(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Confi
         port=port,
         log_level=log_level,
         access_log=False,
-        lifespan="off",
+        lifespan="on" if lifespan else "off",
         timeout_graceful_shutdown=1,
     )
 
 
-def serve(app: ASGIApp, *, host: str, port: int, log_level: str = "info") -> None:
-    """Serve ``app`` in the foreground until interrupted."""
-    uvicorn.Server(_config(app, host, port, log_level)).run()
+def serve(
+    app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    on_shutdown: Callable[[], None] | None = None,
+) -> None:
+    """Serve ``app`` in the foreground until interrupted; then ``on_shutdown()``."""
+    if on_shutdown is not None:
+        app = closing(app, on_shutdown)
+    config = _config(app, host, port, log_level, lifespan=on_shutdown is not None)
+    uvicorn.Server(config).run()
 
 
 def serve_workers(factory: str, *, host: str, port: int, workers: int, log_level: str) -> None:
@@ -66,7 +109,9 @@ def serve_workers(factory: str, *, host: str, port: int, workers: int, log_level
 
     uvicorn starts each worker afresh and calls ``factory`` (``"module:function"``)
     there to build its app: nothing is shared between workers but the socket and
-    what the factory reads (the environment, the fixture directories).
+    what the factory reads (the environment, the fixture directories, the state
+    database). The lifespan is on, so that an app wrapped in :func:`closing` closes
+    what it holds when its worker stops.
     """
     uvicorn.run(
         factory,
@@ -76,7 +121,7 @@ def serve_workers(factory: str, *, host: str, port: int, workers: int, log_level
         port=port,
         log_level=log_level,
         access_log=False,
-        lifespan="off",
+        lifespan="on",
         timeout_graceful_shutdown=1,
     )
 

@@ -5,19 +5,28 @@ import string, so the :class:`~mockapi.config.Settings` travel to the workers as
 in the environment variable :data:`ENV`; ``mockapi.build.worker_app`` (the factory
 uvicorn calls, :data:`FACTORY`) reads them and builds the server again in each worker.
 
-What is shared: the socket (the kernel hands each connection to one worker) and the
-fixture directories. Recordings are safe across workers (each file is created
-atomically, never overwritten outside mode ``all``, and a worker that misses looks
-for what the others recorded before going upstream). What is not: the journal, use
-counts and fixtures added through the admin API live in one worker each.
+What is shared: the socket (the kernel hands each connection to one worker), the
+fixture directories and the state store. Recordings are safe across workers (each
+file is created atomically, never overwritten outside mode ``all``, and a worker that
+misses looks for what the others recorded before going upstream). What the server
+creates (files, uploads, batches, stored completions and responses, the id counters
+and the mock's clock) is in one SQLite database every worker opens: ``--state PATH``,
+or else a temporary one (:func:`shared_state`), so an object created through one
+worker is found through any other, and a reset through one clears it for all. What
+is not shared: the journal, use counts and fixtures added through the admin API live
+in one worker each.
 """
 
 from __future__ import annotations
 
 import enum
 import os
+import shutil
+import tempfile
 import types
-from dataclasses import fields
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -28,6 +37,8 @@ from mockapi.errors import MockapiError
 
 ENV = "MOCKAPI_WORKER_CONFIG"
 FACTORY = "mockapi.build:worker_app"
+STATE_FILE = "state.db"
+"""The name of the temporary database in :func:`shared_state`'s directory."""
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:
@@ -52,6 +63,22 @@ def run(settings: Settings, *, port: int, workers: int, log_level: str) -> None:
     config = {"settings": settings_to_json(settings), "log_level": log_level}
     os.environ[ENV] = orjson.dumps(config).decode()
     serve_workers(FACTORY, host=settings.host, port=port, workers=workers, log_level=log_level)
+
+
+@contextmanager
+def shared_state(settings: Settings, workers: int) -> Iterator[Settings]:
+    """``settings`` with a state database every worker can open: as they are when
+    they name one (``--state``) or for one process (which keeps state in memory); else
+    with ``state_path`` in a new temporary directory, removed with what is in it when
+    the block exits (the server stopped)."""
+    if workers < 2 or settings.state_path is not None:
+        yield settings
+        return
+    directory = Path(tempfile.mkdtemp(prefix="mockapi-state-"))
+    try:
+        yield replace(settings, state_path=directory / STATE_FILE)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def worker_config() -> tuple[Settings, str]:

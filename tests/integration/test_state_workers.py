@@ -1,0 +1,108 @@
+"""``mockapi serve --workers 2``: what one worker creates, every worker finds.
+
+The workers share a SQLite state database (a temporary one here, no ``--state``): an
+object created through one worker is retrieved through fresh connections, which the
+kernel hands to either worker; a reset through one worker clears it for both; the
+temporary database goes when the server stops.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from tests.helpers import response_problems, strict_client
+from tests.integration.state_servers import KEY, Served, fresh_connections, serving, start
+
+pytestmark = pytest.mark.integration
+
+HELLO = [{"role": "user", "content": "Hello!"}]  # the bundled greeting fixture answers it
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Served]:
+    with serving("--workers", "2", "--on-miss", "error") as served:
+        yield served
+
+
+@pytest.fixture
+def sdk(server: Served) -> Iterator[openai.OpenAI]:
+    with strict_client(server.url + "/v1", api_key=KEY) as client:
+        yield client
+
+
+def _stored(sdk: openai.OpenAI, tag: str) -> dict[str, object]:
+    created = sdk.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, store=True, metadata={"tag": tag}
+    )
+    return created.model_dump(mode="json")
+
+
+def test_a_stored_completion_is_found_through_every_worker(
+    server: Served, sdk: openai.OpenAI
+) -> None:
+    created = _stored(sdk, "workers")
+    answered_by: set[int] = set()
+    for pid, http in fresh_connections(server.url):
+        with openai.OpenAI(
+            base_url=server.url + "/v1", api_key=KEY, http_client=http, max_retries=0
+        ) as client:
+            # The SDK's strict validation on the same connection as the health check.
+            client._strict_response_validation = True
+            raw = client.chat.completions.with_raw_response.retrieve(str(created["id"]))
+            raw.parse()
+        kept = raw.http_response.json()
+        assert response_problems("GET /v1/chat/completions/{completion_id}", kept) == []
+        assert (kept["id"], kept["created"], kept["metadata"]) == (
+            created["id"],
+            created["created"],
+            {"tag": "workers"},
+        )
+        assert kept["choices"][0]["message"]["content"] == "Hello! How can I help you today?"
+        answered_by.add(pid)
+    assert len(answered_by) == 2, f"only worker(s) {answered_by} answered"
+
+
+def test_a_reset_through_one_worker_clears_the_store_for_every_worker(
+    server: Served, sdk: openai.OpenAI
+) -> None:
+    ids = [str(_stored(sdk, f"reset-{n}")["id"]) for n in range(3)]
+    holding: set[int] = set()
+    for pid, http in fresh_connections(server.url, at_least=4):
+        listed = http.get("/v1/chat/completions", params={"limit": 100}).json()["data"]
+        assert {c["id"] for c in listed} >= set(ids)
+        holding.add(pid)
+    assert len(holding) == 2  # both workers hold them before the reset
+    # One worker gets the reset; both answering 404 after it means the other was
+    # cleared by a reset it never received.
+    httpx.post(f"{server.url}/__mockapi/reset").raise_for_status()
+    answered_by: set[int] = set()
+    for pid, http in fresh_connections(server.url, at_least=10):
+        gone = http.get(f"/v1/chat/completions/{ids[pid % 3]}")
+        assert gone.status_code == 404, gone.text
+        assert ids[pid % 3] in gone.json()["error"]["message"]
+        assert http.get("/v1/chat/completions").json()["data"] == []
+        answered_by.add(pid)
+    assert len(answered_by) == 2
+
+
+def test_the_temporary_database_goes_when_the_server_stops() -> None:
+    served = start("--workers", "2", "--on-miss", "error")
+    try:
+        line = served.state_line()
+        found = re.fullmatch(r"state: (\S+) \(temporary, shared by the 2 workers; .*\)", line)
+        assert found is not None, line
+        database = Path(found.group(1))
+        with strict_client(served.url + "/v1", api_key=KEY) as sdk:
+            _stored(sdk, "temporary")  # the workers have written to it
+        assert database.is_file()
+    finally:
+        code = served.stop(signal.SIGTERM)
+    assert code == 0
+    assert not database.parent.exists()
