@@ -6,14 +6,25 @@ Pure: no I/O.
 
 A response becomes ``events`` (SSE), ``body`` (JSON), ``text`` (any other textual
 type, e.g. a ``text/plain`` transcript in ``srt`` format: stored readably, replayed
-byte for byte) or ``body_file`` (binary: speech audio, images), whose bytes the caller
-writes beside the fixture. Text and binary answers keep their ``content-type``, which
-the header filter otherwise drops. Every text part is redacted; binary bodies are not
-scanned (they are answers, never requests carrying credentials).
+byte for byte) or ``body_file`` (binary: speech audio, images, a file's content as
+``GET /v1/files/{id}/content`` sends it), whose bytes the caller writes beside the
+fixture. Text and binary answers keep their ``content-type``, which the header filter
+otherwise drops. JSON lines sent as JSON (a file's content: the spec types it so) are
+kept as text, any other body its JSON content type does not hold is refused. Every
+text part is redacted, and so is a binary body that is UTF-8 text after all (a
+downloaded batch input file: its lines are requests); audio and images are not.
+
+An uploaded file (a multipart part) is matched by its description (name, type, size and
+digest, :meth:`~mockapi.model.FilePart.describe`), never stored. When its content holds
+a secret, the description is of the redacted content and the field joins the entry's
+``ignore`` list, as a redacted JSON value does: a digest of the real bytes would let a
+weak secret be guessed, and the request replayed with the real (or another) secret
+still matches.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -21,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.errors import APIError, NotRecordable
-from mockapi.model import JSON, SSEEvent
+from mockapi.model import JSON, FilePart, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
 from mockapi.wire import media
@@ -42,6 +53,8 @@ class Captured:
     content_type: str = ""
     body: bytes = b""
     events: list[SSEEvent] | None = None
+    files: tuple[FilePart, ...] = ()
+    """The uploaded files of a multipart request (``request_json`` describes them)."""
 
 
 def request_key(method: str, path: str, body: JSON) -> str:
@@ -98,27 +111,47 @@ def recording_key(
     *,
     rules: redaction.RedactionRules = redaction.DEFAULT_RULES,
     hooks: Hooks = NO_HOOKS,
+    files: tuple[FilePart, ...] = (),
 ) -> str:
     """The key :func:`to_entry` will give the recording of this request, known before
     any answer (the recorder claims it before going upstream). Raises
     :class:`NotRecordable` when a plugin's request transform fails."""
-    return _match(Captured(method, path, request_json, 0, {}), rules, hooks)[1]
+    captured = Captured(method, path, request_json, 0, {}, files=files)
+    return _match(captured, rules, hooks)[1]
 
 
-def merge_entry(fixtures: list[Any], entry: dict[str, Any]) -> int:
+def merge_entry(fixtures: list[Any], entry: dict[str, Any], *, collapse: bool = False) -> int:
     """Add ``entry`` to a file's fixture list; the same request again extends a sequence.
 
     This keeps a cassette's order: the n-th identical request replays the n-th answer.
-    Returns the index of the entry that holds it.
+    With ``collapse``, an answer equal to the sequence's last is not added again (a
+    job polled while nothing changed: replay then needs fewer polls, each answer still
+    in its order). Returns the index of the entry that holds it.
     """
+    index = find_entry(fixtures, entry["match"])
+    if index is None:
+        fixtures.append(entry)
+        return len(fixtures) - 1
+    existing = fixtures[index]
+    answers = existing.pop("sequence", None) or [existing.pop("response")]
+    if not (collapse and answers[-1] == entry["response"]):
+        answers.append(entry["response"])
+    existing["sequence"] = answers
+    existing["meta"] = entry["meta"]
+    return index
+
+
+def find_entry(fixtures: list[Any], match: Any) -> int | None:
+    """The index of the entry in ``fixtures`` (a file's list) answering ``match``
+    exactly, or None."""
     for index, existing in enumerate(fixtures):
-        if isinstance(existing, dict) and existing.get("match") == entry["match"]:
-            answers = existing.pop("sequence", None) or [existing.pop("response")]
-            existing["sequence"] = [*answers, entry["response"]]
-            existing["meta"] = entry["meta"]
+        if (
+            isinstance(existing, dict)
+            and existing.get("match") == match
+            and ("response" in existing or "sequence" in existing)
+        ):
             return index
-    fixtures.append(entry)
-    return len(fixtures) - 1
+    return None
 
 
 def _match(
@@ -131,12 +164,40 @@ def _match(
             scrubbed = hooks.transform_request(captured.request_json)
         except APIError as exc:
             raise NotRecordable(exc.message) from None
+        scrubbed, in_files = _redact_files(scrubbed, captured.files, rules)
         body, changed = redaction.redact_json(scrubbed, rules)
         body = {k: v for k, v in body.items() if k not in _KEY_IGNORED}
         match["body"] = body
-        if changed:
-            match["ignore"] = sorted(set(changed))
+        if changed or in_files:
+            match["ignore"] = sorted({*changed, *in_files})
     return match, request_key(captured.method, captured.path, body)
+
+
+def _redact_files(
+    body: JSON, files: tuple[FilePart, ...], rules: redaction.RedactionRules
+) -> tuple[JSON, list[str]]:
+    """``body`` with each uploaded file holding a secret described by its redacted
+    content, and the paths of those fields (see the module docstring)."""
+    swaps: dict[str, str] = {}
+    for part in files:
+        clean = redaction.redact_content(part.data, rules)
+        if clean is not part.data and clean != part.data:
+            swaps[part.describe()] = dataclasses.replace(part, data=clean).describe()
+    if not swaps:
+        return body, []
+    changed: list[str] = []
+
+    def walk(value: JSON, path: tuple[str, ...]) -> JSON:
+        if isinstance(value, dict):
+            return {k: walk(v, (*path, str(k))) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, (*path, str(i))) for i, v in enumerate(value)]
+        if isinstance(value, str) and value in swaps:
+            changed.append(".".join(path))
+            return swaps[value]
+        return value
+
+    return walk(body, ()), changed
 
 
 def _response(
@@ -153,29 +214,36 @@ def _response(
         entry["events"] = [_event(e, rules) for e in captured.events]
         return entry
     kind = captured.content_type
+    text: str | None = None
     if not kind or media.is_json(kind):
         try:
             decoded = json.loads(captured.body) if captured.body else None
         except ValueError:
-            raise NotRecordable(
-                f"the response is neither JSON nor an SSE stream ({kind or 'no content type'})"
-            ) from None
-        entry["body"] = redaction.redact_json(decoded, rules)[0]
-        return entry
+            # JSON lines (a file's content: the spec types it as JSON) are kept as text.
+            text = _decode(captured.body, kind) if kind else None
+            if text is None or not redaction.is_jsonl(text):
+                raise NotRecordable(
+                    f"the response is neither JSON nor an SSE stream ({kind or 'no content type'})"
+                ) from None
+        else:
+            entry["body"] = redaction.redact_json(decoded, rules)[0]
+            return entry
     # Replaying a text or binary answer needs its content type: keep it.
     entry["headers"] = {**headers, "content-type": redaction.scrub_text(kind, rules)}
-    text = _decode(captured.body, kind) if media.is_text(kind) else None
+    if text is None and media.is_text(kind):
+        text = _decode(captured.body, kind)
     if text is not None:
-        entry["text"] = redaction.scrub_text(text, rules)
+        entry["text"] = redaction.redact_text(text, rules)
         return entry
     if files is None:
         raise NotRecordable(
             f"the response is binary ({kind}); only the recording proxy stores binary "
             "bodies (as files beside the fixture)"
         )
-    body_digest = hashlib.sha256(captured.body).hexdigest()[:12]
+    data = redaction.redact_content(captured.body, rules)
+    body_digest = hashlib.sha256(data).hexdigest()[:12]
     name = f"{stem}.{body_digest}.{media.extension_for(kind)}"
-    files[name] = captured.body
+    files[name] = data
     entry["body_file"] = name
     return entry
 

@@ -14,8 +14,13 @@ on the side (SSE events with the gap before each). Only a complete exchange beco
 fixture: a stream that breaks, or that the client abandons, is logged and dropped.
 Everything written goes through :mod:`mockapi.recording.redaction` first.
 
-A binary answer (speech audio, an image) is written as a file beside its fixture,
-``<key>.<digest>.<ext>`` (``<cassette>.<digest>.<ext>`` in a cassette's folder),
+Where a recording goes, and how the repeats of a ``GET`` (a batch polled until it
+completes) become one recording's sequence of answers, is
+:mod:`mockapi.recording.placement`'s business; in a test's cassette, each recording of
+the same request extends that request's sequence, whatever its method.
+
+A binary answer (speech audio, an image, a file's content) is written as a file beside
+its fixture, ``<key>.<digest>.<ext>`` (``<cassette>.<digest>.<ext>`` in a cassette's folder),
 atomically and *before* the fixture that names it in ``body_file``, so a reader never
 sees a fixture pointing at a missing file.
 
@@ -32,7 +37,6 @@ what to do, the recording is answered from memory for as long as the server runs
 
 from __future__ import annotations
 
-import errno
 import logging
 import threading
 import time
@@ -50,11 +54,12 @@ from mockapi import __version__
 from mockapi.config import OnMiss, RecordMode
 from mockapi.errors import FixtureError, NotRecordable, UpstreamStreamError
 from mockapi.library import store
-from mockapi.library.fixture import FORMAT_VERSION, Fixture, parse_entry
+from mockapi.library.fixture import Fixture, parse_entry
 from mockapi.model import Request, Response, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
 from mockapi.recording.capture import Captured, merge_entry, recording_key, slug, to_entry
+from mockapi.recording.placement import Placement, polled, unwritten
 from mockapi.recording.turns import Turn, Turns
 from mockapi.recording.upstream import Upstream, UpstreamResponse
 from mockapi.wire.headers import OPENAI_HEADERS
@@ -135,7 +140,10 @@ class Recorder:
     """Forwards misses upstream, relays them live, and writes complete ones as fixtures.
 
     ``on_saved`` receives each newly written fixture so that the server answers from
-    it on the next request, without a restart.
+    it on the next request, without a restart; ``on_answered`` receives each of this
+    recorder's recordings after that, as one whose answers have all been given (the
+    last one live, to the request it records), so that a polled ``GET`` goes upstream
+    again rather than replaying it (see :mod:`mockapi.recording.placement`).
     """
 
     def __init__(
@@ -147,6 +155,7 @@ class Recorder:
         rules: redaction.RedactionRules = redaction.DEFAULT_RULES,
         record_errors: bool = True,
         on_saved: Callable[[list[Fixture]], None] = lambda fixtures: None,
+        on_answered: Callable[[Fixture], None] = lambda fixture: None,
         hooks: Hooks = NO_HOOKS,
     ) -> None:
         self.hooks = hooks
@@ -156,7 +165,8 @@ class Recorder:
         self.rules = rules
         self.record_errors = record_errors
         self.on_saved = on_saved
-        self._known: set[Path] = set()
+        self.on_answered = on_answered
+        self.placement = Placement(directory)
         self._lock = threading.Lock()
         self._turns = Turns()
         self._written = 0
@@ -166,21 +176,13 @@ class Recorder:
         self.cassette: Path | None = None
         self._cassette_test = ""
         self._fresh_cassette = False
-        if directory.is_dir():
-            self._known.update(store.fixture_files(directory))
 
     # -- other writers -------------------------------------------------------------------
 
     def scan_new(self) -> list[Fixture]:
         """Fixtures written into the directory by someone else (another worker) since."""
-        if not self.directory.is_dir():
-            return []
         found: list[Fixture] = []
-        for path in store.fixture_files(self.directory):
-            with self._lock:
-                if path in self._known:
-                    continue
-                self._known.add(path)
+        for path in self.placement.unseen():
             try:
                 found.extend(store.load_file(path))
             except FixtureError as exc:  # half-written by hand, or not ours: skip, say so
@@ -236,7 +238,12 @@ class Recorder:
             return fresh(False)
         try:
             key = recording_key(
-                request.method, request.path, request.json, rules=self.rules, hooks=self.hooks
+                request.method,
+                request.path,
+                request.json,
+                rules=self.rules,
+                hooks=self.hooks,
+                files=request.files,
             )
         except NotRecordable:
             return fresh(False)
@@ -328,6 +335,7 @@ class Recorder:
             answer.content_type,
             body,
             events,
+            files=request.files,
         )
         meta = {
             "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -354,13 +362,15 @@ class Recorder:
             for name, data in files.items():  # first: the fixture must never name a missing file
                 store.write_body_file(folder / name, data)
             if cassette is not None:
-                entry, source = self._append(cassette, entry)
+                entry, source = self._append(cassette, entry, collapse=polled(request.method))
             else:
-                document = {"version": FORMAT_VERSION, "fixtures": [entry]}
-                source = f"{self._write(slug(request.path), key, document)}#0"
+                replace = self.mode is RecordMode.ALL
+                entry, source = self.placement.write(
+                    slug(request.path), key, entry, replace=replace
+                )
         except (OSError, FixtureError) as exc:
             # The answer has been relayed already: keep the recording for this run.
-            problem = _unwritten(where, target, exc)
+            problem = unwritten(where, target, exc)
             with self._lock:
                 self._unsaved += 1
                 self._failing = True
@@ -369,14 +379,18 @@ class Recorder:
                 # their test), marked as in memory only.
                 source = f"{target}#unsaved-{self._unsaved}"
             log.error("%s", problem)
-            self.on_saved([parse_entry(entry, source, body_files=files.__getitem__)])
+            self._saved(parse_entry(entry, source, body_files=files.__getitem__))
             return
         with self._lock:
             self._written += 1
             self._failing = False
         written = Path(source.rpartition("#")[0])
-        self.on_saved([parse_entry(entry, source, body_files=store.body_reader(written))])
+        self._saved(parse_entry(entry, source, body_files=store.body_reader(written)))
         log.info("recorded %s -> %s", where, source)
+
+    def _saved(self, fixture: Fixture) -> None:
+        self.on_saved([fixture])
+        self.on_answered(fixture)
 
     def health(self) -> dict[str, Any]:
         """How recording goes: ``state`` (``ok``, or ``failing`` while the last recording
@@ -401,8 +415,11 @@ class Recorder:
             self._cassette_test = test
             self._fresh_cassette = fresh
 
-    def _append(self, path: Path, entry: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        """Add ``entry`` to the cassette; the same request again extends a sequence."""
+    def _append(
+        self, path: Path, entry: dict[str, Any], *, collapse: bool
+    ) -> tuple[dict[str, Any], str]:
+        """Add ``entry`` to the cassette; the same request again extends a sequence
+        (``collapse``: unless it answered as the last time, see ``merge_entry``)."""
 
         def change(document: dict[str, Any]) -> tuple[dict[str, Any], int]:
             fixtures = document.pop("fixtures", None)
@@ -412,63 +429,11 @@ class Recorder:
             if self._fresh_cassette:
                 fixtures.clear()
                 self._fresh_cassette = False
-            index = merge_entry(fixtures, entry)
+            index = merge_entry(fixtures, entry, collapse=collapse)
             return fixtures[index], index
 
         final, index = store.update_document(path, change)
         return final, f"{path}#{index}"
-
-    def _write(self, kind: str, key: str, document: dict[str, Any]) -> Path:
-        data = store.dump_yaml(document)
-        target = self.directory / kind / f"{key}.yaml"
-        if self.mode is RecordMode.ALL:
-            store.write_atomic(target, data)
-            with self._lock:
-                self._known.add(target)
-            return target
-        # Never overwrite outside mode `all`: a file with this key that did not answer
-        # the request was edited by hand (or recorded under other rules); keep it.
-        for attempt in range(1000):
-            candidate = target if attempt == 0 else target.with_name(f"{key}-{attempt}.yaml")
-            with self._lock:
-                self._known.add(candidate)
-            try:
-                created = store.create_new(candidate, data)
-            except OSError:
-                with self._lock:  # not written: another process's file there is news
-                    self._known.discard(candidate)
-                raise
-            if created:
-                return candidate
-        raise FixtureError(str(target), "1000 recordings share this key; clean up the directory")
-
-
-_HINTS = {
-    errno.ENOSPC: "free space on that disk",
-    errno.EDQUOT: "free space within your disk quota",
-    errno.EFBIG: "a file size limit stops it (ulimit -f): raise the limit",
-    errno.EROFS: "that file system is read-only: record into a writable --fixtures directory",
-    errno.EACCES: "make that directory writable for this user, or record elsewhere",
-    errno.EPERM: "make that directory writable for this user, or record elsewhere",
-    errno.ENOTDIR: "a file stands where a folder is expected on that path: move it",
-    errno.EEXIST: "a file stands where a folder is expected on that path: move it",
-    errno.ENAMETOOLONG: "the path is too long: record into a shorter --fixtures directory",
-}
-
-
-def _unwritten(where: str, target: Path, exc: OSError | FixtureError) -> str:
-    """The one log line for a recording that could not be written."""
-    if isinstance(exc, FixtureError):
-        cause = str(exc)
-        hint = "fix that file, or record into another --fixtures directory"
-    else:
-        code = errno.errorcode.get(exc.errno or 0, f"errno {exc.errno}")
-        cause = f"cannot write {exc.filename or target}: {exc.strerror or exc} ({code})"
-        hint = _HINTS.get(exc.errno or 0, "check that the --fixtures directory is writable")
-    return (
-        f"recording of {where} not written to disk: {cause}; it is served from memory "
-        f"until mockapi stops, and lost then. To keep recordings: {hint}"
-    )
 
 
 _RELAYED_HEADERS = frozenset({"content-type", *OPENAI_HEADERS})

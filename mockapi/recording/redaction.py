@@ -45,6 +45,15 @@ value written after a secret-like name with ``=`` or ``:`` (``api_key=...``,
 context: ids like ``chatcmpl-...``, ``call_...``, ``fp_...``, ``resp_...``,
 ``req_...``, SSE ``obfuscation`` padding and ``encrypted_content`` are left alone.
 
+**Files** (``redact_content``: a file's bytes, uploaded in a multipart part or
+downloaded from ``GET /v1/files/{id}/content``). JSONL (every non-blank line a JSON
+value: a batch's input and output files) is redacted line by line as *JSON bodies*; a
+batch line's ``body`` (the request it stands for) and ``response.body`` (its answer)
+are bodies of their own, so ``RedactionRules.json_paths`` apply to them as to a direct
+request's. A line that keeps its values keeps its bytes; a changed one is written anew
+as compact JSON (or with spaces when it had them). Other UTF-8 text is scrubbed (see
+*Patterns*); binary data (audio, images: not UTF-8) is left as it is.
+
 **Response header allowlist** (``filter_response_headers``). A recording keeps only
 the upstream headers that change what a client does: ``openai-version``,
 ``openai-model``, ``retry-after``, ``retry-after-ms`` and ``x-should-retry`` always,
@@ -60,6 +69,7 @@ answer beside the recording, so a transcript or an MP3 replays with its own).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -171,6 +181,57 @@ def scrub_bytes(data: bytes, rules: RedactionRules = DEFAULT_RULES) -> bytes:
     text = data.decode("utf-8", "surrogateescape")
     scrubbed = scrub_text(text, rules)
     return data if scrubbed == text else scrubbed.encode("utf-8", "surrogateescape")
+
+
+def redact_content(data: bytes, rules: RedactionRules = DEFAULT_RULES) -> bytes:
+    """A file's bytes with secrets removed (see *Files*); ``data`` itself when none were.
+
+    For an uploaded file part and a downloaded file's content alike: a batch's JSONL
+    lines are request bodies, and a user's text file may paste a key.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # binary: audio, an image; nothing to read a secret in
+    clean = redact_text(text, rules)
+    return data if clean == text else clean.encode("utf-8")
+
+
+def redact_text(text: str, rules: RedactionRules = DEFAULT_RULES) -> str:
+    """``text`` with secrets removed: line by line as JSON when it is JSONL, else
+    :func:`scrub_text` (see *Files*)."""
+    lines = text.splitlines(keepends=True)
+    values = _jsonl(lines)
+    if values is None:
+        return scrub_text(text, rules)
+    out: list[str] = []
+    for line, value in zip(lines, values, strict=True):
+        if value is _BLANK:
+            out.append(line)
+            continue
+        clean, changed = redact_json(value, rules)
+        for where in _LINE_BODIES:
+            inner = _get(clean, where)
+            if isinstance(inner, (dict, list)):
+                # A batch line's request (or answer) body: the rules' paths are its paths.
+                redacted, inner_changed = redact_json(inner, rules)
+                if inner_changed:
+                    clean = _set(clean, where, redacted)
+                    changed.extend(inner_changed)
+        if not changed:
+            out.append(line)  # untouched: byte for byte
+            continue
+        body = line.rstrip("\r\n")
+        spaced = '": ' in body or '", "' in body
+        separators = (", ", ": ") if spaced else (",", ":")
+        out.append(json.dumps(clean, ensure_ascii=False, separators=separators))
+        out.append(line[len(body) :])  # the line's own ending
+    return "".join(out)
+
+
+def is_jsonl(text: str) -> bool:
+    """True when ``text`` is JSON lines: every non-blank line a JSON value, one at least."""
+    return _jsonl(text.splitlines()) is not None
 
 
 def redact_headers(
@@ -288,3 +349,40 @@ def _path_matches(path: tuple[str, ...], patterns: Iterable[tuple[str, ...]]) ->
         len(pattern) == len(path) and all(p in ("*", s) for p, s in zip(pattern, path, strict=True))
         for pattern in patterns
     )
+
+
+_BLANK = object()
+"""A blank line of a JSONL text (kept as it is)."""
+
+_LINE_BODIES = (("body",), ("response", "body"))
+"""Where a batch line holds a body: the request of an input line, the answer of an
+output line."""
+
+
+def _jsonl(lines: list[str]) -> list[Any] | None:
+    """Each line's JSON value (``_BLANK`` for a blank line), or None when ``lines`` is
+    not JSONL (a line that is not JSON, or no line with a value at all)."""
+    values: list[Any] = []
+    for line in lines:
+        if not line.strip():
+            values.append(_BLANK)
+            continue
+        try:
+            values.append(json.loads(line))
+        except ValueError:
+            return None
+    return values if any(value is not _BLANK for value in values) else None
+
+
+def _get(value: Any, where: tuple[str, ...]) -> Any:
+    for key in where:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _set(value: Any, where: tuple[str, ...], new: Any) -> Any:
+    """A copy of the dict ``value`` with ``new`` at ``where`` (whose parents exist)."""
+    head, *rest = where
+    return {**value, head: _set(value[head], tuple(rest), new) if rest else new}

@@ -136,6 +136,13 @@ class Replayer:
                     self._uses.pop(fixture.source, None)
             return self.index.remove_if(condition)
 
+    def answered(self, fixture: Fixture) -> None:
+        """Count every answer of ``fixture`` as given: a recording just made, whose last
+        answer went to its request live (the recorder's ``on_answered``)."""
+        with self._lock:
+            used = self._uses.get(fixture.source, 0)
+            self._uses[fixture.source] = max(used, len(fixture.responses))
+
     def configure(self, *, on_miss: OnMiss, proxy_all: bool) -> None:
         """Change what misses do (the pytest plugin's per-test record mode)."""
         with self._lock:
@@ -152,11 +159,18 @@ class Replayer:
 
         Fixtures of endpoints that convert between stream modes (those with a ``shape``)
         answer both; for other endpoints a stream request prefers a stream recording and
-        a plain request a plain one.
+        a plain request a plain one. While recording, a ``GET``'s recording that has
+        given every answer it holds steps aside: the request reads the upstream's state
+        again (a batch polled until it completes), and the recorder adds the answer to
+        that recording's sequence (see :mod:`mockapi.recording.placement`).
         """
         both = endpoint is not None and endpoint.shape is not None
+        polling = request.method == "GET" and self.settings.on_miss is OnMiss.PROXY
 
         def available(fixture: Fixture) -> bool:
+            used = self._uses.get(fixture.source, 0)
+            if polling and _recorded(fixture) and used >= len(fixture.responses):
+                return False
             return self._available(fixture) and (both or _fits(fixture, request.wants_stream))
 
         with self._lock:
@@ -404,6 +418,12 @@ class Replayer:
             report=report,
             stream=request.wants_stream,
         )
+
+
+def _recorded(fixture: Fixture) -> bool:
+    """A recording the proxy made (its ``meta`` names the upstream), not a hand-written
+    fixture, which answers whatever record mode says."""
+    return "upstream" in fixture.meta
 
 
 def _fits(fixture: Fixture, wants_stream: bool) -> bool:
