@@ -31,6 +31,7 @@ from mockapi.faults.spec import Fault
 from mockapi.library.fixture import Fixture, parse_entry
 from mockapi.matching.index import FixtureIndex
 from mockapi.replay.engine import Replayer
+from mockapi.replay.jobs import Jobs
 from mockapi.replay.journal import JournalEntry
 
 RUNTIME_PREFIX = "runtime:"
@@ -105,6 +106,9 @@ class Control:
             default_on_miss = current if current is not OnMiss.PROXY else OnMiss.ERROR
         self.default_on_miss = default_on_miss
         self._counter = itertools.count(1)
+        self.jobs = Jobs(replayer)
+        """The jobs the server created (batches, ...): advance, complete, fail, expire,
+        hold and release them (:class:`mockapi.replay.jobs.Jobs`)."""
 
     # -- status and journal ------------------------------------------------------------
 
@@ -137,6 +141,14 @@ class Control:
         """What the server created of ``kind`` (``"files"``, ``"batches"``, ...), oldest
         first: what the code under test made."""
         return self._replayer.state.values(kind)
+
+    def clock_advance(self, seconds: float) -> float:
+        """Move the mock's clock ``seconds`` forward (never back) and expire the jobs
+        whose window that runs out (a batch 24 hours after its creation); the mock's
+        time afterwards, in seconds since the epoch. A reset puts the clock back."""
+        self._replayer.clock.advance(seconds)
+        self.jobs.expire_due()
+        return self._replayer.clock.now()
 
     # -- fixtures ----------------------------------------------------------------------
 

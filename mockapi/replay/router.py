@@ -11,6 +11,7 @@ import re
 
 from mockapi.endpoints import embeddings, models, moderations
 from mockapi.endpoints.audio import routes as audio
+from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.chat import routes as chat_store
 from mockapi.endpoints.completions import routes as completions
 from mockapi.endpoints.endpoint import Body, Endpoint
@@ -31,6 +32,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *audio.ENDPOINTS,
     *images.ENDPOINTS,
     *files.ENDPOINTS,
+    *batches.ENDPOINTS,
     *uploads.ENDPOINTS,
 )
 

@@ -120,6 +120,10 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", "/uploads/{upload_id}/parts", "uploads.parts"),
     Target("POST", "/uploads/{upload_id}/complete", "uploads.complete"),
     Target("POST", "/uploads/{upload_id}/cancel", "uploads.cancel"),
+    Target("POST", "/batches", "batches.create"),
+    Target("GET", "/batches", "batches.list"),
+    Target("GET", "/batches/{batch_id}", "batches.retrieve"),
+    Target("POST", "/batches/{batch_id}/cancel", "batches.cancel"),
 )
 
 

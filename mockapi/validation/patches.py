@@ -242,6 +242,41 @@ _FILE_PATCHES: tuple[Patch, ...] = (
     ),
 )
 
+_BATCH_NULLS = (
+    "errors",
+    "output_file_id",
+    "error_file_id",
+    "in_progress_at",
+    "finalizing_at",
+    "completed_at",
+    "failed_at",
+    "expired_at",
+    "cancelling_at",
+    "cancelled_at",
+)
+_BATCH_PATCHES: tuple[Patch, ...] = (
+    *(
+        Patch(
+            "Batch",
+            ("properties", name),
+            set=(("nullable", True),),
+            why="mockapi: the API sends null until the batch gets there (the spec's own "
+            "create and cancel examples: `errors: null`, `output_file_id: null`, "
+            "`completed_at: null`, ...); the SDK's Batch reads them as Optional",
+        )
+        for name in _BATCH_NULLS
+    ),
+    *(
+        Patch(
+            "ListBatchesResponse",
+            ("properties", cursor),
+            set=(("nullable", True),),
+            why=_EMPTY_PAGE.format(id=cursor),
+        )
+        for cursor in ("first_id", "last_id")
+    ),
+)
+
 # Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
 # must not reject what the API accepted. Responses: what the API sent must validate.
 PATCHES: tuple[Patch, ...] = (
@@ -403,6 +438,7 @@ PATCHES: tuple[Patch, ...] = (
     *_CURSOR_PATCHES,
     *_NAME_PATCHES,
     *_FILE_PATCHES,
+    *_BATCH_PATCHES,
     Patch(
         "ChatCompletionMessageList",
         ("properties", "data", "items", "allOf", 0),
