@@ -156,7 +156,8 @@ def poll(ctx: Context, family: Family, object_id: str) -> dict[str, Any]:
     control = control_of(ctx.state, object_id, family.life.kind)
     if _target(ctx, family, current, control) is None:
         return current
-    return _step(ctx, family, object_id) or find(ctx, family, object_id)
+    _step(ctx, family, object_id)
+    return find(ctx, family, object_id)  # as stored now (a 404 if a reset came meanwhile)
 
 
 def expire_if_due(ctx: Context, family: Family, object_id: str) -> dict[str, Any]:
