@@ -13,12 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx
+from openai.types.chat import ChatCompletionMessageParam
 
 from tests.helpers import free_port
 
 MOCKAPI_SERVE = [sys.executable, "-m", "mockapi.cli", "serve"]
 KEY = "sk-test-state"
 AUTH = {"authorization": f"Bearer {KEY}"}
+# What the bundled greeting fixture answers (the servers here answer misses with 404).
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello!"}]
 
 
 @dataclass

@@ -8,6 +8,7 @@ temporary database goes when the server stops.
 
 from __future__ import annotations
 
+import random
 import re
 import signal
 from collections.abc import Iterator
@@ -18,16 +19,19 @@ import openai
 import pytest
 
 from tests.helpers import response_problems, strict_client
-from tests.integration.state_servers import KEY, Served, fresh_connections, serving, start
+from tests.integration.state_servers import HELLO, KEY, Served, fresh_connections, serving, start
 
 pytestmark = pytest.mark.integration
 
-HELLO = [{"role": "user", "content": "Hello!"}]  # the bundled greeting fixture answers it
+
+MAX_FILE = 256 * 1024
+MAX_STATE = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Served]:
-    with serving("--workers", "2", "--on-miss", "error") as served:
+    limits = ["--max-file-size", "256KB", "--max-state-size", "1MB"]  # MAX_FILE, MAX_STATE
+    with serving("--workers", "2", "--on-miss", "error", *limits) as served:
         yield served
 
 
@@ -35,6 +39,11 @@ def server() -> Iterator[Served]:
 def sdk(server: Served) -> Iterator[openai.OpenAI]:
     with strict_client(server.url + "/v1", api_key=KEY) as client:
         yield client
+
+
+def _sdk_on(server: Served, http: httpx.Client) -> openai.OpenAI:
+    """The SDK, strict, on the connection of ``http`` (a worker the test knows)."""
+    return strict_client(server.url + "/v1", api_key=KEY, http_client=http)
 
 
 def _stored(sdk: openai.OpenAI, tag: str) -> dict[str, object]:
@@ -50,11 +59,7 @@ def test_a_stored_completion_is_found_through_every_worker(
     created = _stored(sdk, "workers")
     answered_by: set[int] = set()
     for pid, http in fresh_connections(server.url):
-        with openai.OpenAI(
-            base_url=server.url + "/v1", api_key=KEY, http_client=http, max_retries=0
-        ) as client:
-            # The SDK's strict validation on the same connection as the health check.
-            client._strict_response_validation = True
+        with _sdk_on(server, http) as client:
             raw = client.chat.completions.with_raw_response.retrieve(str(created["id"]))
             raw.parse()
         kept = raw.http_response.json()
@@ -90,6 +95,47 @@ def test_a_reset_through_one_worker_clears_the_store_for_every_worker(
         assert http.get("/v1/chat/completions").json()["data"] == []
         answered_by.add(pid)
     assert len(answered_by) == 2
+
+
+def test_a_file_is_retrieved_with_its_bytes_through_every_worker(
+    server: Served, sdk: openai.OpenAI
+) -> None:
+    data = random.Random(16).randbytes(100_000)  # every byte value, no text encoding
+    made = sdk.files.create(file=("photo.bin", data), purpose="user_data")
+    answered_by: set[int] = set()
+    for pid, http in fresh_connections(server.url):
+        with _sdk_on(server, http) as client:
+            raw = client.files.with_raw_response.retrieve(made.id)
+            assert raw.parse().bytes == len(data)
+            assert client.files.content(made.id).content == data
+        kept = raw.http_response.json()
+        assert response_problems("GET /v1/files/{file_id}", kept) == []
+        assert kept == made.model_dump(mode="json")
+        answered_by.add(pid)
+    assert len(answered_by) == 2, f"only worker(s) {answered_by} answered"
+
+
+def test_the_size_options_bound_uploads_through_every_worker(server: Served) -> None:
+    httpx.post(f"{server.url}/__mockapi/reset").raise_for_status()
+    piece = b"x" * (MAX_STATE // 4)  # four fit under the total cap, a fifth does not
+    connections = fresh_connections(server.url, at_least=6)
+    for n in range(4):
+        _, http = next(connections)
+        with _sdk_on(server, http) as client:
+            if n == 0:
+                with pytest.raises(openai.BadRequestError, match="--max-file-size"):
+                    client.files.create(
+                        file=("big.bin", b"x" * (MAX_FILE + 1)), purpose="user_data"
+                    )
+            client.files.create(file=(f"piece{n}.bin", piece), purpose="user_data")
+    _, http = next(connections)  # whichever worker: the cap counts what both stored
+    with _sdk_on(server, http) as client:
+        with pytest.raises(openai.BadRequestError, match="Storage limit reached") as caught:
+            client.files.create(file=("one-more.bin", piece), purpose="user_data")
+    assert "--max-state-size" in caught.value.message
+    for _ in connections:  # finish the generator's connections (and its worker check)
+        pass
+    httpx.post(f"{server.url}/__mockapi/reset").raise_for_status()
 
 
 def test_the_temporary_database_goes_when_the_server_stops() -> None:
