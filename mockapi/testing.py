@@ -27,6 +27,7 @@ from mockapi.recording import recorder as recording
 from mockapi.recording.recorder import Recorder
 from mockapi.replay.control import RUNTIME_PRIORITY, Control
 from mockapi.replay.engine import Replayer
+from mockapi.replay.jobs import Jobs
 from mockapi.replay.journal import JournalEntry, Outcome
 from mockapi.web.server import ServerThread
 
@@ -201,6 +202,43 @@ class MockapiHandle:
     @property
     def misses(self) -> list[JournalEntry]:
         return [e for e in self.requests if e.outcome is Outcome.MISS]
+
+    # -- what the code under test created ---------------------------------------------
+
+    def objects(self, kind: str) -> list[dict[str, Any]]:
+        """What the server created of ``kind`` (``"files"``, ``"batches"``,
+        ``"uploads"``, ...) in this test, oldest first, as the API shows them."""
+        return [item for item in self.control.objects(kind) if isinstance(item, dict)]
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        """The files the code under test uploaded (and the batch output files the
+        server wrote), oldest first: ``file`` objects."""
+        return self.objects("files")
+
+    @property
+    def batches(self) -> list[dict[str, Any]]:
+        """The batches the code under test created, oldest first, as ``GET
+        /v1/batches/{id}`` shows them now."""
+        return self.objects("batches")
+
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes of a file the server keeps (an upload, a batch's output file)."""
+        return self.control.file_content(file_id)
+
+    @property
+    def jobs(self) -> Jobs:
+        """The jobs the code under test created (batches): ``advance``, ``complete``,
+        ``fail``, ``expire``, ``hold`` ("stuck") and ``release`` them by id."""
+        return self.control.jobs
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the mock's clock ``seconds`` forward (a batch's 24 hours, an upload's
+        hour) and expire the jobs whose window ran out; the mock's time afterwards.
+        The next test starts on wall time again."""
+        return self.control.clock_advance(seconds)
+
+    # -- fixtures ----------------------------------------------------------------------
 
     def add(
         self,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mockapi.config import OnMiss, RecordMode
+from mockapi.endpoints.files import stored as stored_files
 from mockapi.errors import MockapiError
 from mockapi.faults.ratelimit import Limits
 from mockapi.faults.spec import Fault
@@ -142,6 +143,11 @@ class Control:
         first: what the code under test made."""
         return self._replayer.state.values(kind)
 
+    def clock_now(self) -> tuple[float, float]:
+        """The mock's time (seconds since the epoch) and how far ahead of wall time it is."""
+        clock = self._replayer.clock
+        return clock.now(), clock.offset()
+
     def clock_advance(self, seconds: float) -> float:
         """Move the mock's clock ``seconds`` forward (never back) and expire the jobs
         whose window that runs out (a batch 24 hours after its creation); the mock's
@@ -149,6 +155,15 @@ class Control:
         self._replayer.clock.advance(seconds)
         self.jobs.expire_due()
         return self._replayer.clock.now()
+
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes of a file the server keeps; MockapiError naming the files there
+        are when it keeps no such file."""
+        data = self._replayer.state.get_blob(file_id)
+        if data is None or self._replayer.state.get(stored_files.KIND, file_id) is None:
+            known = [f.get("id") for f in self.objects(stored_files.KIND) if isinstance(f, dict)]
+            raise MockapiError(f"no file {file_id!r} on this server (files: {known or 'none'})")
+        return data
 
     # -- fixtures ----------------------------------------------------------------------
 

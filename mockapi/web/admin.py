@@ -1,5 +1,5 @@
 """The admin API under ``/__mockapi/``: fixtures, journal, reset, record mode, faults,
-inspector.
+inspector; created objects, jobs and the clock (:mod:`mockapi.web.admin_state`).
 
 Every answer is JSON, and every error has OpenAI's shape (``{"error": {"message",
 "type", "param", "code"}}``), so any HTTP client (a Playwright or Jest suite, curl)
@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 from starlette.middleware import Middleware
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import HTMLResponse, RedirectResponse
@@ -43,11 +42,16 @@ from mockapi.faults import spec as faults
 from mockapi.library.fixture import Fixture
 from mockapi.replay.control import Control
 from mockapi.web import inspector
+from mockapi.web.admin_http import body as _body
+from mockapi.web.admin_http import error as _error
+from mockapi.web.admin_http import error_response as _error_response
+from mockapi.web.admin_http import int_param as _int_param
+from mockapi.web.admin_http import json as _json
+from mockapi.web.admin_state import StateAPI
 from mockapi.wire import credentials
 
 ADMIN_PREFIX = "/__mockapi"
 TOKEN_HEADER = "x-mockapi-admin-token"
-ADMIN_ERROR = "mockapi_admin_error"
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 """Every admin route takes every method, to answer a wrong one in OpenAI's shape."""
 
@@ -123,6 +127,7 @@ def admin_routes(
 ) -> list[Route]:
     """The routes under ``/__mockapi``, calling ``control``; ``settings`` say who may."""
     api = _AdminAPI(control)
+    state = StateAPI(control)
     access = Access(settings)
 
     def route(path: str, methods: Mapping[str, Handler], *, guarded: bool = True) -> Route:
@@ -169,6 +174,14 @@ def admin_routes(
                 "DELETE": api.clear_faults,
             },
         ),
+        route("/objects/{kind}", {"GET": state.objects}),
+        route("/files/{file_id}/content", {"GET": state.file_content}),
+        route("/jobs", {"GET": state.jobs}),
+        route("/jobs/advance", {"POST": state.advance_all}),
+        route("/jobs/{job_id}", {"GET": state.job}),
+        route("/jobs/{job_id}/{action}", {"POST": state.act}),
+        route("/clock", {"GET": state.clock}),
+        route("/clock/advance", {"POST": state.advance_clock}),
         route("/{rest:path}", dict.fromkeys(_METHODS, unknown)),
     ]
 
@@ -361,41 +374,3 @@ def _limits(spec: Any) -> ratelimit.Limits | None:
         raise _error(
             400, f"Invalid rate_limit: {exc}.", "rate_limit", "invalid_rate_limit"
         ) from None
-
-
-def _int_param(request: StarletteRequest, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise _error(400, f"'{name}' must be a whole number >= 0, got {raw!r}.", name)
-    return int(raw)
-
-
-async def _body(request: StarletteRequest, *, optional: bool = False) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        if optional:
-            return None
-        raise _error(400, "This endpoint expects a JSON body.", code="invalid_json")
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise _error(400, f"The body is not valid JSON: {exc}.", code="invalid_json") from None
-
-
-def _error(
-    status: int, message: str, param: str | None = None, code: str | None = None
-) -> APIError:
-    kind = "invalid_request_error" if status == 400 else ADMIN_ERROR
-    return APIError(status, f"mockapi admin: {message}", type=kind, param=param, code=code)
-
-
-def _error_response(error: APIError) -> StarletteResponse:
-    response = error.response()
-    return _json(response.status, response.body)
-
-
-def _json(status: int, body: object) -> StarletteResponse:
-    data = orjson.dumps(body, default=str, option=orjson.OPT_NON_STR_KEYS)
-    return StarletteResponse(data, status_code=status, media_type="application/json")
