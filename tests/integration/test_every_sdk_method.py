@@ -1,4 +1,5 @@
-"""Every method of the SDK's resources that issue 7 names, called once against the mock.
+"""Every method of the SDK's resources mockapi serves (issue 7's eight, and files, uploads and
+batches since issue 16), called once against the mock.
 
 The list of methods is read from the installed SDK, so a method a new SDK version adds
 fails here until mockapi serves it (or it is listed under NOT_SERVED with the reason).
@@ -24,7 +25,7 @@ from tests.helpers import running_server, strict_client
 # translations.create and images.create_variation are deprecated in the SDK, not gone.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 RESOURCES = ("chat", "models", "embeddings", "completions", "moderations", "responses")
-RESOURCES += ("audio", "images")
+RESOURCES += ("audio", "images", "files", "uploads", "batches")
 NOT_SERVED: dict[str, str] = {}
 LENIENT = {
     # The real API sends these answers and the SDK's strict models refuse them.
@@ -58,6 +59,34 @@ def _consent(client: openai.OpenAI) -> str:
     return client.audio.voice_consents.create(
         name="Ada", language="en-US", recording=("consent.wav", _wav(client), "audio/wav")
     ).id
+
+
+BATCH_LINE = (
+    b'{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": '
+    b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}}\n'
+)
+
+
+def _file(client: openai.OpenAI) -> str:
+    return client.files.create(file=("in.jsonl", io.BytesIO(BATCH_LINE)), purpose="batch").id
+
+
+def _batch(client: openai.OpenAI) -> str:
+    return client.batches.create(
+        input_file_id=_file(client), endpoint="/v1/chat/completions", completion_window="24h"
+    ).id
+
+
+def _upload(client: openai.OpenAI) -> str:
+    return client.uploads.create(
+        bytes=len(BATCH_LINE), filename="in.jsonl", mime_type="text/jsonl", purpose="batch"
+    ).id
+
+
+def _uploaded(client: openai.OpenAI) -> Any:
+    upload_id = _upload(client)
+    part = client.uploads.parts.create(upload_id, data=BATCH_LINE)
+    return client.uploads.complete(upload_id, part_ids=[part.id])
 
 
 def _chat_stream(client: openai.OpenAI) -> Any:
@@ -155,6 +184,28 @@ CALLS: dict[str, Call] = {
     "images.create_variation": lambda c: c.images.create_variation(
         image=("i.png", io.BytesIO(_png()), "image/png"), n=1, size="256x256"
     ),
+    "files.create": _file,
+    "files.list": lambda c: c.files.list(purpose="batch"),
+    "files.retrieve": lambda c: c.files.retrieve(_file(c)),
+    "files.content": lambda c: c.files.content(_file(c)).content,
+    "files.retrieve_content": lambda c: c.files.retrieve_content(_file(c)),
+    "files.delete": lambda c: c.files.delete(_file(c)),
+    "files.wait_for_processing": lambda c: c.files.wait_for_processing(_file(c)),
+    "uploads.create": _upload,
+    "uploads.parts.create": lambda c: c.uploads.parts.create(_upload(c), data=BATCH_LINE),
+    "uploads.complete": _uploaded,
+    "uploads.cancel": lambda c: c.uploads.cancel(_upload(c)),
+    "uploads.upload_file_chunked": lambda c: c.uploads.upload_file_chunked(
+        file=BATCH_LINE,
+        filename="in.jsonl",
+        bytes=len(BATCH_LINE),
+        mime_type="text/jsonl",
+        purpose="batch",
+    ),
+    "batches.create": _batch,
+    "batches.list": lambda c: c.batches.list(limit=2),
+    "batches.retrieve": lambda c: c.batches.retrieve(_batch(c)),
+    "batches.cancel": lambda c: c.batches.cancel(_batch(c)),
 }
 
 
