@@ -2,13 +2,14 @@
 
 A file and a stored completion survive a clean stop (SIGTERM) and two restarts, and
 ids never repeat across them (the id counters are kept in the database); a server
-killed with SIGKILL in the middle of a burst of writes leaves a database that passes
-SQLite's integrity check, and a server that starts on it with every write it had
-acknowledged.
+killed with SIGKILL in the middle of a burst of writes and of a batch's run leaves a
+database that passes SQLite's integrity check, and a server that starts on it with
+every write it had acknowledged and the batch as its last commit left it.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import sqlite3
@@ -70,9 +71,31 @@ def test_objects_survive_restarts_and_ids_never_repeat(tmp_path: Path) -> None:
     assert len(contents) == 3
 
 
+def _running_batch(served: Served, lines: int) -> tuple[str, bytes]:
+    """A batch of ``lines`` chat lines, polled until its run (in a background thread:
+    more lines than a retrieve runs inline) has written progress; its id and input."""
+    line = {"method": "POST", "url": "/v1/chat/completions"}
+    body = {"model": "gpt-4o-mini", "messages": HELLO}
+    data = "".join(
+        json.dumps({"custom_id": f"r{n}", **line, "body": body}) + "\n" for n in range(lines)
+    ).encode()
+    with _sdk(served) as sdk:
+        made = sdk.files.create(file=("in.jsonl", data), purpose="batch")
+        batch = sdk.batches.create(
+            input_file_id=made.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        for _ in range(500):
+            batch = sdk.batches.retrieve(batch.id)
+            if batch.request_counts is not None and batch.request_counts.completed > 0:
+                break
+    assert batch.status == "in_progress", batch
+    return batch.id, data
+
+
 def test_a_kill_9_mid_writes_leaves_a_database_a_server_starts_on(tmp_path: Path) -> None:
     database = tmp_path / "state.db"
     served = start("--state", str(database), "--on-miss", "error")
+    batch_id, batch_input = _running_batch(served, 20_000)
     acknowledged: dict[str, bytes | None] = {}  # file id: its bytes; completion id: None
     enough = threading.Event()
     lock = threading.Lock()
@@ -95,7 +118,7 @@ def test_a_kill_9_mid_writes_leaves_a_database_a_server_starts_on(tmp_path: Path
                     return  # the server is gone
                 with lock:
                     acknowledged[key] = value
-                    if len(acknowledged) >= 60:
+                    if len(acknowledged) >= 40:
                         enough.set()
 
     writers = [threading.Thread(target=write, args=(w,)) for w in range(3)]
@@ -104,7 +127,7 @@ def test_a_kill_9_mid_writes_leaves_a_database_a_server_starts_on(tmp_path: Path
     try:
         assert enough.wait(timeout=60), "the writers did not get going"
     finally:
-        served.stop(signal.SIGKILL)  # while the writers are still sending
+        served.stop(signal.SIGKILL)  # while the writers send and the batch runs
         for writer in writers:
             writer.join(timeout=30)
     assert Path(f"{database}-wal").exists()  # killed with its store open: recovery needed
@@ -116,6 +139,11 @@ def test_a_kill_9_mid_writes_leaves_a_database_a_server_starts_on(tmp_path: Path
                 assert sdk.chat.completions.retrieve(object_id).id == object_id
             else:
                 assert sdk.files.content(object_id).content == data
+        batch = sdk.batches.retrieve(batch_id)  # as of its last commit before the kill
+        assert batch.status == "in_progress"
+        assert batch.request_counts is not None
+        assert 0 < batch.request_counts.completed < batch.request_counts.total == 20_000
+        assert sdk.files.content(batch.input_file_id).content == batch_input
         after = sdk.files.create(file=("after.bin", b"after the crash"), purpose="user_data")
         assert after.id not in acknowledged
         assert sdk.files.content(after.id).content == b"after the crash"
