@@ -2,7 +2,10 @@
 between the official SDK (strict models) and a fake upstream speaking the Files and
 Batch protocol records one flow (two uploads, a batch created and polled until it
 completes, three downloads); a fresh server in record mode ``none``, with no upstream,
-replays the same client code: the same answers in the same order, the same bytes."""
+replays the same client code: the same answers in the same order, the same bytes.
+
+And the other way round: chat completions recorded through the proxy answer the lines
+of a batch the replay server runs itself."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from mockapi.config import RecordMode
 from mockapi.library import store
 from mockapi.recording.redaction import RedactionRules, redact_content
 from tests.fake_files_upstream import FilesUpstream, Received
+from tests.fake_upstream import FakeUpstream
 from tests.helpers import response_problems, running_server, strict_client
 
 CLIENT_KEY = "sk-proj-CLIENTKEYRECORDFILES0123456789abcd"
@@ -202,3 +206,50 @@ def test_a_replayed_upload_of_the_same_file_with_another_secret_still_matches(
                 file=("requests.jsonl", other, "application/octet-stream"), purpose="batch"
             )
     assert made.to_dict() == seen["got"]["uploads"][0]
+
+
+def test_a_local_batch_is_answered_from_chat_completions_recorded_through_the_proxy(
+    tmp_path: Path,
+) -> None:
+    questions = {"first": "What is a batch?", "second": "And a recording?"}
+    with FakeUpstream(event_delay=0) as upstream:
+        with running_server(
+            fixture_dirs=(tmp_path,), record_mode=RecordMode.NEW_EPISODES, upstream_url=upstream.url
+        ) as server:
+            with strict_client(server.url + "/v1", api_key=CLIENT_KEY) as client:
+                answers = {
+                    custom_id: client.chat.completions.create(
+                        model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+                    ).to_dict()
+                    for custom_id, text in questions.items()
+                }
+    assert answers["first"]["choices"][0]["message"]["content"] == "Echo: What is a batch?"
+    lines = [chat_line(custom_id, text) for custom_id, text in questions.items()]
+    lines.append(chat_line("unrecorded", "Nobody asked this"))
+    data = "".join(line + "\n" for line in lines).encode()
+    # Offline: the batch and its file are the replay server's own; its lines are not.
+    with running_server(fixture_dirs=(tmp_path,), record_mode=RecordMode.NONE) as server:
+        with strict_client(server.url + "/v1", api_key=CLIENT_KEY) as client:
+            batch_file = client.files.create(file=("lines.jsonl", data), purpose="batch")
+            batch = client.batches.create(
+                input_file_id=batch_file.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+            )
+            for _ in range(10):
+                batch = client.batches.retrieve(batch.id)
+                if batch.status == "completed":
+                    break
+            assert batch.output_file_id is not None and batch.error_file_id is not None
+            output = client.files.content(batch.output_file_id).content.decode()
+            errors = client.files.content(batch.error_file_id).content.decode()
+    assert batch.request_counts is not None
+    assert (batch.request_counts.completed, batch.request_counts.failed) == (2, 1)
+    written = {line["custom_id"]: line for line in map(json.loads, output.splitlines())}
+    assert {custom_id: written[custom_id]["response"]["body"] for custom_id in questions} == {
+        custom_id: answers[custom_id] for custom_id in questions
+    }, "each line carries the recorded answer to its request, ids and all"
+    [missed] = [json.loads(line) for line in errors.splitlines()]
+    assert missed["custom_id"] == "unrecorded"
+    assert missed["response"]["status_code"] == 404
+    assert missed["response"]["body"]["error"]["type"] == "mockapi_no_match"
