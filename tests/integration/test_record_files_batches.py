@@ -217,7 +217,7 @@ def test_a_local_batch_is_answered_from_chat_completions_recorded_through_the_pr
             fixture_dirs=(tmp_path,), record_mode=RecordMode.NEW_EPISODES, upstream_url=upstream.url
         ) as server:
             with strict_client(server.url + "/v1", api_key=CLIENT_KEY) as client:
-                answers = {
+                answers: dict[str, dict[str, Any]] = {
                     custom_id: client.chat.completions.create(
                         model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
                     ).to_dict()
