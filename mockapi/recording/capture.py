@@ -19,7 +19,8 @@ digest, :meth:`~mockapi.model.FilePart.describe`), never stored. When its conten
 a secret, the description is of the redacted content and the field joins the entry's
 ``ignore`` list, as a redacted JSON value does: a digest of the real bytes would let a
 weak secret be guessed, and the request replayed with the real (or another) secret
-still matches.
+still matches (as loosely as a redacted JSON value: so does another upload whose other
+fields are the same).
 """
 
 from __future__ import annotations
