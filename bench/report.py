@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import batch
+
 Row = tuple[str, str, str, str]
 
 
@@ -145,6 +147,7 @@ def table(results: dict[str, Any]) -> str:
         ("plugin", _plugin_rows),
         ("proxy", _proxy_rows),
         ("memory", _memory_rows),
+        ("batch", lambda results: batch.rows(results["batch"])),
     ):
         if section in results:
             rows.extend(make(results))

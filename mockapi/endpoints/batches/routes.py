@@ -11,7 +11,9 @@ loop runs and still finishes by the second retrieve:
 
 1. ``validating`` -> ``in_progress``: the input file is checked
    (:mod:`~mockapi.endpoints.batches.input`); a bad one ends the batch ``failed`` with
-   ``errors.data[]`` (code, message, 1-based line, param);
+   ``errors.data[]`` (code, message, 1-based line, param). A file over
+   :data:`INLINE_BYTES` is checked in the background (the retrieves meanwhile answer
+   ``validating``);
 2. ``in_progress`` -> ``completed``: the lines run (:mod:`~mockapi.endpoints.batches.runner`),
    the output and error files are written, ``finalizing_at`` and ``completed_at``
    stamped. A batch of at most :data:`INLINE_LINES` lines runs inside that retrieve; a
@@ -54,6 +56,9 @@ WINDOW_SECONDS = 24 * 3600
 INLINE_LINES = 1_000
 """The most lines a batch runs inside the retrieve that completes it; more run in the
 background."""
+INLINE_BYTES = 1024 * 1024
+"""The largest input file checked inside the retrieve that validates it (a 50,000-line
+file takes about a second to check); a bigger one is checked in the background."""
 RETIRED_ENDPOINTS = {"/v1/videos": "the Videos API has shut down"}
 """Endpoints the spec still lists that batch creation no longer accepts."""
 _PRIVATE = "batch"
@@ -80,6 +85,12 @@ class BatchFamily:
         lease: jobs.Lease,
     ) -> dict[str, Any] | jobs.Background:
         if target == "in_progress":
+            if _input_size(ctx, current) > INLINE_BYTES:
+
+                def check() -> None:
+                    _validate(ctx, current)
+
+                return jobs.Background(check)
             return _validate(ctx, current)
         if target == "completed":
             total = int((current.get("request_counts") or {}).get("total", 0))
@@ -328,6 +339,13 @@ def _input(ctx: Context, batch: dict[str, Any]) -> bytes | None:
         return stored.content(ctx, str(batch["input_file_id"]))
     except APIError:
         return None
+
+
+def _input_size(ctx: Context, batch: dict[str, Any]) -> int:
+    """The input file's size in bytes (0 when it is gone: the check says so at once)."""
+    found = ctx.state.get(stored.KIND, str(batch["input_file_id"]))
+    size = found.get("bytes") if isinstance(found, dict) else None
+    return size if isinstance(size, int) else 0
 
 
 def _gone(batch: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import pytest
 
 from mockapi.config import Settings
 from mockapi.endpoints import jobs
+from mockapi.endpoints.batches import input as batch_input
 from mockapi.endpoints.batches import routes, runner
 from mockapi.endpoints.batches.routes import FAMILY
 from mockapi.endpoints.endpoint import Context
@@ -276,6 +277,25 @@ def test_a_big_batch_runs_in_the_background_under_its_lease(
     assert done["status"] == "completed" and done["request_counts"]["completed"] == 3
     assert not jobs.running(batch["id"])
     assert "busy" not in (server.state.get(lifecycle.KIND, batch["id"]) or {})  # lease ended
+
+
+def test_a_big_file_is_checked_in_the_background(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "INLINE_BYTES", 10)
+    gate = threading.Event()
+    check = batch_input.check
+
+    def gated(data: bytes, endpoint: str) -> Any:
+        gate.wait(5)
+        return check(data, endpoint)
+
+    monkeypatch.setattr(batch_input, "check", gated)
+    batch = server.create(jsonl(chat_line("a"), chat_line("b")))
+    assert server.retrieve(batch["id"])["status"] == "validating"
+    assert jobs.running(batch["id"])
+    gate.set()
+    assert server.drive(batch["id"], "advance")["status"] == "completed"  # waited, then ran
 
 
 def test_a_stale_lease_is_taken_over(server: Server) -> None:
