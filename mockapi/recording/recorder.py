@@ -37,6 +37,7 @@ what to do, the recording is answered from memory for as long as the server runs
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -236,15 +237,19 @@ class Recorder:
 
         if self.cassette is not None:
             return fresh(False)
+        key_of = functools.partial(
+            recording_key,
+            request.method,
+            request.path,
+            request.json,
+            rules=self.rules,
+            hooks=self.hooks,
+            files=request.files,
+        )
         try:
-            key = recording_key(
-                request.method,
-                request.path,
-                request.json,
-                rules=self.rules,
-                hooks=self.hooks,
-                files=request.files,
-            )
+            # An upload's files are scanned for secrets: off the event loop (a batch
+            # file can be large), as the recording itself is written.
+            key = await anyio.to_thread.run_sync(key_of) if request.files else key_of()
         except NotRecordable:
             return fresh(False)
         target = self.directory / slug(request.path) / f"{key}.yaml"

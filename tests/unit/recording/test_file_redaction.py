@@ -8,6 +8,8 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
+
 from mockapi.library import store
 from mockapi.model import FilePart
 from mockapi.recording.capture import Captured, recording_key, to_entry
@@ -182,3 +184,43 @@ def test_jsonl_sent_as_json_is_kept_as_text_byte_for_byte() -> None:
     entry, _ = to_entry(download("application/json", content), meta=META, files={})
     assert entry["response"]["text"] == content.decode()
     assert entry["response"]["headers"]["content-type"] == "application/json"
+
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlMTIzNDU2"
+
+
+@pytest.mark.parametrize(
+    ("body", "secret"),
+    [
+        ({"note": f"key {KEY}"}, KEY),
+        ({"note": "org org-AbCdEfGhIjKlMnOpQrStUvWx"}, "org-AbCdEfGhIjKlMnOpQrStUvWx"),
+        ({"note": "proj_a1B2c3D4e5F6g7H8i9J0k1L2 it is"}, "proj_a1B2c3D4e5F6g7H8i9J0k1L2"),
+        ({"note": BEARER}, "eyFAKEbearerTOKEN0123456789"),
+        ({"note": "aws AKIAABCDEFGHIJKLMNOP"}, "AKIAABCDEFGHIJKLMNOP"),
+        ({"note": JWT}, JWT),
+        ({"note": "use api_key=hunter22 please"}, "hunter22"),
+        ({"Pass-Word": "cat"}, "cat"),
+        ({"apiKey": 123456789}, "123456789"),
+        ({"token": "abcdef0123456789abcd"}, "abcdef0123456789abcd"),
+        ({"client_secret": {"value": "ek_abc123def456ghi789"}}, "ek_abc123def456ghi789"),
+        ({"metadata": {"customer": "bob@example.com"}}, "bob@example.com"),
+    ],
+)
+def test_every_kind_of_secret_is_found_in_a_large_file(body: dict[str, Any], secret: str) -> None:
+    # Many clean lines (the quick look passes them) and one that holds the secret.
+    clean = [line(f"task-{i}", "hello", max_tokens=5) for i in range(200)]
+    text = "\n".join([*clean[:100], line("x", "hi", **body), *clean[100:]]) + "\n"
+    out = redact_content(text.encode(), RULES).decode()
+    assert secret not in out
+    assert out.splitlines()[:100] == clean[:100], "the clean lines keep their bytes"
+
+
+def test_an_escaped_secret_is_found_and_a_clean_file_is_returned_untouched() -> None:
+    plain = "sk-proj-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Ab"
+    escaped = plain.replace("s", "\\u0073", 1)  # sk-... spelled with an escape
+    text = json.dumps({"custom_id": "a"})[:-1] + f', "note": "{escaped}"}}\n'
+    assert json.loads(text)["note"] == plain
+    assert plain not in json.loads(redact_content(text.encode()))["note"]
+    clean = "".join(line(f"task-{i}", "hello", max_tokens=5) + "\n" for i in range(500))
+    data = clean.encode()
+    assert redact_content(data, RULES) is data
