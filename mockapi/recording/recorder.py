@@ -231,6 +231,8 @@ class Recorder:
             new = self.scan_new()  # written by another worker or process meanwhile
             if new:
                 self.on_saved(new)
+                for fixture in new:  # its answers were given there, live
+                    self.on_answered(fixture)
             # Asking the replayer again only when something may have been recorded: each
             # time counts for its rate limits and fault rules.
             return recorded() if new or waited else None
