@@ -262,6 +262,7 @@ def _run(ctx: Context, batch_id: str, lease: jobs.Lease) -> dict[str, Any] | Non
             control = jobs.control_of(ctx.state, batch_id, KIND)
             return _fail(ctx, batch, control)
         status = "completed" if stop is None else stop.status
+        runner.check_lease(batch, lease)
         now = ctx.clock.seconds()
         fields: dict[str, Any] = {
             "status": status,

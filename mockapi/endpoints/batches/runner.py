@@ -23,13 +23,14 @@ whole: at most 200 MB). Every :data:`CHUNK` lines the run renews its lease, stor
 progress (``request_counts``) and looks for a reason to stop: the batch being cancelled
 (it ends ``cancelled`` with the lines done so far), its window running out on the mock's
 clock or a test expiring it (``expired``), a test failing it (``failed``), or the batch
-gone (a reset: nothing is written).
+gone (a reset: nothing is written). A batch a test holds pauses there until released.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
@@ -46,6 +47,8 @@ from mockapi.state.lifecycle import Control
 KIND = "batches"
 CHUNK = 200
 """Lines run between two looks at the batch (lease, progress, reasons to stop)."""
+HELD_PAUSE = 0.05
+"""Seconds between two looks at a batch a test holds while it runs."""
 OUTPUT_PURPOSE = "batch_output"
 EXPIRED_ERROR = {
     "code": "batch_expired",
@@ -163,6 +166,12 @@ def run(
     return None
 
 
+def check_lease(batch: dict[str, Any], lease: Lease) -> None:
+    """:class:`Lost` unless the run still holds its lease: checked just before the
+    files are stored, so that a reset meanwhile leaves no file behind."""
+    _renew(lease, batch)
+
+
 def expire_all(batch: dict[str, Any], data: bytes, files: Files, tally: Tally) -> None:
     """Every request of ``data`` to the error file as expired (a batch that expired
     before it ran)."""
@@ -176,10 +185,26 @@ class Lost(Exception):
 
 def _look(ctx: Context, batch: dict[str, Any], lease: Lease, tally: Tally) -> Stop | None:
     """Renew the lease, store the progress, and say whether to stop (see the module
-    docstring); :class:`Lost` when the lease or the batch is gone."""
+    docstring); :class:`Lost` when the lease or the batch is gone. While a test holds
+    the batch, the run waits here (renewing its lease) until it is released."""
+    while True:
+        control = _renew(lease, batch)
+        stop = _reason_to_stop(ctx, batch, control, tally)
+        if stop is not None or not control.held:
+            return stop
+        time.sleep(HELD_PAUSE)
+
+
+def _renew(lease: Lease, batch: dict[str, Any]) -> Control:
     control: Control | None = lease.beat()
     if control is None:
         raise Lost(batch["id"])
+    return control
+
+
+def _reason_to_stop(
+    ctx: Context, batch: dict[str, Any], control: Control, tally: Tally
+) -> Stop | None:
     counts = {"completed": tally.completed, "failed": tally.failed}
 
     def progress(current: Any) -> Any:

@@ -298,6 +298,26 @@ def test_a_big_file_is_checked_in_the_background(
     assert server.drive(batch["id"], "advance")["status"] == "completed"  # waited, then ran
 
 
+def test_a_hold_pauses_a_run_in_the_background_until_released(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "INLINE_LINES", 1)
+    monkeypatch.setattr(runner, "CHUNK", 1)
+    batch = server.create(jsonl(*(chat_line(str(n)) for n in range(3))))
+    server.retrieve(batch["id"])
+    server.before_each.append(lambda sent: server.drive(batch["id"], "hold") if sent == 0 else None)
+    server.retrieve(batch["id"])  # the run starts, and is held after its first line
+    deadline = time.monotonic() + 5
+    while (server.state.get(routes.KIND, batch["id"]) or {})["request_counts"]["completed"] < 1:
+        assert time.monotonic() < deadline, "the run never stored its progress"
+        time.sleep(0.01)
+    time.sleep(runner.HELD_PAUSE * 4)  # several looks at the held batch
+    assert len(server.sent) == 1 and jobs.running(batch["id"])
+    assert server.retrieve(batch["id"])["status"] == "in_progress"
+    done = server.drive(batch["id"], "complete")  # releases it, waits for the run
+    assert done["status"] == "completed" and len(server.sent) == 3
+
+
 def test_a_stale_lease_is_taken_over(server: Server) -> None:
     batch = server.create(jsonl(chat_line("a")))
     stale = {"token": "dead", "at": time.time() - jobs.STALE_AFTER - 1}
