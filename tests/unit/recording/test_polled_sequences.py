@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 import httpx
+import pytest
 
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.library import store
@@ -71,20 +72,26 @@ def replay(directory: Path, request: Request, times: int) -> list[Any]:
     return [a.body["status"] if isinstance(a, Response) else a for a in answers]
 
 
-def test_a_polled_get_records_its_answers_in_order_and_replays_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "path", ["/v1/batches/batch_1", "/v1/not_served_here/job_1"], ids=["local", "unknown"]
+)
+def test_a_polled_get_records_its_answers_in_order_and_replays_them(
+    tmp_path: Path, path: str
+) -> None:
+    poll = parse_request("GET", path, AUTH, b"")
     replayer, recorder = proxy(tmp_path)
     upstream = ["validating", "in_progress", "in_progress", "completed"]
-    got = [exchange(replayer, recorder, POLL, batch(s))["status"] for s in upstream]
+    got = [exchange(replayer, recorder, poll, batch(s))["status"] for s in upstream]
     assert got == upstream, "every poll went upstream: none replayed a recorded answer"
-    [path] = store.fixture_files(tmp_path)
-    [entry] = store.read_yaml(path)["fixtures"]
+    [written] = store.fixture_files(tmp_path)
+    [entry] = store.read_yaml(written)["fixtures"]
     # The same answer twice in a row is kept once: replay needs one poll fewer.
     assert [a["body"]["status"] for a in entry["sequence"]] == [
         "validating",
         "in_progress",
         "completed",
     ]
-    assert replay(tmp_path, POLL, 5) == [
+    assert replay(tmp_path, poll, 5) == [
         "validating",
         "in_progress",
         "completed",
