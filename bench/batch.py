@@ -25,18 +25,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.procs import HOST, ROOT, answers, free_port, rss_mb
+from bench.memory import mockapi_serve
+from bench.procs import HOST, rss_mb
 
 LINES = 50_000
 POLL_S = 0.5
@@ -87,34 +85,9 @@ def reset_peak(pid: int) -> bool:
     return True
 
 
-@contextmanager
-def _server(*extra: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """``mockapi serve`` on a free port with ``extra`` options; stopped on exit."""
-    port = free_port()
-    command = [sys.executable, "-m", "mockapi.cli", "serve", "--port", str(port), "--instant"]
-    command += ["--log-level", "warning", *extra]
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
-        try:
-            deadline = time.monotonic() + 60
-            while not answers(port):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"mockapi serve did not start:\n{log.read()[-3000:]!r}")
-                time.sleep(0.01)
-            yield proc, port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 def measure(data: bytes, *extra: str) -> dict[str, Any]:
     """Run the batch of ``data`` on a fresh server started with ``extra`` options."""
-    with _server(*extra) as (proc, port):
+    with mockapi_serve(*extra) as (proc, port):
         start_rss = rss_mb(proc.pid)
         headers = {"authorization": KEY}
         with httpx.Client(base_url=f"http://{HOST}:{port}", headers=headers, timeout=600) as http:

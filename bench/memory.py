@@ -67,8 +67,9 @@ def request(n: int, rng: random.Random) -> tuple[str, dict[str, Any], bool]:
 
 
 @contextmanager
-def _server() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """``mockapi serve`` on a free port, as a user starts it; stopped on exit."""
+def mockapi_serve(*extra: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``mockapi serve`` on a free port, as a user starts it (with ``extra`` options);
+    stopped on exit."""
     port = free_port()
     command = [
         sys.executable,
@@ -80,6 +81,7 @@ def _server() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         "--instant",
         "--log-level",
         "warning",
+        *extra,
     ]
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
@@ -121,7 +123,7 @@ def run(requests: int = REQUESTS) -> dict[str, Any]:
     marks = sorted({*(m for m in MARKS if m <= requests), requests})
     rss: dict[str, float] = {}
     errors: dict[str, int] = {}
-    with _server() as (proc, port):
+    with mockapi_serve() as (proc, port):
         rss["start"] = rss_mb(proc.pid)
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
         started = time.perf_counter()

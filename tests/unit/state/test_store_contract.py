@@ -3,6 +3,7 @@ and the SQLite store. Each test runs once per backend."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,3 +211,36 @@ def test_the_clock_moves_forward_only_and_a_clear_puts_it_back(store: StateStore
         clock.advance(-1)
     store.clear()  # a reset
     assert clock.now() == 1_000.0
+
+
+# -- blobs written from a file object (a batch's output, streamed line by line) ----------
+
+
+def test_a_stream_is_stored_from_its_position(store: StateStore) -> None:
+    source = io.BytesIO(b"skip" + bytes(range(60)))
+    source.seek(4)
+    assert store.put_blob_from("file-a", source) == 60
+    assert store.get_blob("file-a") == bytes(range(60))
+    store.put_blob_from("file-a", io.BytesIO(b"again"))  # replaces, as put_blob does
+    assert store.get_blob("file-a") == b"again"
+
+
+def test_a_stream_over_the_per_file_limit_is_refused_and_leaves_nothing(
+    store: StateStore, tmp_path: Path
+) -> None:
+    with pytest.raises(StateLimitError) as refused:
+        store.put_blob_from("file-big", io.BytesIO(b"x" * 130))
+    assert refused.value.scope == "file" and refused.value.limit == 100
+    assert store.get_blob("file-big") is None
+    leftovers = [p.name for p in tmp_path.rglob(".tmp-*")]
+    assert leftovers == []
+
+
+def test_a_stream_past_the_total_cap_is_refused(store: StateStore) -> None:
+    store.put_blob("file-1", b"x" * 100)
+    store.put_blob_from("file-2", io.BytesIO(b"x" * 100))
+    with pytest.raises(StateLimitError) as refused:
+        store.put_blob_from("file-3", io.BytesIO(b"x" * 51))
+    assert refused.value.scope == "total" and refused.value.used == 200
+    assert store.get_blob("file-3") is None
+    store.put_blob_from("file-3", io.BytesIO(b"x" * 50))  # exactly the cap
