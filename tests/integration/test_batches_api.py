@@ -20,9 +20,8 @@ from mockapi.endpoints.batches import routes
 from mockapi.replay.control import Control
 from mockapi.replay.journal import Outcome
 from mockapi.web.server import ServerThread
-from tests.helpers import response_problems, running_server, strict_client
+from tests.helpers import response_problems, running_server
 
-KEY = "sk-test-mockapi"
 CHAT: Final = "/v1/chat/completions"
 TERMINAL = {"completed", "failed", "expired", "cancelled"}
 LINE_KEYS = {"id", "custom_id", "response", "error"}
@@ -34,21 +33,11 @@ def server() -> Iterator[ServerThread]:
         yield started
 
 
+# The conftest's ``strict`` (the SDK, strict validation) and ``raw`` (httpx) clients
+# talk to this module's server.
 @pytest.fixture(autouse=True)
 def fresh(server: ServerThread) -> None:
     control(server).reset()
-
-
-@pytest.fixture
-def sdk(server: ServerThread) -> Iterator[openai.OpenAI]:
-    with strict_client(server.url + "/v1", api_key=KEY) as client:
-        yield client
-
-
-@pytest.fixture
-def raw(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {KEY}"}) as http:
-        yield http
 
 
 def control(server: ServerThread) -> Control:
@@ -61,11 +50,11 @@ def chat_line(custom_id: str, text: str, **body: Any) -> dict[str, Any]:
     return {"custom_id": custom_id, "method": "POST", "url": CHAT, "body": body}
 
 
-def upload(sdk: openai.OpenAI, *entries: dict[str, Any] | bytes, purpose: str = "batch") -> str:
+def upload(strict: openai.OpenAI, *entries: dict[str, Any] | bytes, purpose: str = "batch") -> str:
     data = b"".join(
         (e if isinstance(e, bytes) else json.dumps(e).encode()) + b"\n" for e in entries
     )
-    return sdk.files.create(file=("requests.jsonl", io.BytesIO(data)), purpose=purpose).id  # type: ignore[arg-type]
+    return strict.files.create(file=("requests.jsonl", io.BytesIO(data)), purpose=purpose).id  # type: ignore[arg-type]
 
 
 def checked(endpoint: str, answer: httpx.Response) -> dict[str, Any]:
@@ -89,32 +78,32 @@ def poll(raw: httpx.Client, batch_id: str, *, most: int = 10) -> tuple[dict[str,
     raise AssertionError(f"{batch_id} still {batch['status']} after {most} retrieves")
 
 
-def lines_of(sdk: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]]:
+def lines_of(strict: openai.OpenAI, file_id: str | None) -> list[dict[str, Any]]:
     assert file_id is not None
-    found = [json.loads(x) for x in sdk.files.content(file_id).text.splitlines()]
+    found = [json.loads(x) for x in strict.files.content(file_id).text.splitlines()]
     for entry in found:
         assert set(entry) == LINE_KEYS and entry["id"].startswith("batch_req_")
     return found
 
 
 def test_a_chat_batch_with_one_invalid_line(
-    sdk: openai.OpenAI, raw: httpx.Client, server: ServerThread
+    strict: openai.OpenAI, raw: httpx.Client, server: ServerThread
 ) -> None:
     file_id = upload(
-        sdk,
+        strict,
         chat_line("summary-1", "Summarize the first report."),
         chat_line("hello-2", "Hello there!"),  # the bundled greeting fixture answers it
         chat_line("bad-3", "Summarize the third report.", temperature=5),
         chat_line("summary-4", "Summarize the fourth report.", max_tokens=20),
     )
-    created = sdk.batches.create(
+    created = strict.batches.create(
         input_file_id=file_id, endpoint=CHAT, completion_window="24h", metadata={"run": "nightly"}
     )
     assert created.status == "validating" and created.metadata == {"run": "nightly"}
     assert created.expires_at == created.created_at + 86_400
     _, retrieves = poll(raw, created.id)
     assert retrieves == 2  # validating -> in_progress -> completed
-    final = sdk.batches.retrieve(created.id)
+    final = strict.batches.retrieve(created.id)
     assert final.status == "completed" and final.model == "gpt-4o-mini"
     assert final.request_counts is not None
     assert (
@@ -126,7 +115,7 @@ def test_a_chat_batch_with_one_invalid_line(
     assert final.usage.total_tokens == final.usage.input_tokens + final.usage.output_tokens
     assert final.in_progress_at is not None and final.completed_at is not None
 
-    output = lines_of(sdk, final.output_file_id)
+    output = lines_of(strict, final.output_file_id)
     assert [x["custom_id"] for x in output] == ["summary-1", "hello-2", "summary-4"]
     for entry in output:
         assert entry["error"] is None and entry["response"]["status_code"] == 200
@@ -136,7 +125,7 @@ def test_a_chat_batch_with_one_invalid_line(
     summed = sum(x["response"]["body"]["usage"]["total_tokens"] for x in output)
     assert final.usage.total_tokens == summed
 
-    (bad,) = lines_of(sdk, final.error_file_id)
+    (bad,) = lines_of(strict, final.error_file_id)
     assert bad["custom_id"] == "bad-3" and bad["response"]["status_code"] == 400
     error = bad["response"]["body"]["error"]
     assert error["param"] == "temperature" and error["type"] == "invalid_request_error"
@@ -152,18 +141,18 @@ def test_a_chat_batch_with_one_invalid_line(
     ]
 
 
-def test_a_batch_of_embeddings(sdk: openai.OpenAI, raw: httpx.Client) -> None:
+def test_a_batch_of_embeddings(strict: openai.OpenAI, raw: httpx.Client) -> None:
     def embed(custom_id: str, given: Any) -> dict[str, Any]:
         body = {"model": "text-embedding-3-small", "input": given}
         return {"custom_id": custom_id, "method": "POST", "url": "/v1/embeddings", "body": body}
 
-    file_id = upload(sdk, embed("one", "a sentence"), embed("two", ["first", "second"]))
-    created = sdk.batches.create(
+    file_id = upload(strict, embed("one", "a sentence"), embed("two", ["first", "second"]))
+    created = strict.batches.create(
         input_file_id=file_id, endpoint="/v1/embeddings", completion_window="24h"
     )
     batch, _ = poll(raw, created.id)
     assert batch["status"] == "completed" and batch["error_file_id"] is None
-    output = lines_of(sdk, batch["output_file_id"])
+    output = lines_of(strict, batch["output_file_id"])
     for entry in output:
         assert response_problems("POST /v1/embeddings", entry["response"]["body"]) == []
     assert len(output[1]["response"]["body"]["data"]) == 2
@@ -172,28 +161,28 @@ def test_a_batch_of_embeddings(sdk: openai.OpenAI, raw: httpx.Client) -> None:
 
 
 def test_a_file_with_a_broken_line_fails_at_that_line(
-    sdk: openai.OpenAI, raw: httpx.Client
+    strict: openai.OpenAI, raw: httpx.Client
 ) -> None:
     file_id = upload(
-        sdk,
+        strict,
         chat_line("a", "Summarize a."),
         b'{"custom_id": "b", "method": "POST", "url": "/v1/chat/completions", "body": {',
         chat_line("c", "Summarize c.") | {"url": "/v1/embeddings"},
     )
-    created = sdk.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
+    created = strict.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
     _, retrieves = poll(raw, created.id)
     assert retrieves == 1
-    failed = sdk.batches.retrieve(created.id)
+    failed = strict.batches.retrieve(created.id)
     assert failed.status == "failed" and failed.failed_at is not None and failed.errors is not None
     found = [(e.code, e.line, e.param) for e in failed.errors.data or []]
     assert found == [("invalid_json_line", 2, None), ("invalid_url", 3, "url")]
     assert failed.output_file_id is None and failed.error_file_id is None
 
 
-def test_cancel_answers_cancelling_then_cancelled(sdk: openai.OpenAI, raw: httpx.Client) -> None:
-    file_id = upload(sdk, chat_line("a", "Summarize a."))
-    created = sdk.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
-    assert sdk.batches.retrieve(created.id).status == "in_progress"
+def test_cancel_answers_cancelling_then_cancelled(strict: openai.OpenAI, raw: httpx.Client) -> None:
+    file_id = upload(strict, chat_line("a", "Summarize a."))
+    created = strict.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
+    assert strict.batches.retrieve(created.id).status == "in_progress"
     answer = raw.post(f"/v1/batches/{created.id}/cancel")
     cancelling = checked("POST /v1/batches/{batch_id}/cancel", answer)
     assert cancelling["status"] == "cancelling" and cancelling["cancelling_at"] is not None
@@ -201,19 +190,21 @@ def test_cancel_answers_cancelling_then_cancelled(sdk: openai.OpenAI, raw: httpx
     cancelled, _ = poll(raw, created.id)
     assert cancelled["status"] == "cancelled" and cancelled["cancelled_at"] is not None
     assert cancelled["output_file_id"] is None and cancelled["request_counts"]["completed"] == 0
-    assert sdk.batches.cancel(created.id).status == "cancelled"  # again: as it is
+    assert strict.batches.cancel(created.id).status == "cancelled"  # again: as it is
 
-    done_id = sdk.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h").id
+    done_id = strict.batches.create(
+        input_file_id=file_id, endpoint=CHAT, completion_window="24h"
+    ).id
     poll(raw, done_id)
     with pytest.raises(openai.BadRequestError, match="already completed"):
-        sdk.batches.cancel(done_id)
+        strict.batches.cancel(done_id)
 
 
 def test_a_job_held_stuck_is_completed_from_the_test(
-    sdk: openai.OpenAI, raw: httpx.Client, server: ServerThread
+    strict: openai.OpenAI, raw: httpx.Client, server: ServerThread
 ) -> None:
-    file_id = upload(sdk, chat_line("a", "Summarize a."), chat_line("b", "Summarize b."))
-    created = sdk.batches.create(
+    file_id = upload(strict, chat_line("a", "Summarize a."), chat_line("b", "Summarize b."))
+    created = strict.batches.create(
         input_file_id=file_id,
         endpoint=CHAT,
         completion_window="24h",
@@ -226,19 +217,19 @@ def test_a_job_held_stuck_is_completed_from_the_test(
     done = control(server).jobs.complete(created.id)
     assert done["status"] == "completed" and done["request_counts"]["completed"] == 2
     assert response_problems("GET /v1/batches/{batch_id}", done) == []
-    assert sdk.batches.retrieve(created.id).status == "completed"
-    assert len(lines_of(sdk, done["output_file_id"])) == 2
+    assert strict.batches.retrieve(created.id).status == "completed"
+    assert len(lines_of(strict, done["output_file_id"])) == 2
 
-    held = sdk.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
+    held = strict.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
     control(server).jobs.hold(held.id)
-    assert sdk.batches.retrieve(held.id).status == "validating"
+    assert strict.batches.retrieve(held.id).status == "validating"
     control(server).jobs.release(held.id)
-    assert sdk.batches.retrieve(held.id).status == "in_progress"
+    assert strict.batches.retrieve(held.id).status == "in_progress"
     failed = control(server).jobs.fail(
         held.id, "token_limit_exceeded", "Enqueued token limit reached"
     )
     assert failed["status"] == "failed"
-    errors = sdk.batches.retrieve(held.id).errors
+    errors = strict.batches.retrieve(held.id).errors
     assert errors is not None and errors.data is not None
     assert (errors.data[0].code, errors.data[0].message) == (
         "token_limit_exceeded",
@@ -247,19 +238,19 @@ def test_a_job_held_stuck_is_completed_from_the_test(
 
 
 def test_the_clock_advanced_past_the_window_expires_the_batch(
-    sdk: openai.OpenAI, raw: httpx.Client, server: ServerThread
+    strict: openai.OpenAI, raw: httpx.Client, server: ServerThread
 ) -> None:
-    file_id = upload(sdk, chat_line("a", "Summarize a."), chat_line("b", "Summarize b."))
-    created = sdk.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
-    assert sdk.batches.retrieve(created.id).status == "in_progress"
+    file_id = upload(strict, chat_line("a", "Summarize a."), chat_line("b", "Summarize b."))
+    created = strict.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
+    assert strict.batches.retrieve(created.id).status == "in_progress"
     control(server).clock_advance(86_400)
     listed = checked("GET /v1/batches", raw.get("/v1/batches"))
     assert listed["data"][0]["status"] == "expired"
-    expired = sdk.batches.retrieve(created.id)
+    expired = strict.batches.retrieve(created.id)
     assert expired.status == "expired" and expired.expired_at is not None
     assert expired.expired_at >= expired.expires_at  # type: ignore[operator]
     assert expired.request_counts is not None and expired.request_counts.failed == 2
-    rest = lines_of(sdk, expired.error_file_id)
+    rest = lines_of(strict, expired.error_file_id)
     assert [(x["custom_id"], x["response"], x["error"]["code"]) for x in rest] == [
         ("a", None, "batch_expired"),
         ("b", None, "batch_expired"),
@@ -267,19 +258,19 @@ def test_the_clock_advanced_past_the_window_expires_the_batch(
 
 
 def test_a_big_batch_runs_in_the_background_while_polled(
-    sdk: openai.OpenAI, raw: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    strict: openai.OpenAI, raw: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(routes, "INLINE_LINES", 2)  # the server runs in this process
-    file_id = upload(sdk, *(chat_line(f"n{n}", f"Summarize item {n}.") for n in range(6)))
-    created = sdk.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
+    file_id = upload(strict, *(chat_line(f"n{n}", f"Summarize item {n}.") for n in range(6)))
+    created = strict.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
     batch, _ = poll(raw, created.id, most=2_000)
     assert batch["status"] == "completed" and batch["request_counts"]["completed"] == 6
-    assert [x["custom_id"] for x in lines_of(sdk, batch["output_file_id"])] == [
+    assert [x["custom_id"] for x in lines_of(strict, batch["output_file_id"])] == [
         f"n{n}" for n in range(6)
     ]
 
 
-def test_batches_list_newest_first_in_pages(sdk: openai.OpenAI, raw: httpx.Client) -> None:
+def test_batches_list_newest_first_in_pages(strict: openai.OpenAI, raw: httpx.Client) -> None:
     empty = checked("GET /v1/batches", raw.get("/v1/batches"))
     assert empty == {
         "object": "list",
@@ -288,27 +279,27 @@ def test_batches_list_newest_first_in_pages(sdk: openai.OpenAI, raw: httpx.Clien
         "last_id": None,
         "has_more": False,
     }
-    file_id = upload(sdk, chat_line("a", "Summarize a."))
+    file_id = upload(strict, chat_line("a", "Summarize a."))
     made = [
-        sdk.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h").id
+        strict.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h").id
         for _ in range(3)
     ]
     page = checked("GET /v1/batches", raw.get("/v1/batches", params={"limit": 2}))
     assert [b["id"] for b in page["data"]] == made[::-1][:2] and page["has_more"] is True
-    assert [b.id for b in sdk.batches.list(limit=2)] == made[::-1]  # auto-pagination
+    assert [b.id for b in strict.batches.list(limit=2)] == made[::-1]  # auto-pagination
 
 
-def test_create_refusals_are_the_apis(sdk: openai.OpenAI, raw: httpx.Client) -> None:
+def test_create_refusals_are_the_apis(strict: openai.OpenAI, raw: httpx.Client) -> None:
     with pytest.raises(openai.NotFoundError) as missing:
-        sdk.batches.create(input_file_id="file-nope", endpoint=CHAT, completion_window="24h")
+        strict.batches.create(input_file_id="file-nope", endpoint=CHAT, completion_window="24h")
     assert missing.value.body["param"] == "input_file_id"  # type: ignore[index]
     assert "file-nope" in missing.value.message
-    other = upload(sdk, chat_line("a", "Summarize a."), purpose="user_data")
+    other = upload(strict, chat_line("a", "Summarize a."), purpose="user_data")
     with pytest.raises(openai.BadRequestError, match="must have purpose 'batch'"):
-        sdk.batches.create(input_file_id=other, endpoint=CHAT, completion_window="24h")
-    good = upload(sdk, chat_line("a", "Summarize a."))
+        strict.batches.create(input_file_id=other, endpoint=CHAT, completion_window="24h")
+    good = upload(strict, chat_line("a", "Summarize a."))
     with pytest.raises(openai.BadRequestError, match="Videos API"):
-        sdk.batches.create(input_file_id=good, endpoint="/v1/videos", completion_window="24h")
+        strict.batches.create(input_file_id=good, endpoint="/v1/videos", completion_window="24h")
     refused = raw.post(
         "/v1/batches", json={"input_file_id": good, "endpoint": CHAT, "completion_window": "1h"}
     )
@@ -320,4 +311,4 @@ def test_create_refusals_are_the_apis(sdk: openai.OpenAI, raw: httpx.Client) -> 
     )
     assert bad_plan.status_code == 400 and "x-mockapi-job" in bad_plan.json()["error"]["message"]
     with pytest.raises(openai.NotFoundError, match="No such Batch object: batch_nope"):
-        sdk.batches.retrieve("batch_nope")
+        strict.batches.retrieve("batch_nope")
