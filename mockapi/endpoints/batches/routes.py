@@ -261,8 +261,9 @@ def _run(ctx: Context, batch_id: str, lease: jobs.Lease) -> dict[str, Any] | Non
         if stop is not None and stop.status == "failed":
             control = jobs.control_of(ctx.state, batch_id, KIND)
             return _fail(ctx, batch, control)
+        if (stop is not None and stop.status == "lost") or not runner.holds_lease(batch, lease):
+            return None
         status = "completed" if stop is None else stop.status
-        runner.check_lease(batch, lease)
         now = ctx.clock.seconds()
         fields: dict[str, Any] = {
             "status": status,
@@ -275,8 +276,6 @@ def _run(ctx: Context, batch_id: str, lease: jobs.Lease) -> dict[str, Any] | Non
         else:
             fields[f"{status}_at"] = now
         return _commit(ctx, batch_id, fields)
-    except runner.Lost:
-        return None
     finally:
         files.close()
 

@@ -144,19 +144,22 @@ class Stop:
     """Why a run stopped before its last line: the status the batch ends in."""
 
     status: str
-    """``cancelled``, ``expired`` or ``failed``."""
+    """``cancelled``, ``expired`` or ``failed``; ``lost`` when the run lost its lease."""
 
 
 def run(
     ctx: Context, batch: dict[str, Any], data: bytes, lease: Lease, files: Files, tally: Tally
 ) -> Stop | None:
     """Run the lines of ``data`` (the batch's checked input) into ``files`` and
-    ``tally``; None when every line ran, else why it stopped. Raises :class:`Lost` when
-    the lease is gone (nothing is to be written then)."""
+    ``tally``; None when every line ran, else why it stopped (``lost`` when the lease
+    is gone: nothing is to be written then)."""
     requests = batch_input.lines(data)
     for done, line in enumerate(requests):
         if done % CHUNK == 0:
-            stop = _look(ctx, batch, lease, tally)
+            try:
+                stop = _look(ctx, batch, lease, tally)
+            except _Lost:
+                return Stop("lost")
             if stop is not None:
                 if stop.status == "expired":
                     _expire_rest(batch, files, tally, line, requests)
@@ -166,10 +169,14 @@ def run(
     return None
 
 
-def check_lease(batch: dict[str, Any], lease: Lease) -> None:
-    """:class:`Lost` unless the run still holds its lease: checked just before the
-    files are stored, so that a reset meanwhile leaves no file behind."""
-    _renew(lease, batch)
+def holds_lease(batch: dict[str, Any], lease: Lease) -> bool:
+    """Whether the run still holds its lease: checked just before the files are
+    stored, so that a reset meanwhile leaves no file behind."""
+    try:
+        _renew(lease, batch)
+    except _Lost:
+        return False
+    return True
 
 
 def expire_all(batch: dict[str, Any], data: bytes, files: Files, tally: Tally) -> None:
@@ -179,13 +186,14 @@ def expire_all(batch: dict[str, Any], data: bytes, files: Files, tally: Tally) -
         _expired_line(batch, number, custom_id, files, tally)
 
 
-class Lost(Exception):
-    """The run lost its lease (the batch was reset away, or taken over as stale)."""
+class _Lost(Exception):
+    """The run lost its lease (the batch was reset away, or taken over as stale): a
+    signal that never leaves this module."""
 
 
 def _look(ctx: Context, batch: dict[str, Any], lease: Lease, tally: Tally) -> Stop | None:
     """Renew the lease, store the progress, and say whether to stop (see the module
-    docstring); :class:`Lost` when the lease or the batch is gone. While a test holds
+    docstring); :class:`_Lost` when the lease or the batch is gone. While a test holds
     the batch, the run waits here (renewing its lease) until it is released."""
     while True:
         control = _renew(lease, batch)
@@ -198,7 +206,7 @@ def _look(ctx: Context, batch: dict[str, Any], lease: Lease, tally: Tally) -> St
 def _renew(lease: Lease, batch: dict[str, Any]) -> Control:
     control: Control | None = lease.beat()
     if control is None:
-        raise Lost(batch["id"])
+        raise _Lost(batch["id"])
     return control
 
 
@@ -215,7 +223,7 @@ def _reason_to_stop(
 
     current = ctx.state.update(KIND, batch["id"], progress)
     if not isinstance(current, dict):
-        raise Lost(batch["id"])
+        raise _Lost(batch["id"])
     if current.get("status") == "cancelling":
         return Stop("cancelled")
     if control.plan.outcome == "fail":
