@@ -250,11 +250,13 @@ def method_not_allowed(method: str, path: str, allowed: list[str]) -> APIError:
     )
 
 
-def body_too_large(size: int, limit: int) -> APIError:
+def body_too_large(size: int, limit: int, *, upload: bool = False) -> APIError:
+    """The 413 for a body over ``limit``; an ``upload``'s limit is the file limit."""
+    flag = "--max-file-size" if upload else "--max-body-size"
     return APIError(
         413,
         f"Request body too large: {size} bytes exceeds the limit of {limit} bytes. "
-        "Send a smaller body, or start mockapi with a larger --max-body-size.",
+        f"Send a smaller body, or start mockapi with a larger {flag}.",
         code="request_too_large",
     )
 

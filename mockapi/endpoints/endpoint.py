@@ -119,6 +119,10 @@ class Endpoint:
     lookup: Handler | None = field(default=None, compare=False)
     remember: Remember | None = field(default=None, compare=False)
     shape: Shape | None = field(default=None, compare=False)
+    upload: int = 0
+    """The most bytes of file content the endpoint takes in one request, per the API
+    (``POST /v1/files``: 512 MB; an upload part: 64 MB); its body may be that large
+    (within ``--max-file-size``) whatever ``--max-body-size`` says. 0: not an upload."""
     public: bool = False
     """Answered without an API key (files the mock serves itself, e.g. image URLs that
     a browser's ``<img>`` fetches with no ``Authorization`` header)."""
@@ -136,6 +140,19 @@ class Endpoint:
         escaped = re.escape(self.template)
         named = re.sub(r"\\\{([a-z_]+)\\\}", r"(?P<\1>[^/]+)", escaped)
         return re.compile("^" + named + "$")
+
+
+FORM_OVERHEAD = 1024 * 1024
+"""Room for a multipart body's other fields and boundaries around an uploaded file."""
+
+
+def body_limit(endpoint: Endpoint | None, settings: Settings) -> int:
+    """The largest request body ``endpoint`` takes: ``--max-body-size``, or for an
+    upload its file limit (the API's, within ``--max-file-size``) plus the form's room."""
+    if endpoint is None or not endpoint.upload:
+        return settings.max_body_bytes
+    upload = min(endpoint.upload, settings.max_file_bytes) + FORM_OVERHEAD
+    return max(settings.max_body_bytes, upload)
 
 
 def body_of(request: Request) -> dict[str, Any]:

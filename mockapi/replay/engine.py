@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mockapi import errors
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoints import models
-from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_of
+from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_limit, body_of
 from mockapi.errors import APIError, MockapiError
 from mockapi.faults import ratelimit
 from mockapi.faults.spec import Fault
@@ -252,7 +252,7 @@ class Replayer:
             raise errors.invalid_url(request.method, request.path)
         if endpoint is None or not endpoint.public:
             self._authenticate(request)
-        self._check_size(request)
+        self._check_size(request, endpoint)
         # Bodies of known endpoints must be JSON (or a form, for uploads), unless
         # validation is off and the upstream is there to answer whatever was sent.
         if (
@@ -374,10 +374,16 @@ class Replayer:
         if problem is not None:
             raise problem
 
-    def _check_size(self, request: Request) -> None:
-        limit = self.settings.max_body_bytes
+    def body_limit(self, method: str, path: str) -> int:
+        """The largest body a request to ``method path`` may send (an upload's is its
+        file limit, others ``--max-body-size``)."""
+        return body_limit(self.router.resolve(method, path)[0], self.settings)
+
+    def _check_size(self, request: Request, endpoint: Endpoint | None) -> None:
+        limit = body_limit(endpoint, self.settings)
         if len(request.body) > limit:
-            raise errors.body_too_large(len(request.body), limit)
+            upload = endpoint is not None and endpoint.upload > 0
+            raise errors.body_too_large(len(request.body), limit, upload=upload)
 
     def _check_body(self, request: Request, endpoint: Endpoint) -> None:
         content_type = request.headers.get("content-type", "")

@@ -59,7 +59,7 @@ def create_app(
 
     async def api(request: StarletteRequest) -> StarletteResponse:
         try:
-            body = await _read_body(request, replayer.settings.max_body_bytes)
+            body = await _read_body(request, replayer)
         except APIError as exc:
             return _to_starlette(exc.response(base_headers()), honor_delays=False)
         except ClientDisconnect:
@@ -171,17 +171,24 @@ async def _forward(
     return _to_starlette(error.response(base_headers()), honor_delays=False)
 
 
-async def _read_body(request: StarletteRequest, limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes without reading them all into memory."""
+async def _read_body(request: StarletteRequest, replayer: Replayer) -> bytes:
+    """The body, refusing more than the endpoint's limit without reading it all into
+    memory. The limit is ``--max-body-size`` but for uploads (larger); the route is
+    looked up only for a body past ``--max-body-size``, off the hot path."""
+    limit = default = replayer.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise errors.body_too_large(int(declared), limit)
+        limit = replayer.body_limit(request.method, request.url.path)
+        if int(declared) > limit:
+            raise errors.body_too_large(int(declared), limit, upload=limit > default)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise errors.body_too_large(size, limit)
+            limit = replayer.body_limit(request.method, request.url.path)
+            if size > limit:
+                raise errors.body_too_large(size, limit, upload=limit > default)
         chunks.append(chunk)
     return b"".join(chunks)
 

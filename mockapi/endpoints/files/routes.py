@@ -84,7 +84,7 @@ def delete(ctx: Context) -> FixtureResponse:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("POST", "/v1/files", body=Body.FORM, lookup=create),
+    Endpoint("POST", "/v1/files", body=Body.FORM, lookup=create, upload=rules.API_MAX_FILE_BYTES),
     Endpoint("GET", "/v1/files", lookup=list_files),
     Endpoint("GET", "/v1/files/{file_id}", lookup=retrieve),
     Endpoint("DELETE", "/v1/files/{file_id}", lookup=delete),

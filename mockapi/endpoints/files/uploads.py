@@ -319,7 +319,13 @@ def _cancel(ctx: Context) -> FixtureResponse:
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/v1/uploads", body=Body.JSON, lookup=create),
-    Endpoint("POST", "/v1/uploads/{upload_id}/parts", body=Body.FORM, lookup=_add_part),
+    Endpoint(
+        "POST",
+        "/v1/uploads/{upload_id}/parts",
+        body=Body.FORM,
+        lookup=_add_part,
+        upload=rules.PART_MAX_BYTES,
+    ),
     Endpoint("POST", "/v1/uploads/{upload_id}/complete", body=Body.JSON, lookup=_complete),
     Endpoint("POST", "/v1/uploads/{upload_id}/cancel", lookup=_cancel),
 )
