@@ -29,7 +29,7 @@ SIZES = [
 
 @pytest.mark.parametrize(("text", "size"), SIZES)
 def test_sizes_are_read_with_their_units(text: str, size: int) -> None:
-    from mockapi.cli import _size
+    from mockapi.cli.parser import size as _size
 
     assert _size(text) == size
 
