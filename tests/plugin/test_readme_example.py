@@ -36,3 +36,16 @@ def test_readme_pytest_example_gives_the_output_shown(
             "FAILED test_summary.py::test_unexpected_prompt - openai.NotFoundError: Error ...",
         ]
     )
+
+
+def test_readme_batch_example_passes_as_shown(pytester: pytest.Pytester) -> None:
+    text = (REPO / "README.md").read_text()
+    pattern = r"<!-- readme-batch-example: (\S+) -->\n```python\n(.*?)```"
+    examples = dict(re.findall(pattern, text, flags=re.S))
+    assert set(examples) == {"batches.py", "test_batches.py"}
+    for name, code in examples.items():
+        (pytester.path / name).write_text(code)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    shown = re.search(r"\$ pytest -q test_batches.py\n(.*?)\n(\d+) passed", text, flags=re.S)
+    assert shown is not None and shown.group(2) == "3"
