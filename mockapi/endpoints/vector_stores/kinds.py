@@ -1,0 +1,25 @@
+"""What the vector store family keeps in the state store, and under which keys.
+
+* :data:`STORES`: each ``vector_store`` object by its id (``vs_...``);
+* :data:`FILES`: each ``vector_store.file`` object by :func:`file_key` (the store's id
+  and the file's: one File may be attached to several stores, and the API's object id is
+  the File's id);
+* :data:`CHUNKS`: the chunks of each completed vector store file, by the same key,
+  computed once when the file completes (``{"filename": ..., "chunks": [text, ...]}``);
+* :data:`BATCHES`: each ``vector_store.files_batch`` object by its id (``vsfb_...``).
+"""
+
+from __future__ import annotations
+
+STORES = "vector_stores"
+FILES = "vector_store_files"
+CHUNKS = "vector_store_chunks"
+BATCHES = "vector_store_file_batches"
+ALL = (STORES, FILES, CHUNKS, BATCHES)
+"""Every kind of the family (kept, never evicted, like files and batches)."""
+SEPARATOR = ":"
+
+
+def file_key(vector_store_id: str, file_id: str) -> str:
+    """The state store key of ``file_id`` attached to ``vector_store_id``."""
+    return f"{vector_store_id}{SEPARATOR}{file_id}"
