@@ -31,7 +31,10 @@ COUNTERS = "counters"
 _BASE62 = string.digits + string.ascii_letters
 _BASE62_PREFIXES = {"file-": 24}
 """Prefixes whose ids are base62 letters and digits (``file-`` and 24 of them, as the
-API issues them); every other prefix takes 32 hex digits (``batch_67d2...``)."""
+API issues them); every other prefix takes 32 hex digits (``batch_67d2...``) unless
+:data:`_HEX_LENGTHS` says otherwise."""
+_HEX_LENGTHS = {"cntr_": 48}
+"""Prefixes whose ids take another number of hex digits (``cntr_`` and 48, as issued)."""
 
 
 def next_number(state: StateStore, name: str) -> int:
@@ -45,7 +48,7 @@ def new_id(ctx: Context, prefix: str) -> str:
     digest = hashlib.sha256(f"{ctx.seed}:{prefix}:{number}".encode()).digest()
     length = _BASE62_PREFIXES.get(prefix)
     if length is None:
-        return prefix + digest.hex()[:32]
+        return prefix + digest.hex()[: _HEX_LENGTHS.get(prefix, 32)]
     value = int.from_bytes(digest, "big")
     chars = []
     for _ in range(length):
