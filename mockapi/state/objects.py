@@ -47,7 +47,9 @@ DEFAULT_CAPACITY = 10_000
 """Objects kept per collection; the oldest go first."""
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 """Bytes (of compact JSON) kept per collection; the oldest objects go first."""
-KEPT_KINDS = frozenset({"files", "uploads", "batches", "jobs", "clock", "counters"})
+KEPT_KINDS = frozenset(
+    {"files", "uploads", "batches", "jobs", "clock", "counters", "containers", "container_files"}
+)
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
 works with it (a file's bytes are blobs, bounded on their own by the blob limits)."""
 
