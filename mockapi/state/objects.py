@@ -49,9 +49,11 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 """Bytes (of compact JSON) kept per collection; the oldest objects go first."""
 KEPT_KINDS = frozenset(
     {"files", "uploads", "batches", "jobs", "clock", "counters", "containers", "container_files"}
+    | {"conversations", "conversation_items"}
 )
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
-works with it (a file's bytes are blobs, bounded on their own by the blob limits)."""
+works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor
+a conversation lose its beginning while a client goes on talking in it."""
 
 
 class _Raw(bytes):
