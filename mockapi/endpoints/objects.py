@@ -8,8 +8,9 @@ what they do alike:
   ``part_``, ``batch_req_``), deterministic under ``--seed``: the n-th id of a prefix
   is the same on every run with the same seed (the counter lives in the state store,
   so workers never hand out the same one and a reset starts it again);
-* :func:`list_page`: a ``GET`` list as the API pages it (``after``, ``limit``,
-  ``order``; ``first_id``, ``last_id``, ``has_more``), filtered on top-level fields;
+* :func:`list_page`: a ``GET`` list as the API pages it (``after``, ``before``,
+  ``limit``, ``order``; ``first_id``, ``last_id``, ``has_more``), filtered on top-level
+  fields (:func:`list_items`: the same over objects a family selected itself);
 * :func:`not_found`: the API's 404 for an id it never issued (or has deleted);
 * :func:`poll_after`: the ``openai-poll-after-ms`` header an unfinished job's
   retrieve carries.
@@ -19,12 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockapi.endpoints.endpoint import Context
 from mockapi.errors import APIError
-from mockapi.state.store import Order, StateStore
+from mockapi.state.store import Order, Page, StateStore, page_of
 
 COUNTERS = "counters"
 """The state store kind holding each prefix's last number."""
@@ -66,11 +67,33 @@ def list_page(
     max_limit: int = 100,
     default_order: Order = "desc",
 ) -> dict[str, Any]:
-    """The ``list`` object of ``kind`` for the request's ``after``, ``limit`` and
-    ``order`` (validated against the spec before this runs), newest first by default.
+    """The ``list`` object of ``kind`` for the request's ``after``, ``before``, ``limit``
+    and ``order`` (validated against the spec before this runs), newest first by default.
 
     A ``limit`` outside 1..``max_limit`` is the API's 400 naming it.
     """
+    query = _page_query(ctx, default_limit, max_limit, default_order)
+    return _list_of(ctx.state.page(kind, where=where, **query))
+
+
+def list_items(
+    ctx: Context,
+    items: Sequence[Any],
+    *,
+    default_limit: int = 20,
+    max_limit: int = 100,
+    default_order: Order = "desc",
+) -> dict[str, Any]:
+    """:func:`list_page` over ``items`` (objects with an ``id``, oldest first) that a
+    family selected itself (a vector store batch's files)."""
+    query = _page_query(ctx, default_limit, max_limit, default_order)
+    return _list_of(page_of(items, **query))
+
+
+def _page_query(
+    ctx: Context, default_limit: int, max_limit: int, default_order: Order
+) -> dict[str, Any]:
+    """The request's paging options as :meth:`StateStore.page` takes them."""
     query = dict(ctx.request.query)
     limit = default_limit
     if "limit" in query:
@@ -95,9 +118,11 @@ def list_page(
             code="invalid_value",
         )
     order: Order = "asc" if order_text == "asc" else "desc"
-    page = ctx.state.page(
-        kind, order=order, after=query.get("after") or None, limit=limit, where=where
-    )
+    after, before = query.get("after") or None, query.get("before") or None
+    return {"order": order, "after": after, "before": before, "limit": limit}
+
+
+def _list_of(page: Page) -> dict[str, Any]:
     return {
         "object": "list",
         "data": page.data,
