@@ -19,6 +19,7 @@ from mockapi.endpoints.files import routes as files
 from mockapi.endpoints.files import uploads
 from mockapi.endpoints.images import routes as images
 from mockapi.endpoints.responses import routes as responses
+from mockapi.endpoints.vector_stores import search as vector_store_search
 
 __all__ = ["ENDPOINTS", "Body", "Endpoint", "Router"]
 
@@ -34,6 +35,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *files.ENDPOINTS,
     *batches.ENDPOINTS,
     *uploads.ENDPOINTS,
+    *vector_store_search.ENDPOINTS,
 )
 
 

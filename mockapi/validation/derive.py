@@ -111,6 +111,7 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", "/images/generations", "images.generations"),
     Target("POST", "/images/edits", "images.edits"),
     Target("POST", "/images/variations", "images.variations"),
+    Target("POST", "/vector_stores/{vector_store_id}/search", "vector_stores.search"),
     Target("POST", "/files", "files.create"),
     Target("GET", "/files", "files.list"),
     Target("GET", "/files/{file_id}", "files.retrieve"),
