@@ -13,9 +13,13 @@ videos), found by its id whatever its family, moved on at once:
   and :meth:`Jobs.release`.
 
 Each returns the job's object as the API shows it afterwards. An unknown id raises
-MockapiError naming the jobs there are. Work done on a test's behalf (a batch's lines)
-is sent with the server's first API key (``--api-key``), or a placeholder when the
-server accepts any key.
+MockapiError naming the jobs there are. A family whose objects are not stored under
+their ``id`` (a vector store file: the File's id, in each store it is attached to)
+defines ``key_of(record)`` (the state store key of one of its objects) and
+``resolve(state, job_id)`` (the key an id a test passes stands for, or None).
+
+Work done on a test's behalf (a batch's lines) is sent with the server's first API key
+(``--api-key``), or a placeholder when the server accepts any key.
 """
 
 from __future__ import annotations
@@ -52,8 +56,8 @@ class Jobs:
 
     def get(self, job_id: str) -> dict[str, Any]:
         """The job's object as the API shows it now (without moving it)."""
-        family = self._family(job_id)
-        return driver.find(self._context(), family, job_id)
+        family, key = self._locate(job_id)
+        return driver.find(self._context(), family, key)
 
     def advance(self, job_id: str) -> dict[str, Any]:
         """One step of the job, as a retrieve would take it; MockapiError if it is held."""
@@ -62,11 +66,10 @@ class Jobs:
     def advance_all(self) -> list[dict[str, Any]]:
         """One step of every unfinished job that is not held; their objects afterwards."""
         moved = []
-        for job in self.all():
-            family = FAMILIES[self._kind(str(job["id"]))]
-            control = driver.control_of(self._replayer.state, job["id"], family.life.kind)
+        for family, key, job in self._entries():
+            control = driver.control_of(self._replayer.state, key, family.life.kind)
             if not family.life.finished(str(job.get("status"))) and not control.held:
-                moved.append(self.advance(str(job["id"])))
+                moved.append(self.advance(key))
         return moved
 
     def complete(self, job_id: str) -> dict[str, Any]:
@@ -99,10 +102,10 @@ class Jobs:
         (after the clock moved); the jobs that expired."""
         ended = []
         context = self._context()
-        for job in self.all():
-            if FAMILIES[self._kind(str(job["id"]))].life.finished(str(job.get("status"))):
+        for family, key, job in self._entries():
+            if family.life.finished(str(job.get("status"))):
                 continue
-            after = driver.expire_if_due(context, self._family(str(job["id"])), str(job["id"]))
+            after = driver.expire_if_due(context, family, key)
             if after.get("status") != job.get("status"):
                 ended.append(after)
         return ended
@@ -110,19 +113,34 @@ class Jobs:
     # -- helpers ---------------------------------------------------------------------
 
     def _drive(self, job_id: str, action: str, **details: str | None) -> dict[str, Any]:
-        return driver.drive(self._context(), self._family(job_id), job_id, action, **details)
+        family, key = self._locate(job_id)
+        return driver.drive(self._context(), family, key, action, **details)
 
-    def _kind(self, job_id: str) -> str:
+    def _entries(self) -> list[tuple[driver.Family, str, dict[str, Any]]]:
+        """Every job as its family, its state store key and its object."""
         state = self._replayer.state
-        for kind in FAMILIES:
+        found = []
+        for kind, family in FAMILIES.items():
+            key_of = getattr(family, "key_of", None)
+            for job in state.values(kind):
+                if isinstance(job, dict):
+                    found.append((family, str(key_of(job) if key_of else job["id"]), job))
+        return found
+
+    def _locate(self, job_id: str) -> tuple[driver.Family, str]:
+        """The job's family and state store key, or MockapiError naming the jobs there are."""
+        state = self._replayer.state
+        for kind, family in FAMILIES.items():
             if isinstance(state.get(kind, job_id), dict):
-                return kind
+                return family, job_id
+        for family in FAMILIES.values():
+            resolve = getattr(family, "resolve", None)
+            key = resolve(state, job_id) if resolve else None
+            if key is not None:
+                return family, str(key)
         known = [str(job.get("id")) for job in self.all()]
         listed = ", ".join(known[-10:]) if known else "none yet"
         raise MockapiError(f"no job {job_id!r} on this server (jobs: {listed})")
-
-    def _family(self, job_id: str) -> driver.Family:
-        return FAMILIES[self._kind(job_id)]
 
     def _context(self) -> Context:
         """What a family's step sees when a test (not a request) moves a job."""
