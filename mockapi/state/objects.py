@@ -50,6 +50,8 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 KEPT_KINDS = frozenset(
     {"files", "uploads", "batches", "jobs", "clock", "counters", "containers", "container_files"}
     | {"conversations", "conversation_items"}
+    | {"vector_stores", "vector_store_files", "vector_store_chunks"}
+    | {"vector_store_file_batches", "vector_store_batch_files"}
 )
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
 works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor

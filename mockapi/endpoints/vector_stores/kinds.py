@@ -6,7 +6,9 @@
   the File's id);
 * :data:`CHUNKS`: the chunks of each completed vector store file, by the same key,
   computed once when the file completes (``{"filename": ..., "chunks": [text, ...]}``);
-* :data:`BATCHES`: each ``vector_store.files_batch`` object by its id (``vsfb_...``).
+* :data:`BATCHES`: each ``vector_store.files_batch`` object by its id (``vsfb_...``);
+* :data:`BATCH_FILES`: which files each batch attached (``{"id": ..., "file_ids": [...]}``),
+  by the batch's id (the API's batch object does not list them).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ STORES = "vector_stores"
 FILES = "vector_store_files"
 CHUNKS = "vector_store_chunks"
 BATCHES = "vector_store_file_batches"
-ALL = (STORES, FILES, CHUNKS, BATCHES)
+BATCH_FILES = "vector_store_batch_files"
+ALL = (STORES, FILES, CHUNKS, BATCHES, BATCH_FILES)
 """Every kind of the family (kept, never evicted, like files and batches)."""
 SEPARATOR = ":"
 
