@@ -14,6 +14,7 @@ from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.chat import routes as chat_store
 from mockapi.endpoints.completions import routes as completions
+from mockapi.endpoints.containers import routes as containers
 from mockapi.endpoints.endpoint import Body, Endpoint
 from mockapi.endpoints.files import routes as files
 from mockapi.endpoints.files import uploads
@@ -35,6 +36,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *files.ENDPOINTS,
     *batches.ENDPOINTS,
     *uploads.ENDPOINTS,
+    *containers.ENDPOINTS,
     *vector_store_search.ENDPOINTS,
 )
 

@@ -125,6 +125,15 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", "/batches", "batches.list"),
     Target("GET", "/batches/{batch_id}", "batches.retrieve"),
     Target("POST", "/batches/{batch_id}/cancel", "batches.cancel"),
+    Target("POST", "/containers", "containers.create"),
+    Target("GET", "/containers", "containers.list"),
+    Target("GET", "/containers/{container_id}", "containers.retrieve"),
+    Target("DELETE", "/containers/{container_id}", "containers.delete"),
+    Target("POST", "/containers/{container_id}/files", "containers.files.create"),
+    Target("GET", "/containers/{container_id}/files", "containers.files.list"),
+    Target("GET", "/containers/{container_id}/files/{file_id}", "containers.files.retrieve"),
+    Target("DELETE", "/containers/{container_id}/files/{file_id}", "containers.files.delete"),
+    Target("GET", "/containers/{container_id}/files/{file_id}/content", "containers.files.content"),
 )
 
 

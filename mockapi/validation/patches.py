@@ -170,6 +170,8 @@ _CURSOR_PATCHES: tuple[Patch, ...] = tuple(
         "ChatCompletionMessageList",
         "ResponseItemList",
         "ListFilesResponse",
+        "ContainerListResource",
+        "ContainerFileListResource",
     )
     for cursor in ("first_id", "last_id")
 )
@@ -274,6 +276,16 @@ _BATCH_PATCHES: tuple[Patch, ...] = (
             why=_EMPTY_PAGE.format(id=cursor),
         )
         for cursor in ("first_id", "last_id")
+    ),
+)
+
+_CONTAINER_PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "ContainerResource",
+        (),
+        set=(("required", ["id", "object", "name", "created_at", "status"]),),
+        why="mockapi: the spec lists id, name, created_at and status twice in `required`, "
+        "which JSON Schema forbids (the names must be unique)",
     ),
 )
 
@@ -439,6 +451,7 @@ PATCHES: tuple[Patch, ...] = (
     *_NAME_PATCHES,
     *_FILE_PATCHES,
     *_BATCH_PATCHES,
+    *_CONTAINER_PATCHES,
     Patch(
         "ChatCompletionMessageList",
         ("properties", "data", "items", "allOf", 0),
