@@ -13,6 +13,12 @@ processes sharing a SQLite store) look at one job at once:
   many lines: the web layer answers requests on its event loop, so running 50,000 lines
   inside one retrieve would stop the server for as long). The thread keeps the lease,
   renewing it as it goes (:meth:`Lease.beat`), and ends it when done.
+* **A step that raises ends the job failed**, once, instead of leaving it unfinished
+  for the next retrieve to start again (forever): a result the state store refuses
+  (:class:`~mockapi.errors.StateLimitError`: a batch's output file over
+  ``--max-file-size`` or past ``--max-state-size``) with the code
+  :data:`OUTPUT_TOO_LARGE` and a message naming the sizes and the option; any other
+  exception (a bug) with ``server_error`` naming it, its traceback in the server's log.
 * **Tests take control** (:class:`mockapi.replay.jobs.Jobs`, the admin API, the pytest
   handle): :func:`drive` completes, fails, expires, holds or releases a job; a job held
   ("stuck") is not moved by retrieves until released or completed.
@@ -23,6 +29,7 @@ Every answer about an unfinished job carries the ``openai-poll-after-ms`` header
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -32,16 +39,21 @@ from typing import Any, Protocol
 
 from mockapi.endpoints import objects
 from mockapi.endpoints.endpoint import Context
-from mockapi.errors import APIError, MockapiError
+from mockapi.endpoints.files.rules import stored_too_much
+from mockapi.errors import APIError, MockapiError, StateLimitError
 from mockapi.library.fixture import FixtureResponse
 from mockapi.state import lifecycle
 from mockapi.state.lifecycle import Control, Lifecycle, Plan
 from mockapi.state.store import StateStore
 
+log = logging.getLogger(__name__)
+
 STALE_AFTER = 30.0
 """Seconds (wall time) after which a lease not renewed is taken over."""
 ACTIONS = ("advance", "complete", "fail", "expire", "hold", "release")
 """What a test may do to a job (:func:`drive`)."""
+OUTPUT_TOO_LARGE = "output_too_large"
+"""The error code of a job whose result the state store refused (too many bytes)."""
 
 
 class Lease:
@@ -260,9 +272,12 @@ def _step(ctx: Context, family: Family, object_id: str) -> dict[str, Any] | None
         target = _target(ctx, family, current, control)
         if target is None:
             return current
-        result = family.step(ctx, current, target, control, lease)
+        try:
+            result = family.step(ctx, current, target, control, lease)
+        except Exception as exc:  # any step's failure ends the job (once)
+            return _end_failed(ctx, family, object_id, lease, exc)
         if isinstance(result, Background):
-            _run_in_background(object_id, result, lease)
+            _run_in_background(ctx, family, object_id, result, lease)
             handed_off = True
             return None
         return result
@@ -290,10 +305,14 @@ def _claim(state: StateStore, object_id: str) -> Lease | None:
     return Lease(state, object_id, token) if taken else None
 
 
-def _run_in_background(object_id: str, background: Background, lease: Lease) -> None:
+def _run_in_background(
+    ctx: Context, family: Family, object_id: str, background: Background, lease: Lease
+) -> None:
     def run() -> None:
         try:
             background.work()
+        except Exception as exc:  # as in _step: the job ends failed
+            _end_failed(ctx, family, object_id, lease, exc)
         finally:
             lease.end()
             with _threads_lock:
@@ -304,6 +323,40 @@ def _run_in_background(object_id: str, background: Background, lease: Lease) -> 
     with _threads_lock:
         _threads[object_id] = thread
     thread.start()
+
+
+def _end_failed(
+    ctx: Context, family: Family, object_id: str, lease: Lease, exc: Exception
+) -> dict[str, Any] | None:
+    """End the job ``failed`` after its step raised ``exc`` (see the module docstring);
+    the object stored, or None when the lease is gone (a reset: nothing is written)."""
+    control = lease.beat()
+    current = ctx.state.get(family.life.kind, object_id)
+    if control is None or not isinstance(current, dict):
+        log.warning("%s %s: its step failed after a reset", family.noun, object_id, exc_info=exc)
+        return None
+    if isinstance(exc, StateLimitError):
+        code = OUTPUT_TOO_LARGE
+        message = f"The {family.noun.lower()}'s {exc.key} could not be stored. "
+        message += stored_too_much(exc).message
+        log.warning("%s %s failed: %s", family.noun, object_id, message)
+    else:
+        code = lifecycle.DEFAULT_FAILURE_CODE
+        message = (
+            f"The {family.noun.lower()} failed on a mockapi bug: {type(exc).__name__}: {exc} "
+            "(the server's log has the traceback; please report it)."
+        )
+        log.error("%s %s failed on a bug in its step", family.noun, object_id, exc_info=exc)
+    failing = replace(control, plan=Plan("fail", code, message))
+    try:
+        ended = family.step(ctx, current, family.life.failed, failing, lease)
+        return ended if isinstance(ended, dict) else None
+    except Exception:  # failing failed too: end it bare rather than loop
+        log.exception("%s %s: its failure could not be stored either", family.noun, object_id)
+        bare = ctx.state.update(
+            family.life.kind, object_id, lambda raw: {**raw, "status": family.life.failed}
+        )
+        return bare if isinstance(bare, dict) else None
 
 
 def _wait_for_thread(object_id: str) -> None:

@@ -20,7 +20,7 @@ from mockapi.endpoints.batches import routes
 from mockapi.replay.control import Control
 from mockapi.replay.journal import Outcome
 from mockapi.web.server import ServerThread
-from tests.helpers import response_problems, running_server
+from tests.helpers import response_problems, running_server, strict_client
 
 CHAT: Final = "/v1/chat/completions"
 TERMINAL = {"completed", "failed", "expired", "cancelled"}
@@ -310,3 +310,48 @@ def test_create_refusals_are_the_apis(strict: openai.OpenAI, raw: httpx.Client) 
     assert bad_plan.status_code == 400 and "x-mockapi-job" in bad_plan.json()["error"]["message"]
     with pytest.raises(openai.NotFoundError, match="No such Batch object: batch_nope"):
         strict.batches.retrieve("batch_nope")
+
+
+SMALL_FILES: Final = 16 * 1024
+"""The per-file limit of the server below: a batch input of 30 chat lines (about 5 KB)
+fits, its output (a synthesized answer per line, about 30 KB) does not."""
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[openai.OpenAI, httpx.Client, Control]]:
+    """A server whose files may be at most SMALL_FILES bytes (``--max-file-size``), its
+    strict SDK client, a raw client and its control."""
+    with running_server(on_miss=OnMiss.SYNTHESIZE, max_file_bytes=SMALL_FILES) as started:
+        headers = {"authorization": "Bearer sk-test-mockapi"}
+        with (
+            strict_client(started.url + "/v1") as sdk,
+            httpx.Client(base_url=started.url, headers=headers, timeout=10) as http,
+        ):
+            yield sdk, http, control(started)
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "background"])
+def test_an_output_file_over_the_file_limit_fails_the_batch(
+    small: tuple[openai.OpenAI, httpx.Client, Control],
+    monkeypatch: pytest.MonkeyPatch,
+    inline: bool,
+) -> None:
+    strict, raw, admin = small
+    if not inline:
+        monkeypatch.setattr(routes, "INLINE_LINES", 2)  # the server runs in this process
+    file_id = upload(strict, *(chat_line(f"n{n}", f"Summarize item {n}.") for n in range(30)))
+    created = strict.batches.create(input_file_id=file_id, endpoint=CHAT, completion_window="24h")
+    batch, _ = poll(raw, created.id, most=2_000)
+    assert batch["status"] == "failed" and batch["failed_at"] is not None
+    assert batch["output_file_id"] is None and batch["error_file_id"] is None
+    (error,) = batch["errors"]["data"]
+    assert error["code"] == "output_too_large"
+    assert f"{SMALL_FILES:,} bytes" in error["message"] and "--max-file-size" in error["message"]
+    assert strict.batches.retrieve(created.id).status == "failed"  # stays failed
+    # Nothing half-written: the input is the only file; the lease is given up.
+    assert [f.id for f in strict.files.list()] == [file_id]
+    assert "busy" not in admin.objects("jobs")[0]
+    # The server goes on answering: a small batch still completes.
+    small_file = upload(strict, chat_line("a", "Summarize a."))
+    again = strict.batches.create(input_file_id=small_file, endpoint=CHAT, completion_window="24h")
+    assert poll(raw, again.id)[0]["status"] == "completed"

@@ -29,6 +29,7 @@ gone (a reset: nothing is written). A batch a test holds pauses there until rele
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from mockapi.endpoints.batches import input as batch_input
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.files import stored
 from mockapi.endpoints.jobs import Lease
+from mockapi.errors import StateLimitError
 from mockapi.model import Request, Response
 from mockapi.state.lifecycle import Control
 
@@ -116,23 +118,45 @@ class Files:
         self, ctx: Context, batch: dict[str, Any], expires_after: int | None
     ) -> dict[str, Any]:
         """Store the files that have lines (``batch_output`` files named after the
-        batch); the Batch object's ``output_file_id`` and ``error_file_id``."""
+        batch); the Batch object's ``output_file_id`` and ``error_file_id``.
+
+        All or nothing: when the store refuses one (over ``--max-file-size``, or past
+        ``--max-state-size``), the one stored before it is removed and
+        :class:`StateLimitError` names the file and its whole size (the job then ends
+        ``failed``: :mod:`mockapi.endpoints.jobs`)."""
         ids: dict[str, Any] = {"output_file_id": None, "error_file_id": None}
-        for name, handle, count in (
-            ("output", self.output, self.output_lines),
-            ("error", self.errors, self.error_lines),
-        ):
-            if count:
-                handle.seek(0)
-                made = stored.create_from(
-                    ctx,
-                    handle,
-                    filename=f"{batch['id']}_{name}.jsonl",
-                    purpose=OUTPUT_PURPOSE,
-                    expires_after=expires_after,
-                )
-                ids[f"{name}_file_id"] = made["id"]
+        try:
+            for name, handle, count in (
+                ("output", self.output, self.output_lines),
+                ("error", self.errors, self.error_lines),
+            ):
+                if count:
+                    ids[f"{name}_file_id"] = self._store_one(
+                        ctx, handle, f"{batch['id']}_{name}.jsonl", name, expires_after
+                    )
+        except BaseException:
+            for file_id in ids.values():
+                if file_id is not None:
+                    stored.remove(ctx, file_id)
+            raise
         return ids
+
+    def _store_one(
+        self, ctx: Context, handle: BinaryIO, filename: str, name: str, expires_after: int | None
+    ) -> str:
+        handle.seek(0)
+        try:
+            made = stored.create_from(
+                ctx, handle, filename=filename, purpose=OUTPUT_PURPOSE, expires_after=expires_after
+            )
+        except StateLimitError as problem:
+            # The store may stop reading at its limit: the message gives the whole size.
+            size = handle.seek(0, os.SEEK_END)
+            key = f"{name} file ({filename})"
+            raise StateLimitError(
+                key, size, problem.limit, scope=problem.scope, used=problem.used
+            ) from problem
+        return str(made["id"])
 
     def close(self) -> None:
         self.output.close()

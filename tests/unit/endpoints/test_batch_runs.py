@@ -25,6 +25,7 @@ from mockapi.replay.router import Router
 from mockapi.state import lifecycle
 from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
+from mockapi.state.store import BlobLimits
 
 CHAT = "/v1/chat/completions"
 ROUTER = Router()
@@ -393,3 +394,112 @@ def test_output_files_honour_output_expires_after(server: Server) -> None:
     made = stored.find(server.context("GET", "/v1/files"), done["output_file_id"])
     assert made["purpose"] == "batch_output" and made["filename"] == f"{batch['id']}_output.jsonl"
     assert made["expires_at"] == made["created_at"] + 7200
+
+
+# -- a run that cannot end as it should: a result over the store's limits, a bug -------
+
+
+def limited(max_file_bytes: int, max_total_bytes: int) -> Server:
+    """A :class:`Server` whose store keeps blobs within these limits."""
+    made = Server()
+    made.state = ObjectStore(blob_limits=BlobLimits(max_file_bytes, max_total_bytes))
+    made.clock = Clock(made.state, wall=lambda: made.now)
+    return made
+
+
+MIXED = jsonl(*(chat_line(f"n{n}", temperature=5 if n % 3 == 0 else 1) for n in range(12)))
+"""Lines whose answers fill both files: 8 to the output file, 4 to the error file."""
+
+
+def result_sizes(data: bytes) -> tuple[int, int]:
+    """The sizes of the output and error files of ``data`` run without limits."""
+    free = Server()
+    batch = free.create(data)
+    free.retrieve(batch["id"])
+    done = free.retrieve(batch["id"])
+    files = free.context("GET", "/v1/files")
+    output = stored.content(files, done["output_file_id"])
+    errors = stored.content(files, done["error_file_id"])
+    return len(output), len(errors)
+
+
+def assert_left_clean(server: Server, batch_id: str, room: int, most: int) -> None:
+    """Only the input file is stored (no object, and no bytes of a half-written result:
+    the ``room`` the total cap leaves beside the input takes blobs of at most ``most``
+    bytes), and the lease is given up."""
+    assert [f["filename"] for f in server.state.values(stored.KIND)] == ["in.jsonl"]
+    for start in range(0, room, most):
+        server.state.put_blob(f"probe{start}", b"x" * min(most, room - start))
+    assert "busy" not in (server.state.get(lifecycle.KIND, batch_id) or {})
+    assert not jobs.running(batch_id)
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "background"])
+def test_an_output_file_over_the_file_limit_fails_the_batch_once(
+    monkeypatch: pytest.MonkeyPatch, inline: bool
+) -> None:
+    output_bytes, _ = result_sizes(MIXED)
+    total = 10 * output_bytes
+    server = limited(output_bytes - 1, total)
+    if not inline:
+        monkeypatch.setattr(routes, "INLINE_LINES", 1)
+    batch = server.create(MIXED)
+    server.retrieve(batch["id"])
+    ended = server.retrieve(batch["id"])  # the run (in a thread: it answers in_progress)
+    ended = ended if inline else server.drive(batch["id"], "advance")  # waits for it
+    assert ended["status"] == "failed" and ended["failed_at"] == int(server.now)
+    assert ended["output_file_id"] is None and ended["error_file_id"] is None
+    (error,) = ended["errors"]["data"]
+    assert error["code"] == jobs.OUTPUT_TOO_LARGE and error["line"] is None
+    message = error["message"]
+    assert f"output file ({batch['id']}_output.jsonl)" in message
+    assert f"{output_bytes:,} bytes" in message and f"{output_bytes - 1:,} bytes" in message
+    assert "--max-file-size" in message
+    assert len(server.sent) == 12
+    assert server.retrieve(batch["id"]) == ended and len(server.sent) == 12  # not run again
+    assert_left_clean(server, batch["id"], total - len(MIXED), output_bytes - 1)
+
+
+def test_the_error_file_past_the_total_cap_removes_the_output_file_stored_before_it() -> None:
+    output_bytes, error_bytes = result_sizes(MIXED)
+    total = len(MIXED) + output_bytes + error_bytes - 1
+    server = limited(10 * total, total)
+    batch = server.create(MIXED)
+    server.retrieve(batch["id"])
+    ended = server.retrieve(batch["id"])
+    assert ended["status"] == "failed" and ended["output_file_id"] is None
+    (error,) = ended["errors"]["data"]
+    assert error["code"] == jobs.OUTPUT_TOO_LARGE
+    assert f"error file ({batch['id']}_error.jsonl)" in error["message"]
+    assert f"total cap of {total:,} bytes" in error["message"]
+    assert "--max-state-size" in error["message"]
+    assert_left_clean(server, batch["id"], total - len(MIXED), total)
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "background"])
+def test_a_bug_in_a_step_fails_the_batch_once_and_logs_it(
+    server: Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, inline: bool
+) -> None:
+    if not inline:
+        monkeypatch.setattr(routes, "INLINE_LINES", 1)
+
+    calls: list[int] = []
+
+    def broken(sent: int) -> None:
+        calls.append(sent)
+        raise KeyError("choices")
+
+    server.before_each.append(broken)
+    batch = server.create(jsonl(chat_line("a"), chat_line("b")))
+    server.retrieve(batch["id"])
+    with caplog.at_level("ERROR", logger="mockapi.endpoints.jobs"):
+        ended = server.retrieve(batch["id"])
+        ended = ended if inline else server.drive(batch["id"], "advance")
+    assert ended["status"] == "failed"
+    (error,) = ended["errors"]["data"]
+    assert error["code"] == "server_error" and "KeyError: 'choices'" in error["message"]
+    assert server.retrieve(batch["id"]) == ended and calls == [0]  # failed once: not again
+    (logged,) = [r.exc_info for r in caplog.records if batch["id"] in r.getMessage()]
+    assert logged is not None and logged[0] is KeyError  # the traceback, logged once
+    assert "busy" not in (server.state.get(lifecycle.KIND, batch["id"]) or {})
+    assert server.state.values(stored.KIND)[1:] == []  # the input file only
