@@ -15,6 +15,7 @@ from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.chat import routes as chat_store
 from mockapi.endpoints.completions import routes as completions
 from mockapi.endpoints.containers import routes as containers
+from mockapi.endpoints.conversations import routes as conversations
 from mockapi.endpoints.endpoint import Body, Endpoint
 from mockapi.endpoints.files import routes as files
 from mockapi.endpoints.files import uploads
@@ -37,6 +38,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *batches.ENDPOINTS,
     *uploads.ENDPOINTS,
     *containers.ENDPOINTS,
+    *conversations.ENDPOINTS,
     *vector_store_search.ENDPOINTS,
 )
 

@@ -99,6 +99,18 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", "/responses/{response_id}/input_items", "responses.input_items"),
     Target("POST", "/responses/input_tokens", "responses.input_tokens"),
     Target("POST", "/responses/compact", "responses.compact"),
+    Target("POST", "/conversations", "conversations.create"),
+    Target("GET", "/conversations/{conversation_id}", "conversations.retrieve"),
+    Target("POST", "/conversations/{conversation_id}", "conversations.update"),
+    Target("DELETE", "/conversations/{conversation_id}", "conversations.delete"),
+    Target("POST", "/conversations/{conversation_id}/items", "conversations.items.create"),
+    Target("GET", "/conversations/{conversation_id}/items", "conversations.items.list"),
+    Target(
+        "GET", "/conversations/{conversation_id}/items/{item_id}", "conversations.items.retrieve"
+    ),
+    Target(
+        "DELETE", "/conversations/{conversation_id}/items/{item_id}", "conversations.items.delete"
+    ),
     Target("POST", "/audio/speech", "audio.speech"),
     Target("POST", "/audio/transcriptions", "audio.transcriptions"),
     Target("POST", "/audio/translations", "audio.translations"),

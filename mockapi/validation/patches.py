@@ -169,6 +169,7 @@ _CURSOR_PATCHES: tuple[Patch, ...] = tuple(
         "ChatCompletionList",
         "ChatCompletionMessageList",
         "ResponseItemList",
+        "ConversationItemList",
         "ListFilesResponse",
         "ContainerListResource",
         "ContainerFileListResource",

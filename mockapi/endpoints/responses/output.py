@@ -21,13 +21,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockapi.endpoints import capabilities
+from mockapi.endpoints.responses.conversation import reference
 from mockapi.endpoints.responses.items import count_input_tokens, new_id
 from mockapi.wire import durations, ids, tokens
 from mockapi.wire.canonical import ordered
 
 ORDER = (
     "id", "object", "created_at", "status", "background", "billing", "completed_at",
-    "error", "frequency_penalty", "incomplete_details", "instructions",
+    "conversation", "error", "frequency_penalty", "incomplete_details", "instructions",
     "max_output_tokens", "max_tool_calls", "model", "moderation", "output",
     "parallel_tool_calls", "presence_penalty", "previous_response_id",
     "prompt_cache_key", "prompt_cache_retention", "reasoning", "safety_identifier",
@@ -85,6 +86,9 @@ def complete(
     finished = out["status"] in ("completed", "incomplete", "failed")
     out.setdefault("completed_at", created if finished else None)
     out.setdefault("error", None)
+    linked = reference(request)
+    if linked is not None:
+        out.setdefault("conversation", linked)
     reason = {"reason": "max_output_tokens"} if out["status"] == "incomplete" else None
     out.setdefault("incomplete_details", reason)
     out.setdefault("model", request.get("model") or tokens.DEFAULT_MODEL)

@@ -5,7 +5,9 @@
   (:mod:`~mockapi.endpoints.responses.synthesis`). Every answer with ``store`` not false
   is kept, so that ``previous_response_id`` chains from it (its input and output are
   the new request's conversation so far, and count as its input tokens) and the
-  endpoints below find it. ``background: true`` answers ``status: "queued"``; the
+  endpoints below find it. A request naming a ``conversation`` reads its items instead
+  and adds the turn to it (:mod:`~mockapi.endpoints.responses.conversation`).
+  ``background: true`` answers ``status: "queued"``; the
   response is complete on the next retrieve, unless cancelled first.
 * ``GET /v1/responses/{id}`` (``?stream=true`` replays its events, after
   ``starting_after``), ``DELETE``, ``POST .../cancel`` and ``GET .../input_items``
@@ -24,6 +26,7 @@ from typing import Any
 from mockapi import errors
 from mockapi.endpoints import capabilities, models
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
+from mockapi.endpoints.responses import conversation
 from mockapi.endpoints.responses import synthesis as responses_synth
 from mockapi.endpoints.responses.items import count_input_tokens, input_items, raw_items
 from mockapi.endpoints.responses.output import complete
@@ -55,7 +58,10 @@ def previous_not_found(response_id: str) -> APIError:
 
 def history_of(ctx: Context) -> list[dict[str, Any]]:
     """The conversation before this request: the chained responses' input and output
-    items, oldest first (raises the API's 404 for an unknown ``previous_response_id``)."""
+    items, or the named ``conversation``'s items, oldest first (raises the API's 404 for
+    an unknown ``previous_response_id`` or conversation, its 400 for both at once)."""
+    if conversation.named(ctx.body) is not None:
+        return conversation.context(ctx)
     previous = ctx.body.get("previous_response_id")
     if not isinstance(previous, str) or not previous:
         return []
@@ -86,8 +92,10 @@ def create(ctx: Context) -> FixtureResponse:
 
 
 def remember(ctx: Context, response: Response) -> None:
-    """Keep what ``POST /v1/responses`` answered (unless ``store: false``)."""
-    if ctx.body.get("store") is False:
+    """Keep what ``POST /v1/responses`` answered (unless ``store: false``), and add the
+    turn to its conversation (:func:`conversation.append_turn`)."""
+    kept = ctx.body.get("store") is not False
+    if not kept and conversation.named(ctx.body) is None:
         return
     if response.events is not None:
         body = SHAPE.complete(SHAPE.from_events(response.events, ctx.body), ctx.body)
@@ -97,6 +105,11 @@ def remember(ctx: Context, response: Response) -> None:
         return
     pending = ctx.state.get(STORED + ".pending", body["id"])
     ctx.state.delete(STORED + ".pending", body["id"])
+    listed = input_items(ctx.body)
+    history = history_of(ctx) if _chains_known(ctx) else []
+    conversation.append_turn(ctx, pending or body, listed)
+    if not kept:
+        return
     ctx.state.put(
         STORED,
         body["id"],
@@ -104,13 +117,15 @@ def remember(ctx: Context, response: Response) -> None:
             "response": body,
             "pending": pending,
             "items": raw_items(ctx.body),
-            "input": input_items(ctx.body),
-            "history": history_of(ctx) if _chains_known(ctx) else [],
+            "input": listed,
+            "history": history,
         },
     )
 
 
 def _chains_known(ctx: Context) -> bool:
+    if conversation.named(ctx.body) is not None:
+        return conversation.usable(ctx)
     previous = ctx.body.get("previous_response_id")
     return isinstance(previous, str) and ctx.state.get(STORED, previous) is not None
 
