@@ -170,6 +170,12 @@ def complete_item(item: Mapping[str, Any]) -> dict[str, Any]:
         out.setdefault("call_id", ids.tool_call_id())
         out.setdefault("name", "")
         return ordered(out, _CALL_ORDER)
+    if kind == "file_search_call":  # a fixture may give only its queries
+        out.setdefault("id", new_id("fs"))
+        out.setdefault("status", "completed")
+        out.setdefault("queries", [])
+        out.setdefault("results", None)
+        return ordered(out, ("id", "type", "status", "queries", "results"))
     if kind == "reasoning":
         out.setdefault("id", new_id("rs"))
         out.setdefault("summary", [])

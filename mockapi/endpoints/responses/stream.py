@@ -15,6 +15,10 @@ alphabetical order, as the API writes them, and ``sequence_number`` counting fro
   text has logprobs), ``response.output_text.done`` and ``response.content_part.done``;
   for a function call ``response.function_call_arguments.delta`` pieces and ``.done``;
   for a reasoning item with a summary the ``response.reasoning_summary_*`` events;
+  for a file search call ``response.file_search_call.in_progress``, ``.searching`` and
+  ``.completed`` (the item added with no queries and no results yet); a text's
+  annotations come as ``response.output_text.annotation.added`` after its deltas (the
+  part is added without them);
   then ``response.output_item.done`` with the finished item;
 * ``response.completed`` (``response.incomplete`` when cut, ``response.failed``)
   with the whole response.
@@ -116,6 +120,10 @@ def _item_events(item: dict[str, Any], index: int, obfuscate: bool) -> list[dict
         for position, summary in enumerate(item.get("summary") or []):
             if isinstance(summary, dict):
                 out.extend(_summary_events(summary, item_id, index, position, obfuscate))
+    elif kind == "file_search_call":
+        for phase in ("in_progress", "searching", "completed"):
+            name = f"response.file_search_call.{phase}"
+            out.append(event(name, item_id=item_id, output_index=index))
     out.append(event("response.output_item.done", item=copy.deepcopy(item), output_index=index))
     return out
 
@@ -132,6 +140,8 @@ def _started(item: Mapping[str, Any]) -> dict[str, Any]:
         started["arguments"] = ""
     elif kind == "reasoning":
         started["summary"] = []
+    elif kind == "file_search_call":
+        started.update(queries=[], results=None)
     return started
 
 
@@ -145,7 +155,7 @@ def _part_events(
             event("response.content_part.done", part=copy.deepcopy(part), **where),
         ]
     text = str(part.get("text", ""))
-    empty = {**part, "text": "", "logprobs": []}
+    empty = {**part, "annotations": [], "text": "", "logprobs": []}
     out = [event("response.content_part.added", part=empty, **where)]
     entries = [e for e in part.get("logprobs") or [] if isinstance(e, dict)]
     streamed = [_stream_logprob(e) for e in entries]
@@ -158,6 +168,9 @@ def _part_events(
         if obfuscate:
             delta["obfuscation"] = _padding(piece)
         out.append(event("response.output_text.delta", **delta))
+    for number, annotation in enumerate(part.get("annotations") or []):
+        added = {"annotation": annotation, "annotation_index": number}
+        out.append(event("response.output_text.annotation.added", **added, **where))
     out.append(event("response.output_text.done", logprobs=streamed, text=text, **where))
     out.append(event("response.content_part.done", part=copy.deepcopy(part), **where))
     return out

@@ -10,6 +10,7 @@ from typing import Any
 
 from mockapi.config import Settings
 from mockapi.endpoints.endpoint import Context, Endpoint
+from mockapi.endpoints.models import DEFAULT_MODELS
 from mockapi.endpoints.vector_stores import kinds
 from mockapi.model import Request
 from mockapi.state.clock import Clock
@@ -85,7 +86,7 @@ class Stores:
             body=body,
             seed=0,
             state=self.state,
-            models=[],
+            models=DEFAULT_MODELS,
             synthesize=True,
             clock=self.clock,
             settings=Settings(),
