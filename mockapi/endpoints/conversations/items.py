@@ -23,7 +23,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from mockapi.endpoints.responses.items import stored_item
@@ -76,7 +76,7 @@ def include_of(query: Iterable[tuple[str, str]]) -> frozenset[str]:
     return frozenset(value for key, value in query if key in ("include", "include[]"))
 
 
-def shown(item: Mapping[str, Any], include: Sequence[str] | frozenset[str]) -> dict[str, Any]:
+def shown(item: Mapping[str, Any], include: Collection[str]) -> dict[str, Any]:
     """``item`` as a list or retrieve answers it: what ``include`` does not ask for
     left out (see the module docstring)."""
     out = copy.deepcopy(dict(item))
