@@ -209,6 +209,33 @@ CALLS: dict[str, Call] = {
 }
 
 
+def _conversation(client: openai.OpenAI) -> str:
+    return client.conversations.create(items=[{"role": "user", "content": "Hi"}]).id
+
+
+def _conversation_item(client: openai.OpenAI, method: str) -> Any:
+    """``conversations.items.<method>`` (retrieve or delete) on a new conversation's item."""
+    conversation_id = _conversation(client)
+    [item] = client.conversations.items.list(conversation_id).data
+    call = getattr(client.conversations.items, method)
+    return call(str(item.id), conversation_id=conversation_id)
+
+
+RESOURCES += ("conversations",)
+CALLS |= {
+    "conversations.create": _conversation,
+    "conversations.retrieve": lambda c: c.conversations.retrieve(_conversation(c)),
+    "conversations.update": lambda c: c.conversations.update(_conversation(c), metadata={"k": "v"}),
+    "conversations.delete": lambda c: c.conversations.delete(_conversation(c)),
+    "conversations.items.create": lambda c: c.conversations.items.create(
+        _conversation(c), items=[{"role": "user", "content": "Hello"}]
+    ),
+    "conversations.items.list": lambda c: c.conversations.items.list(_conversation(c)),
+    "conversations.items.retrieve": lambda c: _conversation_item(c, "retrieve"),
+    "conversations.items.delete": lambda c: _conversation_item(c, "delete"),
+}
+
+
 def sdk_methods(client: openai.OpenAI) -> set[str]:
     """Every public method of the RESOURCES, as ``resource.sub.method``."""
 
