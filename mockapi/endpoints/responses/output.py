@@ -279,13 +279,16 @@ def complete_usage(usage: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def output_tokens(item: Mapping[str, Any], model: str) -> int:
-    """What one output item costs: its text's tokens, or a call's (as chat counts it)."""
+    """What one output item costs: its text's tokens, a call's (as chat counts it), or
+    the code of a code interpreter call."""
     if item.get("type") == "message":
         texts = [p.get("text", "") for p in item.get("content") or [] if isinstance(p, dict)]
         return sum(tokens.count_text(t, model) for t in texts if isinstance(t, str))
     if item.get("type") == "function_call":
         call = {"function": {"name": item.get("name", ""), "arguments": item.get("arguments", "")}}
         return tokens.count_completion({"content": None, "tool_calls": [call]}, model)
+    if item.get("type") == "code_interpreter_call":  # the model writes the code
+        return tokens.count_text(str(item.get("code") or ""), model)
     return 0
 
 

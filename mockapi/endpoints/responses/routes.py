@@ -26,7 +26,7 @@ from typing import Any
 from mockapi import errors
 from mockapi.endpoints import capabilities, models
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
-from mockapi.endpoints.responses import conversation, file_search
+from mockapi.endpoints.responses import code_interpreter, conversation, file_search
 from mockapi.endpoints.responses import synthesis as responses_synth
 from mockapi.endpoints.responses.items import count_input_tokens, input_items, raw_items
 from mockapi.endpoints.responses.output import complete
@@ -83,6 +83,7 @@ def create(ctx: Context) -> FixtureResponse:
     history = history_of(ctx)
     synthesized = responses_synth.synthesize(ctx.body, history, seed=ctx.seed)
     synthesized = file_search.answer(ctx, synthesized, history)  # the tool, when asked
+    synthesized = code_interpreter.answer(ctx, synthesized, history)
     body = complete(synthesized, ctx.body, history)
     if ctx.body.get("background") is True and not ctx.request.wants_stream:
         # Kept complete; answered (and listed until the next retrieve) as queued.

@@ -19,6 +19,8 @@ alphabetical order, as the API writes them, and ``sequence_number`` counting fro
   ``.completed`` (the item added with no queries and no results yet); a text's
   annotations come as ``response.output_text.annotation.added`` after its deltas (the
   part is added without them);
+  for a code interpreter call the events of
+  :func:`~mockapi.endpoints.responses.code_interpreter.stream_events`;
   then ``response.output_item.done`` with the finished item;
 * ``response.completed`` (``response.incomplete`` when cut, ``response.failed``)
   with the whole response.
@@ -38,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockapi.endpoints.chat.stream import split_text
+from mockapi.endpoints.responses import code_interpreter
 from mockapi.endpoints.responses import output as responses_output
 from mockapi.model import JSON, SSEEvent
 
@@ -124,6 +127,9 @@ def _item_events(item: dict[str, Any], index: int, obfuscate: bool) -> list[dict
         for phase in ("in_progress", "searching", "completed"):
             name = f"response.file_search_call.{phase}"
             out.append(event(name, item_id=item_id, output_index=index))
+    elif kind == "code_interpreter_call":
+        pad = _padding if obfuscate else None
+        out.extend(event(n, **f) for n, f in code_interpreter.stream_events(item, index, pad))
     out.append(event("response.output_item.done", item=copy.deepcopy(item), output_index=index))
     return out
 
@@ -142,6 +148,8 @@ def _started(item: Mapping[str, Any]) -> dict[str, Any]:
         started["summary"] = []
     elif kind == "file_search_call":
         started.update(queries=[], results=None)
+    elif kind == "code_interpreter_call":
+        started.update(code_interpreter.started(item))
     return started
 
 
