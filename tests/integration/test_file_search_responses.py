@@ -18,12 +18,13 @@ from openai.types.responses import Response
 from mockapi.config import OnMiss
 from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server
+from tests.integration.vector_store_documents import Document, make_store
 
 RESPONSES = "POST /v1/responses"
-DOCUMENTS = (
-    ("returns.md", b"Items may be returned within 30 days of purchase with a receipt."),
-    ("warranty.txt", b"The warranty covers defects for two years. Batteries: six months."),
-    ("shipping.txt", b"Express delivery takes two business days and costs 15 dollars."),
+DOCUMENTS: tuple[Document, ...] = (
+    ("returns.md", b"Items may be returned within 30 days of purchase with a receipt.", {}),
+    ("warranty.txt", b"The warranty covers defects for two years. Batteries: six months.", {}),
+    ("shipping.txt", b"Express delivery takes two business days and costs 15 dollars.", {}),
 )
 QUESTION = "How much does express delivery cost?"
 
@@ -37,16 +38,7 @@ def server() -> Iterator[ServerThread]:
 @pytest.fixture(scope="module")
 def store(server: ServerThread) -> tuple[str, list[str]]:
     """A vector store of the three documents (file ids in upload order)."""
-    with openai.OpenAI(base_url=server.url + "/v1", api_key="k", max_retries=0) as sdk:
-        made = sdk.vector_stores.create(name="policies")
-        file_ids = []
-        for name, data in DOCUMENTS:
-            attached = sdk.vector_stores.files.upload_and_poll(
-                vector_store_id=made.id, file=(name, data)
-            )
-            assert attached.status == "completed"
-            file_ids.append(attached.id)
-        return made.id, file_ids
+    return make_store(server.url + "/v1", DOCUMENTS)
 
 
 def tool(store_id: str, **options: Any) -> Any:

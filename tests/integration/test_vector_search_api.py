@@ -16,9 +16,10 @@ import pytest
 from mockapi.config import OnMiss
 from mockapi.web.server import ServerThread
 from tests.helpers import response_problems, running_server, strict_async_client
+from tests.integration.vector_store_documents import Document, make_store
 
 SEARCH = "POST /v1/vector_stores/{vector_store_id}/search"
-DOCUMENTS: tuple[tuple[str, bytes, dict[str, str | float | bool]], ...] = (
+DOCUMENTS: tuple[Document, ...] = (
     (
         "returns.md",
         b"# Returns\n\nItems may be returned within 30 days of purchase with a receipt. "
@@ -49,18 +50,8 @@ def server() -> Iterator[ServerThread]:
 
 @pytest.fixture(scope="module")
 def store(server: ServerThread) -> tuple[str, list[str]]:
-    """The vector store of the three documents (ids in upload order), made once."""
-    with openai.OpenAI(base_url=server.url + "/v1", api_key="k", max_retries=0) as sdk:
-        made = sdk.vector_stores.create(name="policies")
-        file_ids = []
-        for name, data, attributes in DOCUMENTS:
-            uploaded = sdk.files.create(file=(name, data), purpose="assistants")
-            attached = sdk.vector_stores.files.create_and_poll(
-                vector_store_id=made.id, file_id=uploaded.id, attributes=attributes
-            )
-            assert attached.status == "completed"
-            file_ids.append(uploaded.id)
-        return made.id, file_ids
+    """The vector store of the three documents (file ids in upload order), made once."""
+    return make_store(server.url + "/v1", DOCUMENTS)
 
 
 def search(raw: httpx.Client, store_id: str, **body: object) -> dict[str, Any]:
