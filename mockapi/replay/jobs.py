@@ -31,12 +31,16 @@ from mockapi.config import OnMiss
 from mockapi.endpoints import jobs as driver
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.endpoint import Context, Endpoint
+from mockapi.endpoints.vector_stores import processing as vector_store_files
 from mockapi.errors import MockapiError
 from mockapi.model import Request
 from mockapi.replay.engine import Replayer
 from mockapi.state import lifecycle
 
-FAMILIES: Mapping[str, driver.Family] = {batches.FAMILY.life.kind: batches.FAMILY}
+FAMILIES: Mapping[str, driver.Family] = {
+    batches.FAMILY.life.kind: batches.FAMILY,
+    vector_store_files.FAMILY.life.kind: vector_store_files.FAMILY,
+}
 """Every family with a lifecycle, by the state store kind of its objects."""
 PLACEHOLDER_KEY = "sk-mockapi-jobs"
 """The key a test's job work is sent with when the server accepts any key."""

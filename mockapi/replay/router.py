@@ -21,6 +21,7 @@ from mockapi.endpoints.files import routes as files
 from mockapi.endpoints.files import uploads
 from mockapi.endpoints.images import routes as images
 from mockapi.endpoints.responses import routes as responses
+from mockapi.endpoints.vector_stores import routes as vector_stores
 from mockapi.endpoints.vector_stores import search as vector_store_search
 
 __all__ = ["ENDPOINTS", "Body", "Endpoint", "Router"]
@@ -39,6 +40,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *uploads.ENDPOINTS,
     *containers.ENDPOINTS,
     *conversations.ENDPOINTS,
+    *vector_stores.ENDPOINTS,
     *vector_store_search.ENDPOINTS,
 )
 

@@ -80,6 +80,9 @@ class Target:
         return f"{self.method.upper()} {API_PREFIX}{self.path}"
 
 
+_VS_FILE = "/vector_stores/{vector_store_id}/files/{file_id}"
+_VS_BATCHES = "/vector_stores/{vector_store_id}/file_batches"
+_VS_BATCH = _VS_BATCHES + "/{batch_id}"
 TARGETS: tuple[Target, ...] = (
     Target("POST", "/chat/completions", "chat.completions"),
     Target("GET", "/chat/completions", "chat.completions.list"),
@@ -123,6 +126,21 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", "/images/generations", "images.generations"),
     Target("POST", "/images/edits", "images.edits"),
     Target("POST", "/images/variations", "images.variations"),
+    Target("POST", "/vector_stores", "vector_stores.create"),
+    Target("GET", "/vector_stores", "vector_stores.list"),
+    Target("GET", "/vector_stores/{vector_store_id}", "vector_stores.retrieve"),
+    Target("POST", "/vector_stores/{vector_store_id}", "vector_stores.update"),
+    Target("DELETE", "/vector_stores/{vector_store_id}", "vector_stores.delete"),
+    Target("POST", "/vector_stores/{vector_store_id}/files", "vector_stores.files.create"),
+    Target("GET", "/vector_stores/{vector_store_id}/files", "vector_stores.files.list"),
+    Target("GET", _VS_FILE, "vector_stores.files.retrieve"),
+    Target("POST", _VS_FILE, "vector_stores.files.update"),
+    Target("DELETE", _VS_FILE, "vector_stores.files.delete"),
+    Target("GET", _VS_FILE + "/content", "vector_stores.files.content"),
+    Target("POST", _VS_BATCHES, "vector_stores.file_batches.create"),
+    Target("GET", _VS_BATCH, "vector_stores.file_batches.retrieve"),
+    Target("POST", _VS_BATCH + "/cancel", "vector_stores.file_batches.cancel"),
+    Target("GET", _VS_BATCH + "/files", "vector_stores.file_batches.list_files"),
     Target("POST", "/vector_stores/{vector_store_id}/search", "vector_stores.search"),
     Target("POST", "/files", "files.create"),
     Target("GET", "/files", "files.list"),

@@ -171,6 +171,8 @@ _CURSOR_PATCHES: tuple[Patch, ...] = tuple(
         "ResponseItemList",
         "ConversationItemList",
         "ListFilesResponse",
+        "ListVectorStoresResponse",
+        "ListVectorStoreFilesResponse",
         "ContainerListResource",
         "ContainerFileListResource",
     )
@@ -452,6 +454,19 @@ PATCHES: tuple[Patch, ...] = (
     *_NAME_PATCHES,
     *_FILE_PATCHES,
     *_BATCH_PATCHES,
+    Patch(
+        "UpdateVectorStoreRequest",
+        ("properties", "expires_after"),
+        set=(
+            (
+                "anyOf",
+                [{"$ref": "#/components/schemas/VectorStoreExpirationAfter"}, {"type": "null"}],
+            ),
+        ),
+        drop=("allOf",),
+        why="mockapi: `expires_after: null` clears a store's expiry (the spec's allOf of the "
+        "policy and a nullable schema refuses null; the SDK's update takes Optional)",
+    ),
     *_CONTAINER_PATCHES,
     Patch(
         "ChatCompletionMessageList",
