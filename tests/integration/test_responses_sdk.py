@@ -90,7 +90,7 @@ def test_synthesized_response_is_the_real_object(server: Any, client: openai.Ope
         model="gpt-4o-mini", input="Tell me about otters", metadata={"run": "1"}, temperature=0.5
     )
     body = raw.http_response.json()
-    assert list(body) == list(ORDER)
+    assert list(body) == [key for key in ORDER if key != "conversation"]  # in none
     assert response_problems(CREATE, body) == []
     response = raw.parse()
     assert response.id.startswith("resp_") and response.status == "completed"
