@@ -18,6 +18,8 @@ from mockapi.library.fixture import parse_entry
 def _exception_classes() -> list[type[BaseException]]:
     found: list[type[BaseException]] = []
     for info in pkgutil.walk_packages(mockapi.__path__, "mockapi."):
+        if info.name.endswith(".__main__"):
+            continue  # ``python -m`` entry points run their program when imported
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
             if (
