@@ -114,3 +114,15 @@ def test_excerpt_is_the_sentence_that_answers() -> None:
     said = retrieval.excerpt(["How long are batteries covered?"], WARRANTY.text)
     assert said == "Batteries are covered for six months only."
     assert retrieval.excerpt(["zzz"], "One line  without\nmatch") == "One line without match"
+
+
+def test_profiles_are_compact_and_their_cache_bounded() -> None:
+    retrieval.profile.cache_clear()
+    for n in range(retrieval.CACHED_PROFILES + 10):
+        retrieval.profile(f"chunk number {n}")
+    assert retrieval.profile.cache_info().currsize == retrieval.CACHED_PROFILES
+    # Distinct words: the worst case, ~4,000 features for a chunk of 800 tokens.
+    chunk = " ".join(f"w{n:04d}x" for n in range(800))
+    held = retrieval.profile(chunk)
+    assert held.keys.itemsize + held.weights.itemsize == 16
+    assert retrieval.CACHED_PROFILES * (16 * len(held.keys) + len(chunk)) < 20_000_000
