@@ -259,6 +259,85 @@ CALLS |= {
 }
 
 
+def _store(client: openai.OpenAI) -> str:
+    """A vector store holding one processed text file."""
+    text = b"The moon pulls the tides."
+    made = client.files.create(file=("tides.txt", text), purpose="assistants")
+    store = client.vector_stores.create(name="docs", file_ids=[made.id])
+    client.vector_stores.retrieve(store.id)  # processes the file
+    return store.id
+
+
+def _store_file(client: openai.OpenAI) -> tuple[str, str]:
+    """A vector store and the id of its processed file."""
+    store_id = _store(client)
+    return store_id, client.vector_stores.files.list(store_id).data[0].id
+
+
+def _file_batch(client: openai.OpenAI) -> Any:
+    return client.vector_stores.file_batches.create(_store(client), file_ids=[_file(client)])
+
+
+RESOURCES += ("vector_stores",)
+CALLS |= {
+    "vector_stores.create": _store,
+    "vector_stores.list": lambda c: c.vector_stores.list(limit=2),
+    "vector_stores.retrieve": lambda c: c.vector_stores.retrieve(_store(c)),
+    "vector_stores.update": lambda c: c.vector_stores.update(_store(c), name="renamed"),
+    "vector_stores.delete": lambda c: c.vector_stores.delete(_store(c)),
+    "vector_stores.search": lambda c: c.vector_stores.search(_store(c), query="tides"),
+    "vector_stores.files.create": lambda c: c.vector_stores.files.create(
+        _store(c), file_id=_file(c), attributes={"kind": "note"}
+    ),
+    "vector_stores.files.create_and_poll": lambda c: c.vector_stores.files.create_and_poll(
+        _file(c), vector_store_id=_store(c)
+    ),
+    "vector_stores.files.upload": lambda c: c.vector_stores.files.upload(
+        vector_store_id=_store(c), file=("a.md", b"# A")
+    ),
+    "vector_stores.files.upload_and_poll": lambda c: c.vector_stores.files.upload_and_poll(
+        vector_store_id=_store(c), file=("a.md", b"# A")
+    ),
+    "vector_stores.files.list": lambda c: c.vector_stores.files.list(_store(c), filter="completed"),
+    "vector_stores.files.retrieve": lambda c: (
+        lambda ids: c.vector_stores.files.retrieve(ids[1], vector_store_id=ids[0])
+    )(_store_file(c)),
+    "vector_stores.files.poll": lambda c: (
+        lambda ids: c.vector_stores.files.poll(ids[1], vector_store_id=ids[0])
+    )(_store_file(c)),
+    "vector_stores.files.update": lambda c: (
+        lambda ids: c.vector_stores.files.update(
+            ids[1], vector_store_id=ids[0], attributes={"year": 2024}
+        )
+    )(_store_file(c)),
+    "vector_stores.files.delete": lambda c: (
+        lambda ids: c.vector_stores.files.delete(ids[1], vector_store_id=ids[0])
+    )(_store_file(c)),
+    "vector_stores.files.content": lambda c: (
+        lambda ids: c.vector_stores.files.content(ids[1], vector_store_id=ids[0])
+    )(_store_file(c)),
+    "vector_stores.file_batches.create": _file_batch,
+    "vector_stores.file_batches.create_and_poll": lambda c: (
+        c.vector_stores.file_batches.create_and_poll(_store(c), file_ids=[_file(c)])
+    ),
+    "vector_stores.file_batches.upload_and_poll": lambda c: (
+        c.vector_stores.file_batches.upload_and_poll(_store(c), files=[("b.txt", b"bee")])
+    ),
+    "vector_stores.file_batches.retrieve": lambda c: (
+        lambda b: c.vector_stores.file_batches.retrieve(b.id, vector_store_id=b.vector_store_id)
+    )(_file_batch(c)),
+    "vector_stores.file_batches.poll": lambda c: (
+        lambda b: c.vector_stores.file_batches.poll(b.id, vector_store_id=b.vector_store_id)
+    )(_file_batch(c)),
+    "vector_stores.file_batches.cancel": lambda c: (
+        lambda b: c.vector_stores.file_batches.cancel(b.id, vector_store_id=b.vector_store_id)
+    )(_file_batch(c)),
+    "vector_stores.file_batches.list_files": lambda c: (
+        lambda b: c.vector_stores.file_batches.list_files(b.id, vector_store_id=b.vector_store_id)
+    )(_file_batch(c)),
+}
+
+
 def sdk_methods(client: openai.OpenAI) -> set[str]:
     """Every public method of the RESOURCES, as ``resource.sub.method``."""
 
