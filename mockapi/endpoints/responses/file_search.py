@@ -12,12 +12,12 @@ A request whose ``tools`` hold ``{"type": "file_search", "vector_store_ids": [..
   the filters and ranking options well formed. The tool is echoed with its defaults
   (``filters: null``, ``max_num_results: 20``, ``ranking_options: {"ranker": "auto",
   "score_threshold": 0.0}``), as the API echoes it;
-* the model searches when the turn ends with a user message and ``tool_choice`` lets it
-  (``auto``, ``required`` or absent, unless the synthesis chose function calls that
-  apply: they answer the turn), and always when ``tool_choice`` forces it
-  (``{"type": "file_search"}``, or ``allowed_tools`` in ``required`` mode allowing only
-  it); never with ``tool_choice: "none"``, another forced tool, or after a function
-  call's output;
+* the model searches as :mod:`~mockapi.endpoints.responses.hosted` calls a hosted tool:
+  when the turn ends with a user message and ``tool_choice`` lets it (``auto``,
+  ``required`` or absent, unless the synthesis chose function calls that apply: they
+  answer the turn), and always when ``tool_choice`` forces it (``{"type":
+  "file_search"}``, or ``allowed_tools`` in ``required`` mode allowing only it); never
+  with ``tool_choice: "none"``, another forced tool, or after a function call's output;
 * it searches once, every store of the (first) ``file_search`` tool, with the last user
   message as its query (:func:`mockapi.endpoints.vector_stores.search.search`), and the
   output becomes a ``file_search_call`` item (``fs_...``, ``queries``, ``status:
@@ -46,8 +46,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.endpoints.endpoint import Context
+from mockapi.endpoints.responses import hosted
 from mockapi.endpoints.responses import output as responses_output
-from mockapi.endpoints.responses.items import new_id, raw_items
+from mockapi.endpoints.responses.items import new_id
 from mockapi.endpoints.responses.synthesis import reasoning_tokens
 from mockapi.endpoints.vector_stores import search as vs_search
 from mockapi.endpoints.vector_stores.passages import Passage, find_vector_store
@@ -145,7 +146,7 @@ def answer(
         echoed(tool, next(checked)) if tool.get("type") == "file_search" else tool
         for tool in responses_output.echoed_tools(ctx.body)
     ]
-    question = _question(ctx.body, history, body.get("output") or [])
+    question = hosted.question(ctx.body, history, body.get("output") or [], "file_search")
     if question is None:
         return body
     tool = tools[0]
@@ -162,34 +163,6 @@ def answer(
 
 def _with_queries(search: vs_search.Search, queries: tuple[str, ...]) -> vs_search.Search:
     return vs_search.Search(queries, search.filters, search.limit, search.threshold, search.rerank)
-
-
-def _question(
-    request: Mapping[str, Any],
-    history: Sequence[Mapping[str, Any]],
-    output: Sequence[Mapping[str, Any]],
-) -> str | None:
-    """The text to search for, or None when the model does not search this turn."""
-    choice = request.get("tool_choice")
-    forced = isinstance(choice, dict) and choice.get("type") == "file_search"
-    if isinstance(choice, dict) and choice.get("type") == "allowed_tools":
-        allowed = [t for t in choice.get("tools") or [] if isinstance(t, dict)]
-        if not any(t.get("type") == "file_search" for t in allowed):
-            return None
-        forced = choice.get("mode") == "required" and len(allowed) == 1
-    elif (isinstance(choice, dict) and not forced) or choice == "none":
-        return None
-    items = [*history, *raw_items(request)]
-    if not forced:
-        calls = any(item.get("type") == "function_call" for item in output)
-        last = items[-1] if items else {}
-        if calls or last.get("type", "message") != "message" or last.get("role") != "user":
-            return None
-    for item in reversed(items):
-        if item.get("type", "message") == "message" and item.get("role") == "user":
-            asked = tokens.message_text(item.get("content"))
-            return asked if asked.strip() else None
-    return None
 
 
 def _call(
