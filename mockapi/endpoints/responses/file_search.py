@@ -42,7 +42,7 @@ the citation into ``response.output_text.annotation.added``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockapi.endpoints.endpoint import Context
@@ -151,7 +151,7 @@ def answer(
         return body
     tool = tools[0]
     queries = (" ".join(question.split()),)
-    hits = vs_search.search(ctx, tool.vector_store_ids, _with_queries(tool.search, queries))
+    hits = vs_search.search(ctx, tool.vector_store_ids, replace(tool.search, queries=queries))
     call = _call(queries, hits, ctx.body)
     message = _message(ctx.body, body.get("output") or [], question, queries, hits)
     kept = [i for i in body.get("output") or [] if i.get("type") == "reasoning"]
@@ -159,10 +159,6 @@ def answer(
     body["status"] = message["status"]
     body["usage"] = _usage(ctx.body, body["output"], history, hits)
     return body
-
-
-def _with_queries(search: vs_search.Search, queries: tuple[str, ...]) -> vs_search.Search:
-    return vs_search.Search(queries, search.filters, search.limit, search.threshold, search.rerank)
 
 
 def _call(
@@ -201,9 +197,8 @@ def _message(
     """The assistant message after the search: the synthesized one when the answer is
     structured, else a new text quoting the top passage, with its citation."""
     synthesized = next((i for i in output if i.get("type") == "message"), None)
-    fmt = (
-        (request.get("text") or {}).get("format") if isinstance(request.get("text"), dict) else None
-    )
+    config = request.get("text")
+    fmt = config.get("format") if isinstance(config, dict) else None
     if synthesized is not None and isinstance(fmt, dict) and fmt.get("type") != "text":
         return dict(synthesized)
     citations: list[dict[str, Any]] = []
@@ -227,7 +222,7 @@ def _message(
         pieces = tokens.encode(said, model)
         if len(pieces) > room:
             said, status = tokens.decode(pieces[:room], model), "incomplete"
-            citations = [c for c in citations if c["index"] <= len(said)]
+            citations = [c for c in citations if c["index"] <= len(said)]  # cut off: gone
     message = responses_output.message(said, status=status)
     message["content"][0]["annotations"] = citations
     if synthesized is not None:  # the synthesized message's id and phase stay
