@@ -30,10 +30,10 @@ from mockapi.state.store import Order, Page, StateStore, page_of
 COUNTERS = "counters"
 """The state store kind holding each prefix's last number."""
 _BASE62 = string.digits + string.ascii_letters
-_BASE62_PREFIXES = {"file-": 24}
-"""Prefixes whose ids are base62 letters and digits (``file-`` and 24 of them, as the
-API issues them); every other prefix takes 32 hex digits (``batch_67d2...``) unless
-:data:`_HEX_LENGTHS` says otherwise."""
+_BASE62_PREFIXES = {"file-": 24, "ftjob-": 24}
+"""Prefixes whose ids are base62 letters and digits (``file-`` and ``ftjob-``, 24 of
+them, as the API issues them); every other prefix takes 32 hex digits
+(``batch_67d2...``) unless :data:`_HEX_LENGTHS` says otherwise."""
 _HEX_LENGTHS = {"cntr_": 48}
 """Prefixes whose ids take another number of hex digits (``cntr_`` and 48, as issued)."""
 
@@ -50,12 +50,19 @@ def new_id(ctx: Context, prefix: str) -> str:
     length = _BASE62_PREFIXES.get(prefix)
     if length is None:
         return prefix + digest.hex()[: _HEX_LENGTHS.get(prefix, 32)]
+    return prefix + base62(digest, length)
+
+
+def base62(digest: bytes, length: int) -> str:
+    """``length`` letters and digits drawn from ``digest`` (at most 43 from 32 bytes):
+    the body of a ``file-`` id, or of an id derived from another (a fine-tuning job's
+    events)."""
     value = int.from_bytes(digest, "big")
     chars = []
     for _ in range(length):
         value, rest = divmod(value, 62)
         chars.append(_BASE62[rest])
-    return prefix + "".join(chars)
+    return "".join(chars)
 
 
 def list_page(
