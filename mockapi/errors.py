@@ -1,7 +1,7 @@
 """Errors: the exception tree and the OpenAI-shaped bodies the server answers with.
 
 Every exception mockapi raises on purpose is below :class:`MockapiError`. The classes
-are defined here, but for six that stay beside the one module that raises them,
+are defined here, but for those that stay beside the one module that raises them,
 because they carry its data or its wording (the module in brackets)::
 
     MockapiError                 base of everything mockapi raises on purpose
@@ -22,6 +22,9 @@ because they carry its data or its wording (the module in brackets)::
     ├── UpstreamStreamError      the upstream broke off while sending a body
     ├── StateLimitError          a blob (a file's bytes) is over the per-file limit or
     │                            would take the state store over its total cap
+    ├── ExtractionError          a document has no text a vector store can search
+    │                            (its code and message: the file's last_error)
+    │                            [endpoints.vector_stores.extract]
     ├── FaultCut                 raised to drop a connection (a fault's reset or cut) when
     │                            the server gives no transport to close  [web.delivery]
     └── APIError                 answered to the client as {"error": {...}} with a status

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 
+from mockapi.errors import MockapiError
+
 UNSUPPORTED = "unsupported_file"
 INVALID = "invalid_file"
 UNSUPPORTED_MESSAGE = "The file type is not supported."
@@ -40,7 +42,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
-class ExtractionError(Exception):
+class ExtractionError(MockapiError):
     """Why a document has no text: the vector store file's ``last_error``."""
 
     code: str
