@@ -19,6 +19,11 @@ processes sharing a SQLite store) look at one job at once:
   ``--max-file-size`` or past ``--max-state-size``) with the code
   :data:`OUTPUT_TOO_LARGE` and a message naming the sizes and the option; any other
   exception (a bug) with ``server_error`` naming it, its traceback in the server's log.
+* **A job that ends is announced**: each step (inline or in the background) that
+  leaves the job in an end status sends its webhook event
+  (:func:`mockapi.endpoints.events.announce`: ``batch.completed``, ...) to the
+  server's webhook endpoints, once; a family that ends a job outside a step (a cancel
+  answered ``cancelled`` at once) calls :func:`ended`.
 * **Tests take control** (:class:`mockapi.replay.jobs.Jobs`, the admin API, the pytest
   handle): :func:`drive` completes, fails, expires, holds or releases a job; a job held
   ("stuck") is not moved by retrieves until released or completed.
@@ -37,7 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from mockapi.endpoints import objects
+from mockapi.endpoints import events, objects
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.files.rules import stored_too_much
 from mockapi.errors import APIError, MockapiError, StateLimitError
@@ -284,6 +289,7 @@ def _step(ctx: Context, family: Family, object_id: str) -> dict[str, Any] | None
     finally:
         if not handed_off:
             lease.end()
+            _announce_if_ended(ctx, family, object_id)
 
 
 def _claim(state: StateStore, object_id: str) -> Lease | None:
@@ -318,6 +324,7 @@ def _run_in_background(
             with _threads_lock:
                 if _threads.get(object_id) is threading.current_thread():
                     del _threads[object_id]
+            _announce_if_ended(ctx, family, object_id)
 
     thread = threading.Thread(target=run, name=f"mockapi-job-{object_id}", daemon=True)
     with _threads_lock:
@@ -357,6 +364,26 @@ def _end_failed(
             family.life.kind, object_id, lambda raw: {**raw, "status": family.life.failed}
         )
         return bare if isinstance(bare, dict) else None
+
+
+def ended(ctx: Context, family: Family, record: dict[str, Any]) -> None:
+    """Announce ``record`` if it is finished: for a family that ends a job outside a
+    step (a cancel answered ``cancelled`` at once); steps are announced here already."""
+    if family.life.finished(str(record.get("status"))):
+        events.announce(ctx, record)
+
+
+def _announce_if_ended(ctx: Context, family: Family, object_id: str) -> None:
+    """After a step: announce the job if the step ended it (a reset meanwhile, or a
+    step with nothing to do, announces nothing new: each job's event goes once)."""
+    if ctx.notify is None:
+        return
+    try:
+        current = ctx.state.get(family.life.kind, object_id)
+        if isinstance(current, dict):
+            ended(ctx, family, current)
+    except Exception:  # a webhook must never fail the job's answer
+        log.exception("%s %s: its webhook event could not be sent", family.noun, object_id)
 
 
 def _wait_for_thread(object_id: str) -> None:

@@ -8,7 +8,8 @@
   endpoints below find it. A request naming a ``conversation`` reads its items instead
   and adds the turn to it (:mod:`~mockapi.endpoints.responses.conversation`).
   ``background: true`` answers ``status: "queued"``; the
-  response is complete on the next retrieve, unless cancelled first.
+  response is complete on the next retrieve, unless cancelled first (either end sends
+  its webhook event, ``response.completed`` or ``response.cancelled``).
 * ``GET /v1/responses/{id}`` (``?stream=true`` replays its events, after
   ``starting_after``), ``DELETE``, ``POST .../cancel`` and ``GET .../input_items``
   (newest first by default, cursor pages) answer from what the server kept. An id it
@@ -24,8 +25,9 @@ from random import Random
 from typing import Any
 
 from mockapi import errors
-from mockapi.endpoints import capabilities, models
+from mockapi.endpoints import models
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
+from mockapi.endpoints.events import announce
 from mockapi.endpoints.responses import code_interpreter, conversation, file_search
 from mockapi.endpoints.responses import synthesis as responses_synth
 from mockapi.endpoints.responses.items import count_input_tokens, input_items, raw_items
@@ -77,9 +79,7 @@ def history_of(ctx: Context) -> list[dict[str, Any]]:
 
 def create(ctx: Context) -> FixtureResponse:
     """Synthesize the answer to a ``POST /v1/responses`` no fixture matched."""
-    capabilities.check_model(
-        ctx.body.get("model"), ctx.models, defined=models.list_defined(ctx.models)
-    )
+    models.check_usable(ctx, ctx.body.get("model"))
     history = history_of(ctx)
     synthesized = responses_synth.synthesize(ctx.body, history, seed=ctx.seed)
     synthesized = file_search.answer(ctx, synthesized, history)  # the tool, when asked
@@ -162,6 +162,7 @@ def retrieve(ctx: Context) -> FixtureResponse:
         if entry.get("pending"):
             body = entry["pending"]
             ctx.state.put(STORED, response_id, {**entry, "response": body, "pending": None})
+            announce(ctx, body)  # response.completed (or .incomplete, .failed)
     query = dict(ctx.request.query)
     if query.get("stream", "").lower() != "true":
         return FixtureResponse(body=body)
@@ -208,6 +209,7 @@ def cancel(ctx: Context) -> FixtureResponse:
     if entry.get("pending"):
         body = {**body, "status": "cancelled", "completed_at": None}
         ctx.state.put(STORED, response_id, {**entry, "response": body, "pending": None})
+        announce(ctx, body)  # response.cancelled
     return FixtureResponse(body=body)
 
 
