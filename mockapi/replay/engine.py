@@ -307,12 +307,18 @@ class Replayer:
     def _render(
         self, answer: FixtureResponse, request: Request, endpoint: Endpoint | None
     ) -> Response:
-        """Render ``answer`` for ``endpoint`` and let the endpoint remember what it sent."""
+        """Render ``answer`` for ``endpoint``, amended by it and remembered (see
+        :class:`~mockapi.endpoints.endpoint.Endpoint`)."""
         if endpoint is None:
             return render.render(answer, request, seed=self.settings.seed)
         response = render.render(answer, request, seed=self.settings.seed, shape=endpoint.shape)
-        if endpoint.remember is not None and response.status < 400:
-            endpoint.remember(self._context(request, endpoint), response)
+        if response.status >= 400 or (endpoint.amend is None and endpoint.remember is None):
+            return response
+        context = self._context(request, endpoint)
+        if endpoint.amend is not None:
+            response = endpoint.amend(context, response)
+        if endpoint.remember is not None:
+            endpoint.remember(context, response)
         return response
 
     def _miss(

@@ -51,9 +51,7 @@ _SYNTHETIC_REQUEST: dict[str, Any] = {
 
 
 def create(ctx: Context) -> FixtureResponse:
-    capabilities.check_model(
-        ctx.body.get("model"), ctx.models, defined=models.list_defined(ctx.models)
-    )
+    models.check_usable(ctx, ctx.body.get("model"))
     capabilities.check_roles(ctx.body)
     return FixtureResponse(body=chat.synthesize(ctx.body, seed=ctx.seed))
 
