@@ -52,10 +52,12 @@ KEPT_KINDS = frozenset(
     | {"conversations", "conversation_items"}
     | {"vector_stores", "vector_store_files", "vector_store_chunks"}
     | {"vector_store_file_batches", "vector_store_batch_files"}
+    | {"checkpoint_permissions"}
 )
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
 works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor
-a conversation lose its beginning while a client goes on talking in it."""
+a conversation lose its beginning while a client goes on talking in it, nor a checkpoint
+permission lapse while the project it shares with uses it."""
 
 
 class _Raw(bytes):

@@ -83,6 +83,7 @@ class Target:
 _VS_FILE = "/vector_stores/{vector_store_id}/files/{file_id}"
 _VS_BATCHES = "/vector_stores/{vector_store_id}/file_batches"
 _VS_BATCH = _VS_BATCHES + "/{batch_id}"
+_FT_PERMISSIONS = "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions"
 TARGETS: tuple[Target, ...] = (
     Target("POST", "/chat/completions", "chat.completions"),
     Target("GET", "/chat/completions", "chat.completions.list"),
@@ -164,6 +165,13 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", "/containers/{container_id}/files/{file_id}", "containers.files.retrieve"),
     Target("DELETE", "/containers/{container_id}/files/{file_id}", "containers.files.delete"),
     Target("GET", "/containers/{container_id}/files/{file_id}/content", "containers.files.content"),
+    Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
+    Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
+    Target(
+        "DELETE", _FT_PERMISSIONS + "/{permission_id}", "fine_tuning.checkpoints.permissions.delete"
+    ),
+    Target("POST", "/fine_tuning/alpha/graders/run", "fine_tuning.alpha.graders.run"),
+    Target("POST", "/fine_tuning/alpha/graders/validate", "fine_tuning.alpha.graders.validate"),
 )
 
 

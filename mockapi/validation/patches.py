@@ -488,6 +488,34 @@ PATCHES: tuple[Patch, ...] = (
         "roles and no `refusal` (the spec's own example for GET "
         "/chat/completions/{completion_id}/messages: role user, content, name, content_parts)",
     ),
+    Patch(
+        "GraderMulti",
+        ("properties", "graders"),
+        drop=("oneOf",),
+        set=(
+            ("type", "object"),
+            ("minProperties", 1),
+            (
+                "additionalProperties",
+                {
+                    "oneOf": [
+                        {"$ref": f"#/components/schemas/{name}"}
+                        for name in (
+                            "GraderStringCheck",
+                            "GraderTextSimilarity",
+                            "GraderPython",
+                            "GraderScoreModel",
+                            "GraderLabelModel",
+                        )
+                    ]
+                },
+            ),
+        ),
+        why="mockapi: a multi grader's `graders` is an object of graders by name, the names "
+        "its `calculate_output` reads (the graders guide's multigrader and tool-call "
+        'examples: `"graders": {"name": {...}, "email": {...}}`, `(name + email) / 2`); '
+        "the spec (and the SDK) type it as one grader",
+    ),
 )
 
 # Operations whose answers the spec under-declares (see MediaPatch).
