@@ -49,3 +49,17 @@ def test_readme_batch_example_passes_as_shown(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=3)
     shown = re.search(r"\$ pytest -q test_batches.py\n(.*?)\n(\d+) passed", text, flags=re.S)
     assert shown is not None and shown.group(2) == "3"
+
+
+def test_readme_retrieval_example_prints_what_is_shown(pytester: pytest.Pytester) -> None:
+    text = (REPO / "README.md").read_text()
+    pattern = r"<!-- readme-retrieval-example: (\S+) -->\n```python\n(.*?)```"
+    examples = dict(re.findall(pattern, text, flags=re.S))
+    assert set(examples) == {"handbook.py", "test_handbook.py"}
+    for name, code in examples.items():
+        (pytester.path / name).write_text(code)
+    result = pytester.runpytest_subprocess("-q", "-s", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    shown = re.search(r"\$ pytest -q -s test_handbook.py\n\.(.*?)\n", text)
+    assert shown is not None
+    result.stdout.fnmatch_lines([f"*{shown.group(1)}"])
