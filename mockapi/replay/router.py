@@ -21,6 +21,7 @@ from mockapi.endpoints.files import routes as files
 from mockapi.endpoints.files import uploads
 from mockapi.endpoints.fine_tuning import graders as fine_tuning_graders
 from mockapi.endpoints.fine_tuning import permissions as checkpoint_permissions
+from mockapi.endpoints.fine_tuning import routes as fine_tuning
 from mockapi.endpoints.images import routes as images
 from mockapi.endpoints.responses import routes as responses
 from mockapi.endpoints.vector_stores import routes as vector_stores
@@ -44,6 +45,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *conversations.ENDPOINTS,
     *vector_stores.ENDPOINTS,
     *vector_store_search.ENDPOINTS,
+    *fine_tuning.ENDPOINTS,
     *checkpoint_permissions.ENDPOINTS,
     *fine_tuning_graders.ENDPOINTS,
 )

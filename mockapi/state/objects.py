@@ -53,6 +53,7 @@ KEPT_KINDS = frozenset(
     | {"vector_stores", "vector_store_files", "vector_store_chunks"}
     | {"vector_store_file_batches", "vector_store_batch_files"}
     | {"checkpoint_permissions"}
+    | {"fine_tuning.jobs", "fine_tuning.events", "fine_tuning.checkpoints", "models.fine_tuned"}
 )
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
 works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor

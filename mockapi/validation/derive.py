@@ -84,6 +84,7 @@ _VS_FILE = "/vector_stores/{vector_store_id}/files/{file_id}"
 _VS_BATCHES = "/vector_stores/{vector_store_id}/file_batches"
 _VS_BATCH = _VS_BATCHES + "/{batch_id}"
 _FT_PERMISSIONS = "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions"
+_FT_JOB = "/fine_tuning/jobs/{fine_tuning_job_id}"
 TARGETS: tuple[Target, ...] = (
     Target("POST", "/chat/completions", "chat.completions"),
     Target("GET", "/chat/completions", "chat.completions.list"),
@@ -172,6 +173,14 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target("POST", "/fine_tuning/alpha/graders/run", "fine_tuning.alpha.graders.run"),
     Target("POST", "/fine_tuning/alpha/graders/validate", "fine_tuning.alpha.graders.validate"),
+    Target("POST", "/fine_tuning/jobs", "fine_tuning.jobs.create"),
+    Target("GET", "/fine_tuning/jobs", "fine_tuning.jobs.list"),
+    Target("GET", _FT_JOB, "fine_tuning.jobs.retrieve"),
+    Target("POST", _FT_JOB + "/cancel", "fine_tuning.jobs.cancel"),
+    Target("POST", _FT_JOB + "/pause", "fine_tuning.jobs.pause"),
+    Target("POST", _FT_JOB + "/resume", "fine_tuning.jobs.resume"),
+    Target("GET", _FT_JOB + "/events", "fine_tuning.jobs.events"),
+    Target("GET", _FT_JOB + "/checkpoints", "fine_tuning.jobs.checkpoints"),
 )
 
 

@@ -292,6 +292,31 @@ _CONTAINER_PATCHES: tuple[Patch, ...] = (
     ),
 )
 
+_FINE_TUNING_JOB_PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "FineTuningJob",
+        ("properties", "status"),
+        set=(
+            (
+                "enum",
+                ["validating_files", "queued", "running", "pausing", "paused"]
+                + ["succeeded", "failed", "cancelled"],
+            ),
+        ),
+        why="mockapi: a paused job's status is `paused` (the API reference's job object "
+        "lists validating_files, queued, running, pausing, paused, succeeded, failed, "
+        "cancelled since POST /fine_tuning/jobs/{id}/pause exists); the spec's enum predates it",
+    ),
+    Patch(
+        "FineTuningJob",
+        ("properties", "hyperparameters"),
+        set=(("nullable", True),),
+        why="mockapi: DPO and reinforcement jobs carry `hyperparameters: null` (real DPO "
+        "jobs listed by the SDK, 2024-12; the spec: 'only returned when running supervised "
+        "jobs'), their hyperparameters being in `method`",
+    ),
+)
+
 # Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
 # must not reject what the API accepted. Responses: what the API sent must validate.
 PATCHES: tuple[Patch, ...] = (
@@ -516,6 +541,7 @@ PATCHES: tuple[Patch, ...] = (
         'examples: `"graders": {"name": {...}, "email": {...}}`, `(name + email) / 2`); '
         "the spec (and the SDK) type it as one grader",
     ),
+    *_FINE_TUNING_JOB_PATCHES,
 )
 
 # Operations whose answers the spec under-declares (see MediaPatch).
