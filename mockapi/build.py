@@ -38,6 +38,7 @@ from mockapi.validation.validator import RequestValidator
 from mockapi.web import workers
 from mockapi.web.app import App, create_app
 from mockapi.web.server import ASGIApp, closing, install_log_filter
+from mockapi.web.webhooks import Schedule, Sender
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,13 @@ class Built:
     """The run-time operations (reset, record mode, faults, run-time fixtures)."""
     app: App
     """The ASGI app: the API, the admin API and the inspector."""
+    webhooks: Sender
+    """Delivers finished jobs' webhook events (in the background)."""
 
     def close(self) -> None:
-        """Release what the server holds open (the state store's database
-        connections) once it has stopped; what it stored stays."""
+        """Release what the server holds open (the webhook sender's thread, the state
+        store's database connections) once it has stopped; what it stored stays."""
+        self.webhooks.close()
         self.replayer.state.close()
 
 
@@ -73,6 +77,10 @@ def build(
     socket until used). ``schemas_dir``, ``cassettes`` and ``missing_ok`` are
     :func:`build_replayer`'s.
     """
+    try:  # first: a bad schedule fails before the slow part
+        schedule = Schedule(retry_delays=settings.webhook_retry_delays)
+    except ValueError as exc:
+        raise MockapiError(f"--webhook-retry-delays: {exc}") from None
     replayer = build_replayer(
         settings, schemas_dir=schemas_dir, cassettes=cassettes, missing_ok=missing_ok
     )
@@ -81,7 +89,9 @@ def build(
     # What a miss does in mode none is what the settings said, before their record mode.
     control = Control(replayer, recording, default_on_miss=settings.on_miss)
     app = create_app(replayer, recorder, control=control)
-    return Built(replayer, recorder, control, app)
+    sender = Sender(replayer.journal, schedule=schedule)
+    replayer.webhooks.attach(sender)
+    return Built(replayer, recorder, control, app, sender)
 
 
 def default_fixture_dirs() -> tuple[Path, ...]:

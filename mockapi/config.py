@@ -36,6 +36,9 @@ DEFAULT_MAX_STATE_BYTES = 2 * 1024 * 1024 * 1024
 DEFAULT_POLL_AFTER_MS = 10
 """The ``openai-poll-after-ms`` an unfinished job's retrieve carries: SDK pollers wait
 that long (without it they sleep 1 s)."""
+DEFAULT_WEBHOOK_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+"""Seconds between a webhook's delivery attempts: the API retries with exponential
+backoff for up to 72 hours; the mock keeps the doubling and stops after 5 attempts."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,12 @@ class Settings:
     """The total of all stored file bytes (``--max-state-size``)."""
     poll_after_ms: int = DEFAULT_POLL_AFTER_MS
     """The ``openai-poll-after-ms`` header on a retrieve of an unfinished job."""
+    webhooks: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """``(url, secret)`` of each webhook endpoint (``--webhook-url``/``--webhook-secret``):
+    a finished job's event is POSTed there, signed with the ``whsec_...`` secret.
+    Kept out of ``repr`` (the secrets)."""
+    webhook_retry_delays: tuple[float, ...] = DEFAULT_WEBHOOK_RETRY_DELAYS
+    """Seconds between a webhook's delivery attempts (one more attempt than delays)."""
 
     @property
     def record_dir(self) -> Path | None:

@@ -51,7 +51,8 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "uvicorn": ("web",),
     "jsonschema": ("validation",),
     "yaml": ("library.store",),
-    "httpx": ("recording.upstream",),
+    # The recorder's upstream client, and the server's own webhook deliveries.
+    "httpx": ("recording.upstream", "web.webhooks"),
     "pytest": ("pytest_plugin",),
     "jinja2": ("library.templating",),
     "faker": ("library.templating",),

@@ -1,6 +1,7 @@
 """The upstream client: forwards a request to the real API (or a compatible one) with httpx.
 
-This is the only module that imports ``httpx``. The client is created on first use, so
+One of the two modules that import ``httpx`` (the other delivers webhooks,
+:mod:`mockapi.web.webhooks`). The client is created on first use, so
 a server that never proxies (record mode ``none``) never opens an upstream socket.
 Failures to reach the upstream become :class:`~mockapi.errors.APIError` answers in
 OpenAI's shape: 502 when the upstream cannot be reached or spoke garbage, 504 when it

@@ -31,6 +31,7 @@ from mockapi.replay import fault_plan, render
 from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
 from mockapi.replay.router import Router
+from mockapi.replay.webhooks import Webhooks
 from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
 from mockapi.state.store import StateStore
@@ -79,6 +80,8 @@ class Replayer:
         self.validator = validator if settings.validate else None
         self.router = router or Router()
         self.journal = Journal(settings.journal_size)
+        self.webhooks = Webhooks(settings.webhooks)
+        """Where finished jobs' events go (the web layer attaches the sender)."""
         self._uses: dict[str, int] = {}
         self._lock = threading.Lock()
         seed = settings.seed if settings.fault_seed is None else settings.fault_seed
@@ -97,10 +100,12 @@ class Replayer:
             return self._uses.get(fixture.source, 0)
 
     def reset(self) -> None:
-        """Forget use counts, fault counters, rate limit buckets, the journal and the
-        objects the server created (fixtures and fault rules stay)."""
+        """Forget use counts, fault counters, rate limit buckets, the journal, the
+        objects the server created and the webhook deliveries still pending (fixtures,
+        fault rules and webhook endpoints stay)."""
         with self._lock:
             self._uses.clear()
+        self.webhooks.cancel()
         self.journal.clear()
         self.state.clear()
         self.faults.reset()
@@ -364,6 +369,7 @@ class Replayer:
             settings=self.settings,
             base_url=f"http://{host}",
             dispatch=self.dispatch,
+            notify=self.webhooks.notifier(),
         )
 
     def _listed_models(self) -> list[dict[str, Any]]:

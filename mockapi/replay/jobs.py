@@ -166,4 +166,5 @@ class Jobs:
             clock=replayer.clock,
             settings=replayer.settings,
             dispatch=replayer.dispatch,
+            notify=replayer.webhooks.notifier(),
         )

@@ -1,6 +1,7 @@
 """The journal: a bounded, thread-safe, in-memory list of what the server received.
 
-Every request, hit or miss, is recorded with its outcome. The pytest plugin, the admin
+Every request, hit or miss, is recorded with its outcome, and so is every webhook
+delivery attempt the server makes (:attr:`Outcome.WEBHOOK`). The pytest plugin, the admin
 API and the inspector page all read it; the oldest entries fall off past ``maxlen``
 entries or past ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`) of what they keep: each
 entry's body as compact JSON plus its report. The newest entry is always kept, whatever
@@ -35,6 +36,10 @@ class Outcome(str, enum.Enum):
     """Forwarded to the upstream (and recorded, if it completed)."""
     REJECTED = "rejected"
     """The request was refused before matching (auth, validation, routing)."""
+    WEBHOOK = "webhook"
+    """Not a request received: one attempt of the server to deliver a webhook event
+    (``path`` is the receiver's URL, ``status`` its answer or 0 when it could not be
+    reached, ``report`` the attempt and what comes next)."""
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def _summary(entry: Mapping[str, Any]) -> str:
     outcome = entry.get("outcome")
     if outcome == "hit":
         return str(entry.get("fixture") or "built-in answer")
-    if outcome == "rejected":
+    if outcome in ("rejected", "webhook"):
         return str(entry.get("report") or "").split("\n", 1)[0][:160]
     return _SUMMARY.get(str(outcome), "")
 
@@ -108,7 +108,12 @@ def _answer(entry: Mapping[str, Any]) -> str:
             f"{_esc(entry.get('fixture'))}</strong> <code>{_esc(entry.get('fixture_source'))}"
             "</code></p>"
         )
-    titles = {"miss": "Near miss", "rejected": "Rejected", "proxied": "Upstream error"}
+    titles = {
+        "miss": "Near miss",
+        "rejected": "Rejected",
+        "proxied": "Upstream error",
+        "webhook": "Webhook delivery",
+    }
     if report and outcome in titles:
         return f'<h3>{titles[str(outcome)]}</h3><pre class="report">{_esc(report)}</pre>'
     if outcome == "synthesized":
