@@ -11,6 +11,9 @@ Each endpoint family (``mockapi/endpoints/<family>``) declares its endpoints as
   answers a well-formed object with that id (tests use fixed ids);
 * ``remember``: sees every successful answer the endpoint sent (fixture, synthesis or
   plugin) so that later lookups find it (``store: true``, ``previous_response_id``);
+* ``amend``: changes every successful answer the endpoint sends (fixture, synthesis,
+  plugin or lookup) with what the server holds: ``GET /v1/models`` lists the models
+  fine-tuning made and leaves out the deleted ones, whichever fixture lists the rest;
 * ``shape``: how one recording serves both stream modes (a JSON body becomes the event
   stream the API would send, a recorded stream the JSON body) and how a hand-written
   body is completed (ids, usage). Every family that answers JSON has one (chat
@@ -85,6 +88,7 @@ Notify = Callable[[dict[str, Any]], None]
 
 Handler = Callable[[Context], "FixtureResponse"]
 Remember = Callable[[Context, Response], None]
+Amend = Callable[[Context, Response], Response]
 
 
 class Shape(Protocol):
@@ -123,6 +127,7 @@ class Endpoint:
     synthesize: Handler | None = field(default=None, compare=False)
     lookup: Handler | None = field(default=None, compare=False)
     remember: Remember | None = field(default=None, compare=False)
+    amend: Amend | None = field(default=None, compare=False)
     shape: Shape | None = field(default=None, compare=False)
     upload: int = 0
     """The most bytes of file content the endpoint takes in one request, per the API

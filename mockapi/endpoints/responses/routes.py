@@ -25,7 +25,7 @@ from random import Random
 from typing import Any
 
 from mockapi import errors
-from mockapi.endpoints import capabilities, models
+from mockapi.endpoints import models
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.endpoints.events import announce
 from mockapi.endpoints.responses import code_interpreter, conversation, file_search
@@ -79,9 +79,7 @@ def history_of(ctx: Context) -> list[dict[str, Any]]:
 
 def create(ctx: Context) -> FixtureResponse:
     """Synthesize the answer to a ``POST /v1/responses`` no fixture matched."""
-    capabilities.check_model(
-        ctx.body.get("model"), ctx.models, defined=models.list_defined(ctx.models)
-    )
+    models.check_usable(ctx, ctx.body.get("model"))
     history = history_of(ctx)
     synthesized = responses_synth.synthesize(ctx.body, history, seed=ctx.seed)
     synthesized = file_search.answer(ctx, synthesized, history)  # the tool, when asked
