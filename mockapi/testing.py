@@ -30,6 +30,7 @@ from mockapi.replay.engine import Replayer
 from mockapi.replay.jobs import Jobs
 from mockapi.replay.journal import JournalEntry, Outcome
 from mockapi.web.server import ServerThread
+from mockapi.web.webhooks import Sender
 
 TEST_API_KEY = "sk-mockapi-test-key"
 _NEEDS_UPSTREAM = (
@@ -52,6 +53,8 @@ class Session:
     """What a miss does when no record mode says otherwise."""
     recorded: bool
     """Whether the recording directory held fixtures at start-up (for mode ``once``)."""
+    sender: Sender | None = None
+    """Delivers the webhook events of finished jobs."""
 
     @classmethod
     def start(cls, options: dict[str, Any]) -> Session:
@@ -83,10 +86,13 @@ class Session:
             settings.record_mode,
             settings.on_miss,
             recorded,
+            built.webhooks,
         )
 
     def stop(self) -> None:
         self.server.stop()
+        if self.sender is not None:
+            self.sender.close()
 
     @contextmanager
     def test(
@@ -99,11 +105,13 @@ class Session:
         assert_all_used: bool = False,
         faults: object = None,
         rate_limit: object = None,
+        webhooks: object = None,
     ) -> Iterator[MockapiHandle]:
         """Configure the server for one test; everything is undone on exit.
 
         ``faults`` (a spec or a list) come before the session's rules for this test;
-        ``rate_limit`` replaces the session's for this test.
+        ``rate_limit`` replaces the session's for this test; ``webhooks`` (a list of
+        ``(url, "whsec_...")``) are where this test's finished jobs' events go.
         """
         mode = RecordMode(record) if record is not None else self.record_mode
         control = self.control
@@ -112,6 +120,10 @@ class Session:
         test_rules = _faults.parse_all(faults)  # before any change: a bad spec changes nothing
         test_limits = ratelimit.parse_limits(rate_limit) if rate_limit is not None else None
         base = control.snapshot()
+        if webhooks is not None:
+            if not isinstance(webhooks, (list, tuple)):
+                raise MockapiError("webhooks= takes a list of (url, 'whsec_...') pairs")
+            control.set_webhooks(webhooks)  # first: a bad secret changes nothing else
         control.reset()
         if test_rules:
             control.add_faults(test_rules, first=True)
@@ -190,7 +202,29 @@ class MockapiHandle:
     @property
     def requests(self) -> list[JournalEntry]:
         """What this test sent, oldest first; ``entry.body`` is the parsed JSON body."""
-        return self.control.entries()
+        return [e for e in self.control.entries() if e.outcome is not Outcome.WEBHOOK]
+
+    # -- webhooks ----------------------------------------------------------------------
+
+    def webhook(self, url: str, secret: str) -> None:
+        """Send this test's finished jobs' webhook events (``batch.completed``, ...) to
+        ``url`` too, signed with ``secret`` (``whsec_...``), until the test ends."""
+        self.control.add_webhook(url, secret)
+
+    @property
+    def webhooks(self) -> list[JournalEntry]:
+        """Each webhook delivery attempt so far, oldest first: ``entry.path`` is the
+        receiver's URL, ``entry.body`` the event, ``entry.status`` its answer (0: not
+        reached), ``entry.report`` the attempt and what came next."""
+        return [e for e in self.control.entries() if e.outcome is Outcome.WEBHOOK]
+
+    def wait_for_webhooks(self, timeout: float = 30.0) -> list[JournalEntry]:
+        """Wait until no webhook delivery is pending (delivered, or given up after its
+        retries); :attr:`webhooks` then. AssertionError if some still are at ``timeout``."""
+        sender = self._session.sender
+        if sender is not None and not sender.wait(timeout):
+            raise AssertionError(f"mockapi: webhook deliveries still pending after {timeout} s")
+        return self.webhooks
 
     @property
     def last_request(self) -> JournalEntry:

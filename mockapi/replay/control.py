@@ -2,7 +2,8 @@
 
 Both drive a live :class:`~mockapi.replay.engine.Replayer` the same way, through one
 :class:`Control`: reset between tests, switch record modes, add and clear fault rules,
-set rate limits, add and remove fixtures at run time, read the journal. The admin API
+set rate limits, add and remove fixtures at run time, set the webhook endpoints, read
+the journal. The admin API
 (``mockapi.web.admin``) turns HTTP into these calls; the pytest handle
 (``mockapi.testing``) calls them in-process. Neither touches the replayer's internals.
 
@@ -78,6 +79,7 @@ class Snapshot:
     record_mode: RecordMode
     fault_rules: tuple[Fault, ...]
     rate_limit: Limits | None
+    webhooks: tuple[tuple[str, str], ...] = ()
 
 
 def is_runtime(fixture: Fixture) -> bool:
@@ -313,18 +315,41 @@ class Control:
         """Limit requests like the real API from now on (None: no limit); full buckets."""
         self._replayer.set_rate_limit(limits)
 
+    # -- webhooks ------------------------------------------------------------------------
+
+    def webhook_urls(self) -> list[str]:
+        """Where finished jobs' events go, in order (their secrets are never shown)."""
+        return self._replayer.webhooks.urls()
+
+    def set_webhooks(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Send finished jobs' events to ``pairs`` (``(url, "whsec_...")``) from now on,
+        instead of the endpoints before; MockapiError naming a bad URL or secret."""
+        self._replayer.webhooks.set(pairs)
+
+    def add_webhook(self, url: str, secret: str) -> None:
+        """Send finished jobs' events to ``url`` too, signed with ``secret``."""
+        self.set_webhooks((*self._replayer.webhooks.targets, (url, secret)))
+
     # -- a test's changes ----------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        """What :meth:`restore` puts back: misses, record mode, fault rules, rate limit."""
+        """What :meth:`restore` puts back: misses, record mode, fault rules, rate limit,
+        webhook endpoints."""
         return Snapshot(
-            self.on_miss, self.proxy_all, self.record_mode, self.fault_rules, self.rate_limit
+            self.on_miss,
+            self.proxy_all,
+            self.record_mode,
+            self.fault_rules,
+            self.rate_limit,
+            self._replayer.webhooks.targets,
         )
 
     def restore(self, snapshot: Snapshot) -> None:
-        """Undo what was changed since ``snapshot`` (misses, record mode, faults, limit)."""
+        """Undo what was changed since ``snapshot`` (misses, record mode, faults, limit,
+        webhook endpoints)."""
         if self._recording is not None:
             self._recording.mode = snapshot.record_mode
         self._replayer.configure(on_miss=snapshot.on_miss, proxy_all=snapshot.proxy_all)
         self.set_faults(snapshot.fault_rules)
         self.set_rate_limit(snapshot.rate_limit)
+        self.set_webhooks(snapshot.webhooks)

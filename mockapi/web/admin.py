@@ -182,6 +182,7 @@ def admin_routes(
         route("/jobs/{job_id}/{action}", {"POST": state.act}),
         route("/clock", {"GET": state.clock}),
         route("/clock/advance", {"POST": state.advance_clock}),
+        route("/webhooks", {"GET": state.webhooks, "PUT": state.put_webhooks}),
         route("/{rest:path}", dict.fromkeys(_METHODS, unknown)),
     ]
 

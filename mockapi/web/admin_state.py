@@ -9,7 +9,10 @@
   ``{"code": "...", "message": "..."}``, both optional), ``expire``, ``hold`` (stuck),
   ``release``; answers the job as the API shows it afterwards;
 - ``GET /__mockapi/clock``, ``POST /__mockapi/clock/advance`` ``{"seconds": 86400}``:
-  the mock's time, moved forward (jobs whose window ran out expire).
+  the mock's time, moved forward (jobs whose window ran out expire);
+- ``GET /__mockapi/webhooks``: where finished jobs' events go (``{"webhooks": [{"url":
+  ...}]}``); ``PUT`` ``{"webhooks": [{"url": "...", "secret": "whsec_..."}]}`` replaces
+  them (``[]``: none). A secret is write-only: no answer ever shows it.
 
 An unknown job or file is a 404, advancing a held job a 409 saying to release it, in
 OpenAI's error shape like the rest of the admin API. Each call goes to
@@ -90,6 +93,29 @@ class StateAPI:
             )
         self.control.clock_advance(float(seconds))
         return json(200, self._clock_json())
+
+    async def webhooks(self, request: StarletteRequest) -> StarletteResponse:
+        return json(200, self._webhooks_json())
+
+    async def put_webhooks(self, request: StarletteRequest) -> StarletteResponse:
+        given = await body(request)
+        entries = given.get("webhooks") if isinstance(given, dict) else None
+        usage = 'Send {"webhooks": [{"url": "https://...", "secret": "whsec_..."}, ...]}.'
+        if not isinstance(entries, list) or set(given) != {"webhooks"}:
+            raise error(400, usage, "webhooks", "invalid_webhooks")
+        pairs = []
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict) or set(entry) != {"url", "secret"}:
+                raise error(400, f"webhooks[{index}]: {usage}", f"webhooks[{index}]")
+            pairs.append((entry["url"], entry["secret"]))
+        try:
+            self.control.set_webhooks(pairs)
+        except MockapiError as exc:  # names the URL, never the secret
+            raise error(400, f"{exc}.", "webhooks", "invalid_webhooks") from None
+        return json(200, self._webhooks_json())
+
+    def _webhooks_json(self) -> dict[str, Any]:
+        return {"webhooks": [{"url": url} for url in self.control.webhook_urls()]}
 
     def _clock_json(self) -> dict[str, Any]:
         now, offset = self.control.clock_now()
