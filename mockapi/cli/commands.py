@@ -79,6 +79,8 @@ def _serve(args: argparse.Namespace) -> int:
         max_file_bytes=args.max_file_size,
         max_state_bytes=args.max_state_size,
         poll_after_ms=args.poll_after_ms,
+        webhooks=_webhooks(args.webhook_url, args.webhook_secret),
+        webhook_retry_delays=args.webhook_retry_delays,
     )
     if args.command == "record" and not settings.fixture_dirs:
         settings = replace(settings, fixture_dirs=(Path("fixtures"),))
@@ -90,6 +92,25 @@ def _serve(args: argparse.Namespace) -> int:
     # goes when they stop.
     with workers.shared_state(settings, args.workers) as settings:
         return _run(args, settings)
+
+
+def _webhooks(urls: Sequence[str], secrets: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``--webhook-url`` and ``--webhook-secret`` paired in order, each checked; the
+    errors name the URL and never quote a secret."""
+    from mockapi.wire import webhooks
+
+    if len(urls) != len(secrets):
+        raise MockapiError(
+            f"--webhook-url and --webhook-secret come in pairs: got {len(urls)} URL(s) and "
+            f"{len(secrets)} secret(s); give one --webhook-secret whsec_... per --webhook-url"
+        )
+    pairs = tuple(zip(urls, secrets, strict=True))
+    for url, secret in pairs:
+        try:
+            webhooks.target(url, secret)
+        except ValueError as exc:
+            raise MockapiError(f"--webhook-url/--webhook-secret: {exc}") from None
+    return pairs
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,6 +147,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(_admin_banner(settings, args.port, args.workers), file=sys.stderr)
     print(_state_banner(settings, args.workers, kept=args.state is not None), file=sys.stderr)
+    if settings.webhooks:
+        urls = ", ".join(url for url, _secret in settings.webhooks)
+        print(f"webhooks: finished jobs' events to {urls}", file=sys.stderr)
     _configure_logging(args.log_level)
     if args.workers > 1:
         built.close()  # each worker opens its own connections to the state database

@@ -14,6 +14,7 @@ from mockapi.config import (
     DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_STATE_BYTES,
     DEFAULT_POLL_AFTER_MS,
+    DEFAULT_WEBHOOK_RETRY_DELAYS,
     OnMiss,
     RecordMode,
 )
@@ -119,6 +120,51 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
     )
     _add_fault_options(serve)
     _add_state_options(serve)
+    _add_webhook_options(serve)
+
+
+def _add_webhook_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--webhook-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST each finished job's webhook event (batch.completed, "
+        "fine_tuning.job.succeeded, response.completed, ...) to URL, signed as the API "
+        "signs them (repeatable; each with its own --webhook-secret, paired in order)",
+    )
+    serve.add_argument(
+        "--webhook-secret",
+        action="append",
+        default=[],
+        metavar="whsec_...",
+        help="the signing secret of the --webhook-url given in the same position: whsec_ "
+        "and base64, what client.webhooks.unwrap(..., secret=...) verifies with",
+    )
+    serve.add_argument(
+        "--webhook-retry-delays",
+        type=delays,
+        default=DEFAULT_WEBHOOK_RETRY_DELAYS,
+        metavar="SECONDS,...",
+        help="seconds between a delivery's attempts while the receiver does not answer 2xx "
+        "(default 0.5,1,2,4: 5 attempts; 'none' for one attempt only)",
+    )
+
+
+def delays(text: str) -> tuple[float, ...]:
+    """Seconds between attempts from ``0.5,1,2,4`` (``none``: no retry)."""
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        found = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        found = (-1.0,)
+    if any(not 0 <= delay <= 3600 for delay in found):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of delays: give seconds between 0 and 3600 separated "
+            "by commas, e.g. 0.5,1,2,4, or 'none'"
+        )
+    return found
 
 
 def _add_fault_options(serve: argparse.ArgumentParser) -> None:
