@@ -25,6 +25,12 @@ because they carry its data or its wording (the module in brackets)::
     ├── ExtractionError          a document has no text a vector store can search
     │                            (its code and message: the file's last_error)
     │                            [endpoints.vector_stores.extract]
+    ├── FormulaError             a multi grader's ``calculate_output`` cannot be read, or has
+    │                            no value (its kind: parse, variable, math)
+    │                            [endpoints.fine_tuning.grader_formula]
+    ├── GraderVariableError      a grader's template names what the item or sample lacks
+    │                            (its kind: the run's error flag)
+    │                            [endpoints.fine_tuning.grader_template]
     ├── FaultCut                 raised to drop a connection (a fault's reset or cut) when
     │                            the server gives no transport to close  [web.delivery]
     └── APIError                 answered to the client as {"error": {...}} with a status
@@ -237,6 +243,17 @@ def missing_parameter(name: str) -> APIError:
         f"Missing required parameter: '{name}'.",
         param=name,
         code="missing_required_parameter",
+    )
+
+
+def empty_array(name: str) -> APIError:
+    """The API's 400 for an array parameter given empty where it needs an element."""
+    return APIError(
+        400,
+        f"Invalid '{name}': empty array. Expected an array with minimum length 1, "
+        "but got an empty array instead.",
+        param=name,
+        code="empty_array",
     )
 
 

@@ -129,6 +129,12 @@ def _page_query(
     return {"order": order, "after": after, "before": before, "limit": limit}
 
 
+def whole_list(items: Sequence[Any]) -> dict[str, Any]:
+    """The ``list`` object of all of ``items`` (objects with an ``id``) as one page: what
+    a create of several objects answers."""
+    return _list_of(Page(list(items), False))
+
+
 def _list_of(page: Page) -> dict[str, Any]:
     return {
         "object": "list",

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockapi import errors
 from mockapi.endpoints import objects
 from mockapi.endpoints.conversations import stored
 from mockapi.endpoints.conversations.items import include_of, shown
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
-from mockapi.errors import APIError
 from mockapi.library.fixture import FixtureResponse
 
 MAX_LIST_LIMIT = 100
@@ -72,23 +72,10 @@ def create_items(ctx: Context) -> FixtureResponse:
     stored.find(ctx, conversation_id)
     given = [i for i in ctx.body.get("items") or [] if isinstance(i, dict)]
     if not given:
-        raise APIError(
-            400,
-            "Invalid 'items': empty array. Expected an array with minimum length 1, "
-            "but got an empty array instead.",
-            param="items",
-            code="empty_array",
-        )
+        raise errors.empty_array("items")
     include = include_of(ctx.request.query)
     added = [shown(i, include) for i in stored.add_input(ctx, conversation_id, given)]
-    body = {
-        "object": "list",
-        "data": added,
-        "first_id": added[0]["id"],
-        "last_id": added[-1]["id"],
-        "has_more": False,
-    }
-    return FixtureResponse(body=body)
+    return FixtureResponse(body=objects.whole_list(added))
 
 
 def list_items(ctx: Context) -> FixtureResponse:

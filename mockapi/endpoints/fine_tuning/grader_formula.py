@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from mockapi.errors import MockapiError
+
 MAX_LENGTH = 10_000
 """The longest formula taken (the API's limit is not documented)."""
 MAX_DEPTH = 64
@@ -46,7 +48,7 @@ FUNCTIONS = frozenset(_UNARY) | frozenset(_VARIADIC)
 Kind = Literal["parse", "variable", "math"]
 
 
-class FormulaError(ValueError):
+class FormulaError(MockapiError):
     """A formula that cannot be read (``parse``), names what it was not given
     (``variable``), or has no value (``math``)."""
 
@@ -103,8 +105,6 @@ class Formula:
         """The formula's value with ``variables``; :class:`FormulaError` when it has none."""
         try:
             value = _value(self.tree, variables)
-        except FormulaError:
-            raise
         except ZeroDivisionError:
             raise FormulaError("math", f"'{self.text}' divides by zero") from None
         except (ValueError, OverflowError) as problem:

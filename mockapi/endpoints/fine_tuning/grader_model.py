@@ -171,7 +171,7 @@ def _ask(
 
 def messages(given: Any, namespaces: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The grader's ``input`` as chat messages, templates filled in
-    (:class:`~mockapi.endpoints.fine_tuning.grader_template.TemplateError` when one
+    (:class:`~mockapi.endpoints.fine_tuning.grader_template.GraderVariableError` when one
     cannot be)."""
     made = []
     for message in given if isinstance(given, list) else []:

@@ -29,7 +29,7 @@ from typing import Any
 
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.fine_tuning import grader_formula, grader_model, grader_text
-from mockapi.endpoints.fine_tuning.grader_template import TemplateError, render
+from mockapi.endpoints.fine_tuning.grader_template import GraderVariableError, render
 
 PYTHON_NOT_RUN = "mockapi_runs_no_code"
 """``python_grader_server_error_type`` of a Python grader (the mock runs no code)."""
@@ -93,7 +93,7 @@ def _single(ctx: Context, grader: Mapping[str, Any], namespaces: Mapping[str, An
             return Grade(verdict.reward, verdict.errors, usage, model)
         text = render(str(grader.get("input", "")), namespaces)
         reference = render(str(grader.get("reference", "")), namespaces)
-    except TemplateError as problem:
+    except GraderVariableError as problem:
         return Grade(0.0, {f"{problem.kind}_error": True})
     if kind == "string_check":
         return Grade(string_check(str(grader.get("operation")), text, reference))

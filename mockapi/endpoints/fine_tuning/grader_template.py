@@ -10,7 +10,7 @@ like syntax: ``{{ item.reference_answer.donors }}``, ``{{ item.tags[0] }}``,
 A string value is put in as it is; any other value as its JSON (``1.0``, ``true``,
 ``{"a": 1}``): an assumption, the guide does not say. A variable the item or sample
 does not have is the API's ``invalid_variable_error``; ``sample.output_json`` when the
-sample is not a JSON object is its ``sample_parse_error`` (see :class:`TemplateError`).
+sample is not a JSON object is its ``sample_parse_error`` (see :class:`GraderVariableError`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from mockapi.errors import MockapiError
+
 NAMESPACES = ("item", "sample")
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _ROOT = re.compile(r"[A-Za-z_]\w*")
@@ -28,7 +30,7 @@ _STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[\"([^\"]*)\"\]|\['([^']*)'\
 Kind = Literal["invalid_variable", "sample_parse"]
 
 
-class TemplateError(ValueError):
+class GraderVariableError(MockapiError):
     """A template whose variable has no value: ``kind`` says which of the API's
     errors it is."""
 
@@ -49,7 +51,7 @@ def problem(text: str) -> str | None:
     for expression in variables(text):
         try:
             root, _steps = _path(expression)
-        except TemplateError as error:
+        except GraderVariableError as error:
             return error.message
         if root not in NAMESPACES:
             return (
@@ -72,7 +74,7 @@ def sample_namespace(model_sample: str) -> dict[str, Any]:
 
 
 def render(text: str, namespaces: Mapping[str, Any]) -> str:
-    """``text`` with each template replaced by its value; :class:`TemplateError` for a
+    """``text`` with each template replaced by its value; :class:`GraderVariableError` for a
     variable the namespaces do not have."""
     if "{{" not in text:
         return text
@@ -83,7 +85,9 @@ def lookup(expression: str, namespaces: Mapping[str, Any]) -> Any:
     """The value ``expression`` (``item.a[0].b``) names in ``namespaces``."""
     root, steps = _path(expression)
     if root not in namespaces:
-        raise TemplateError("invalid_variable", f"'{{{{{expression}}}}}': no namespace '{root}'")
+        raise GraderVariableError(
+            "invalid_variable", f"'{{{{{expression}}}}}': no namespace '{root}'"
+        )
     value = namespaces[root]
     walked = root
     for step in steps:
@@ -92,11 +96,11 @@ def lookup(expression: str, namespaces: Mapping[str, Any]) -> Any:
             value = value[step]
         else:
             if walked == "sample" and step == "output_json":
-                raise TemplateError(
+                raise GraderVariableError(
                     "sample_parse",
                     f"'{{{{{expression}}}}}': the model sample is not a JSON object",
                 )
-            raise TemplateError(
+            raise GraderVariableError(
                 "invalid_variable", f"'{{{{{expression}}}}}': {walked} has no {step!r}"
             )
         walked += f"[{step}]" if isinstance(step, int) else f".{step}"
@@ -106,13 +110,13 @@ def lookup(expression: str, namespaces: Mapping[str, Any]) -> Any:
 def _path(expression: str) -> tuple[str, list[str | int]]:
     root = _ROOT.match(expression)
     if root is None:
-        raise TemplateError("invalid_variable", f"'{{{{{expression}}}}}' names no variable")
+        raise GraderVariableError("invalid_variable", f"'{{{{{expression}}}}}' names no variable")
     steps: list[str | int] = []
     position = root.end()
     while position < len(expression):
         step = _STEP.match(expression, position)
         if step is None:
-            raise TemplateError(
+            raise GraderVariableError(
                 "invalid_variable",
                 f"'{{{{{expression}}}}}' cannot be read from {expression[position:]!r} on",
             )

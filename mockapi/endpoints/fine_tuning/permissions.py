@@ -31,9 +31,9 @@ import dataclasses
 import re
 from typing import Any
 
+from mockapi import errors
 from mockapi.endpoints import objects
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
-from mockapi.errors import APIError, model_not_found
 from mockapi.library.fixture import FixtureResponse
 
 KIND = "checkpoint_permissions"
@@ -49,7 +49,7 @@ def checkpoint_of(ctx: Context) -> str:
     """The path's checkpoint name, or the API's 404 when it is not a fine-tuned one."""
     name = ctx.params["fine_tuned_model_checkpoint"]
     if _CHECKPOINT.fullmatch(name) is None:
-        raise model_not_found(name)
+        raise errors.model_not_found(name)
     return name
 
 
@@ -58,22 +58,9 @@ def create(ctx: Context) -> FixtureResponse:
     checkpoint = checkpoint_of(ctx)
     projects = [str(p) for p in ctx.body.get("project_ids") or []]
     if not projects:
-        raise APIError(
-            400,
-            "Invalid 'project_ids': empty array. Expected an array with minimum length 1, "
-            "but got an empty array instead.",
-            param="project_ids",
-            code="empty_array",
-        )
+        raise errors.empty_array("project_ids")
     made = [_grant(ctx, checkpoint, project) for project in dict.fromkeys(projects)]
-    body = {
-        "object": "list",
-        "data": made,
-        "first_id": made[0]["id"],
-        "last_id": made[-1]["id"],
-        "has_more": False,
-    }
-    return FixtureResponse(body=body)
+    return FixtureResponse(body=objects.whole_list(made))
 
 
 def _grant(ctx: Context, checkpoint: str, project: str) -> dict[str, Any]:

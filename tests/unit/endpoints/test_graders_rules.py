@@ -15,7 +15,7 @@ from mockapi.endpoints.fine_tuning import grader_check, graders
 from mockapi.endpoints.fine_tuning.grader_formula import FormulaError, parse
 from mockapi.endpoints.fine_tuning.grader_run import PYTHON_NOT_RUN, grade
 from mockapi.endpoints.fine_tuning.grader_template import (
-    TemplateError,
+    GraderVariableError,
     render,
     sample_namespace,
 )
@@ -129,10 +129,10 @@ def test_templates_fill_nested_values() -> None:
 
 def test_a_missing_variable_and_an_unparsed_sample() -> None:
     namespaces = {"item": {"label": "x"}, "sample": sample_namespace("not json")}
-    with pytest.raises(TemplateError) as missing:
+    with pytest.raises(GraderVariableError) as missing:
         render("{{item.answer}}", namespaces)
     assert missing.value.kind == "invalid_variable"
-    with pytest.raises(TemplateError) as unparsed:
+    with pytest.raises(GraderVariableError) as unparsed:
         render("{{sample.output_json.city}}", namespaces)
     assert unparsed.value.kind == "sample_parse"
 
