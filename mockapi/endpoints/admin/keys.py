@@ -1,0 +1,120 @@
+"""The secrets the Administration API issues, and who owns each one.
+
+Every project API key (``sk-proj-...``: a user's, or ``sk-svcacct-...``: a service
+account's) and every admin API key (``sk-admin-...``) the mock issues is a real, usable
+secret: the mock's ordinary routes accept a project key (also under ``--api-key``, which
+otherwise restricts the accepted keys), and the admin routes an admin key. The secret is
+shown once, in the answer that creates it, as the API does; afterwards only its
+``redacted_value`` (``sk-proj...AbCd``).
+
+**The ownership contract.** :func:`key_owner` answers, for a secret a request carries,
+which project key it is and whom it belongs to::
+
+    {"project_id": "proj_...", "api_key_id": "key_...", "service_account_id": "user-..."}
+    {"project_id": "proj_...", "api_key_id": "key_...", "user_id": "user-..."}
+
+or None for a secret the Administration API did not issue (or has deleted). Usage and
+costs attribute a request to the project of its key, and project rate limits are
+enforced per project, through it. Owners are kept in the state store kind
+:data:`KEY_OWNERS`, keyed by :func:`digest` (SHA-256) of the secret, never the secret
+itself: the state store may be a file on disk (``--state``), and secrets never reach
+disk. Admin keys are kept in :data:`ADMIN_KEY_OWNERS` the same way
+(:func:`admin_key_id`).
+
+Secrets are drawn like ids (:func:`mockapi.endpoints.objects.new_id`): the n-th secret of
+a prefix is the same on every run with the same ``--seed``, so a recorded test's keys
+are reproducible. They have the real shape: the prefix, base62 letters and digits, and
+the ``T3BlbkFJ`` marker (``OpenAI`` in base64) the API puts inside its keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from mockapi.endpoints import objects
+from mockapi.endpoints.endpoint import Context
+from mockapi.state.store import StateStore
+
+KEY_OWNERS = "admin.key_owners"
+"""State kind: the owner of each project API key's secret, by :func:`digest`."""
+ADMIN_KEY_OWNERS = "admin.admin_key_owners"
+"""State kind: the admin API key id of each issued admin key's secret, by :func:`digest`."""
+
+PROJECT_KEY = "sk-proj-"
+SERVICE_ACCOUNT_KEY = "sk-svcacct-"
+ADMIN_KEY = "sk-admin-"
+_MARKER = "T3BlbkFJ"
+_HALF = 40
+"""Base62 characters on each side of the marker (real keys carry about this many)."""
+
+
+def digest(secret: str) -> str:
+    """The SHA-256 hex digest of ``secret``: how the store names a secret it must not hold."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(ctx: Context, prefix: str) -> str:
+    """A fresh secret with ``prefix`` (:data:`PROJECT_KEY`, :data:`SERVICE_ACCOUNT_KEY`,
+    :data:`ADMIN_KEY`), deterministic under the server's seed."""
+    number = objects.next_number(ctx.state, "secret:" + prefix)
+    seed = f"{ctx.seed}:secret:{prefix}:{number}".encode()
+    head = objects.base62(hashlib.sha256(seed + b":head").digest(), _HALF)
+    tail = objects.base62(hashlib.sha256(seed + b":tail").digest(), _HALF)
+    return f"{prefix}{head}{_MARKER}{tail}"
+
+
+def redacted(secret: str) -> str:
+    """What the API shows of a secret after its creation: ``sk-proj...AbCd``."""
+    for prefix in (SERVICE_ACCOUNT_KEY, PROJECT_KEY, ADMIN_KEY):
+        if secret.startswith(prefix):
+            return f"{prefix.rstrip('-')}...{secret[-4:]}"
+    return f"{secret[:3]}...{secret[-4:]}"
+
+
+def record_owner(state: StateStore, secret: str, owner: dict[str, str]) -> None:
+    """Keep ``owner`` (:func:`key_owner`'s answer) for ``secret``, by its digest."""
+    state.put(KEY_OWNERS, digest(secret), {"id": digest(secret), **owner})
+
+
+def key_owner(state: StateStore, secret: str) -> dict[str, str] | None:
+    """Who owns the project API key ``secret``: ``{"project_id", "api_key_id",
+    "user_id" | "service_account_id"}``, or None when the mock did not issue it (or
+    its key was deleted, or its project or service account was)."""
+    if not secret:
+        return None
+    found = state.get(KEY_OWNERS, digest(secret))
+    if not isinstance(found, dict):
+        return None
+    return {k: str(v) for k, v in found.items() if k != "id"}
+
+
+def forget_owner(state: StateStore, secret_digest: str) -> None:
+    """Forget the owner of the secret whose digest is ``secret_digest`` (its key was
+    deleted): the secret stops working at once, as a revoked key does."""
+    state.delete(KEY_OWNERS, secret_digest)
+
+
+def record_admin_key(state: StateStore, secret: str, key_id: str) -> None:
+    """Keep that the admin key ``secret`` is the admin API key ``key_id``."""
+    state.put(ADMIN_KEY_OWNERS, digest(secret), {"id": digest(secret), "key_id": key_id})
+
+
+def admin_key_id(state: StateStore, secret: str) -> str | None:
+    """The id of the admin API key ``secret`` (one the mock issued and still holds), or None."""
+    if not secret:
+        return None
+    found: Any = state.get(ADMIN_KEY_OWNERS, digest(secret))
+    return str(found["key_id"]) if isinstance(found, dict) else None
+
+
+def forget_admin_key(state: StateStore, secret_digest: str) -> None:
+    """Forget the admin key whose secret has the digest ``secret_digest`` (deleted)."""
+    state.delete(ADMIN_KEY_OWNERS, secret_digest)
+
+
+def issued(state: StateStore, secret: str) -> bool:
+    """Whether ``secret`` is a project or admin key the Administration API issued and
+    has not revoked: such a key is accepted even when ``--api-key`` or
+    ``--admin-api-key`` restricts the accepted keys."""
+    return key_owner(state, secret) is not None or admin_key_id(state, secret) is not None
