@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from mockapi.endpoints import embeddings, models, moderations
+from mockapi.endpoints.admin import routes as admin
 from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.chat import routes as chat_store
@@ -48,6 +49,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *fine_tuning.ENDPOINTS,
     *checkpoint_permissions.ENDPOINTS,
     *fine_tuning_graders.ENDPOINTS,
+    *admin.ENDPOINTS,
 )
 
 

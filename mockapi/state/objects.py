@@ -59,6 +59,10 @@ KEPT_KINDS = frozenset(
 works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor
 a conversation lose its beginning while a client goes on talking in it, nor a checkpoint
 permission lapse while the project it shares with uses it."""
+KEPT_PREFIXES = ("admin.",)
+"""Kinds never evicted by their name's prefix: the Administration API's organization
+(``admin.projects``, ``admin.users``, ...; :mod:`mockapi.endpoints.admin.org`), whose
+objects must not vanish while the organization uses them."""
 
 
 class _Raw(bytes):
@@ -119,12 +123,15 @@ class ObjectStore:
         self._blob_bytes = 0
         self._lock = threading.Lock()
 
+    def _bounded(self, collection: str) -> bool:
+        return collection not in self._unbounded and not collection.startswith(KEPT_PREFIXES)
+
     def put(self, collection: str, object_id: str, value: Any) -> None:
         """Keep ``value`` (a copy) as ``object_id``; a later put replaces it in place."""
         kept = encode_value(value)
         with self._lock:
             items = self._collections.setdefault(collection, _Collection())
-            self._keep(items, object_id, kept, bounded=collection not in self._unbounded)
+            self._keep(items, object_id, kept, bounded=self._bounded(collection))
 
     def get(self, collection: str, object_id: str) -> Any | None:
         """A copy of the object, or None."""
@@ -143,7 +150,7 @@ class ObjectStore:
             if found is None and start is None:
                 return None
             kept = encode_value(change(decode_value(found) if found is not None else start))
-            self._keep(items, object_id, kept, bounded=collection not in self._unbounded)
+            self._keep(items, object_id, kept, bounded=self._bounded(collection))
         return decode_value(kept)
 
     def delete(self, collection: str, object_id: str) -> bool:
