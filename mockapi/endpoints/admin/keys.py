@@ -18,8 +18,8 @@ costs attribute a request to the project of its key, and project rate limits are
 enforced per project, through it. Owners are kept in the state store kind
 :data:`KEY_OWNERS`, keyed by :func:`digest` (SHA-256) of the secret, never the secret
 itself: the state store may be a file on disk (``--state``), and secrets never reach
-disk. Admin keys are kept in :data:`ADMIN_KEY_OWNERS` the same way
-(:func:`admin_key_id`).
+disk. Admin keys the API issued are kept the same way, in
+:data:`~.org.ADMIN_KEY_IDS` (their id and name, which :func:`~.org.actor` shows).
 
 Secrets are drawn like ids (:func:`mockapi.endpoints.objects.new_id`): the n-th secret of
 a prefix is the same on every run with the same ``--seed``, so a recorded test's keys
@@ -33,13 +33,13 @@ import hashlib
 from typing import Any
 
 from mockapi.endpoints import objects
+from mockapi.endpoints.admin import org
 from mockapi.endpoints.endpoint import Context
+from mockapi.state.clock import Clock
 from mockapi.state.store import StateStore
 
-KEY_OWNERS = "admin.key_owners"
+KEY_OWNERS = org.kind("key_owners")
 """State kind: the owner of each project API key's secret, by :func:`digest`."""
-ADMIN_KEY_OWNERS = "admin.admin_key_owners"
-"""State kind: the admin API key id of each issued admin key's secret, by :func:`digest`."""
 
 PROJECT_KEY = "sk-proj-"
 SERVICE_ACCOUNT_KEY = "sk-svcacct-"
@@ -51,7 +51,7 @@ _HALF = 40
 
 def digest(secret: str) -> str:
     """The SHA-256 hex digest of ``secret``: how the store names a secret it must not hold."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return org.key_digest(secret)
 
 
 def new_secret(ctx: Context, prefix: str) -> str:
@@ -72,21 +72,25 @@ def redacted(secret: str) -> str:
     return f"{secret[:3]}...{secret[-4:]}"
 
 
-def record_owner(state: StateStore, secret: str, owner: dict[str, str]) -> None:
-    """Keep ``owner`` (:func:`key_owner`'s answer) for ``secret``, by its digest."""
-    state.put(KEY_OWNERS, digest(secret), {"id": digest(secret), **owner})
+def record_owner(
+    state: StateStore, secret: str, owner: dict[str, str], *, expires_at: int | None = None
+) -> None:
+    """Keep ``owner`` (:func:`key_owner`'s answer) for ``secret``, by its digest; the
+    secret stops being owned at ``expires_at`` (the mock's clock), if given."""
+    record = {"id": digest(secret), "owner": owner, "expires_at": expires_at}
+    state.put(KEY_OWNERS, digest(secret), record)
 
 
 def key_owner(state: StateStore, secret: str) -> dict[str, str] | None:
     """Who owns the project API key ``secret``: ``{"project_id", "api_key_id",
     "user_id" | "service_account_id"}``, or None when the mock did not issue it (or
-    its key was deleted, or its project or service account was)."""
+    its key was deleted or has expired, or its service account was deleted)."""
     if not secret:
         return None
     found = state.get(KEY_OWNERS, digest(secret))
-    if not isinstance(found, dict):
+    if not isinstance(found, dict) or _expired(state, found.get("expires_at")):
         return None
-    return {k: str(v) for k, v in found.items() if k != "id"}
+    return dict(found["owner"])
 
 
 def forget_owner(state: StateStore, secret_digest: str) -> None:
@@ -95,22 +99,35 @@ def forget_owner(state: StateStore, secret_digest: str) -> None:
     state.delete(KEY_OWNERS, secret_digest)
 
 
-def record_admin_key(state: StateStore, secret: str, key_id: str) -> None:
-    """Keep that the admin key ``secret`` is the admin API key ``key_id``."""
-    state.put(ADMIN_KEY_OWNERS, digest(secret), {"id": digest(secret), "key_id": key_id})
+def record_admin_key(
+    state: StateStore, secret: str, key_id: str, name: str, *, expires_at: int | None = None
+) -> None:
+    """Keep that the admin key ``secret`` is the admin API key ``key_id`` named ``name``
+    (in :data:`~.org.ADMIN_KEY_IDS`, which :func:`~.org.actor` reads), until
+    ``expires_at`` if given."""
+    record = {"id": key_id, "name": name, "expires_at": expires_at}
+    state.put(org.ADMIN_KEY_IDS, digest(secret), record)
 
 
 def admin_key_id(state: StateStore, secret: str) -> str | None:
-    """The id of the admin API key ``secret`` (one the mock issued and still holds), or None."""
+    """The id of the admin API key ``secret`` (one the mock issued, has not deleted and
+    has not seen expire), or None."""
     if not secret:
         return None
-    found: Any = state.get(ADMIN_KEY_OWNERS, digest(secret))
-    return str(found["key_id"]) if isinstance(found, dict) else None
+    found: Any = state.get(org.ADMIN_KEY_IDS, digest(secret))
+    if not isinstance(found, dict) or _expired(state, found.get("expires_at")):
+        return None
+    return str(found["id"])
 
 
 def forget_admin_key(state: StateStore, secret_digest: str) -> None:
     """Forget the admin key whose secret has the digest ``secret_digest`` (deleted)."""
-    state.delete(ADMIN_KEY_OWNERS, secret_digest)
+    state.delete(org.ADMIN_KEY_IDS, secret_digest)
+
+
+def _expired(state: StateStore, expires_at: Any) -> bool:
+    # The mock's clock lives in the store, so a test that advances it expires keys.
+    return isinstance(expires_at, int) and Clock(state).seconds() >= expires_at
 
 
 def issued(state: StateStore, secret: str) -> bool:
