@@ -299,8 +299,10 @@ _FINE_TUNING_JOB_PATCHES: tuple[Patch, ...] = (
         set=(
             (
                 "enum",
-                ["validating_files", "queued", "running", "pausing", "paused"]
-                + ["succeeded", "failed", "cancelled"],
+                [
+                    *("validating_files", "queued", "running", "pausing", "paused"),
+                    *("succeeded", "failed", "cancelled"),
+                ],
             ),
         ),
         why="mockapi: a paused job's status is `paused` (the API reference's job object "
