@@ -49,6 +49,9 @@ class Settings:
     on_miss: OnMiss = OnMiss.ERROR
     api_keys: frozenset[str] = field(default_factory=frozenset)
     """Accepted bearer tokens; empty means any non-empty token is accepted."""
+    admin_api_keys: frozenset[str] = field(default_factory=frozenset)
+    """Accepted admin keys on the Administration API (``--admin-api-key``); empty means
+    any ``sk-admin-`` key is accepted there."""
     validate: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     journal_size: int = DEFAULT_JOURNAL_SIZE

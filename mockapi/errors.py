@@ -37,7 +37,10 @@ because they carry its data or its wording (the module in brackets)::
         │                        (built by the helpers below, with the real API's wording;
         │                        :meth:`APIError.response` is the answer it makes)
         ├── TemplateError        a fixture template failed to render: a 500  [library.templating]
-        └── AzureError           an error in Azure's own body shape  [wire.azure]
+        ├── AzureError           an error in Azure's own body shape  [wire.azure]
+        └── AdminScopeError      an ordinary key on an admin route: the 403 whose ``error``
+                                 is a bare string, as the Administration API answers
+                                 [wire.credentials]
 
 Those marked ValueError are ValueErrors too, so ``except ValueError`` keeps catching
 them. (Private signals that never leave their module, such as the schema

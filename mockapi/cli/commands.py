@@ -56,6 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         fixture_dirs=tuple(args.fixtures),
         on_miss=OnMiss(args.on_miss),
         api_keys=frozenset(args.api_key),
+        admin_api_keys=frozenset(args.admin_api_key),
         validate=not args.no_validate,
         max_body_bytes=args.max_body_size,
         honor_delays=not args.instant,

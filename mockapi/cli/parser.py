@@ -78,6 +78,14 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
         help="accept only this bearer token (repeatable; default: any non-empty key)",
     )
     serve.add_argument(
+        "--admin-api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="accept only this admin key on /v1/organization routes (repeatable; "
+        "default: any sk-admin- key)",
+    )
+    serve.add_argument(
         "--max-body-size",
         type=int,
         default=DEFAULT_MAX_BODY_BYTES,

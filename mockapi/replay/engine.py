@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mockapi import errors
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoints import models
+from mockapi.endpoints.admin import keys as admin_keys
 from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_limit, body_of
 from mockapi.errors import APIError, MockapiError
 from mockapi.faults import ratelimit
@@ -382,9 +383,21 @@ class Replayer:
         return found or models.DEFAULT_MODELS
 
     def _authenticate(self, request: Request) -> None:
-        problem = credentials.key_error(request.headers, self.settings.api_keys)
+        problem = credentials.key_error(
+            request.headers,
+            self.settings.api_keys,
+            method=request.method,
+            path=request.path,
+            admin_api_keys=self.settings.admin_api_keys,
+            issued=self._issued,
+        )
         if problem is not None:
             raise problem
+
+    def _issued(self, secret: str) -> bool:
+        """Whether the Administration API issued ``secret`` (accepted whatever
+        ``--api-key`` and ``--admin-api-key`` say)."""
+        return admin_keys.issued(self.state, secret)
 
     def body_limit(self, method: str, path: str) -> int:
         """The largest body a request to ``method path`` may send (an upload's is its
