@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from mockapi.endpoints.admin import org
+from mockapi.endpoints.admin import admin_keys, org, project_keys, service_accounts
 from mockapi.endpoints.endpoint import Context, Endpoint, Handler
 from mockapi.library.fixture import FixtureResponse
 
 FAMILIES: tuple[tuple[Endpoint, ...], ...] = ()
 """Each admin family's ``ENDPOINTS`` (append yours: ``module.ENDPOINTS,``)."""
+# Keys and settings: admin keys, a project's keys, service accounts.
+FAMILIES += (admin_keys.ENDPOINTS, project_keys.ENDPOINTS, service_accounts.ENDPOINTS)
 
 
 def _seeded(handler: Handler) -> Handler:
