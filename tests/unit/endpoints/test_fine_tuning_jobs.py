@@ -2,11 +2,13 @@
 fine-tune and the names they yield, methods echoed and resolved, the metrics curve and
 results file, events and checkpoints, and a job's steps through the routes on a memory
 state store (a deleted file, a file validated in the background, cancel, pause), the
-kinds kept, Control.jobs' registry and GET /v1/models amended with the model made."""
+kinds kept, Control.jobs' registry, GET /v1/models amended with the model made, and each
+end (succeeded, failed, cancelled) announced by the shared job machinery."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import threading
 from typing import Any
@@ -254,3 +256,28 @@ def test_the_familys_kinds_are_kept_and_control_jobs_knows_it() -> None:
     kinds = {family.KIND, records.EVENTS, records.CHECKPOINTS, models.FINE_TUNED}
     assert kinds <= KEPT_KINDS
     assert FAMILIES[family.KIND] is family.FAMILY
+
+
+def test_each_end_goes_through_the_job_machinery_and_is_announced() -> None:
+    env = Jobs()
+    sent: list[dict[str, Any]] = []
+    ctx = dataclasses.replace(env.ctx(), notify=sent.append)
+    ends = {}
+    done = env.create()
+    for _ in range(3):
+        ends["succeeded"] = jobs.poll(ctx, family.FAMILY, done["id"])
+    bad = routes.create(
+        dataclasses.replace(ctx, body={"model": "gpt-4o-mini", "training_file": env.upload(5)})
+    ).body
+    assert isinstance(bad, dict)
+    ends["failed"] = jobs.poll(ctx, family.FAMILY, bad["id"])
+    cancelled = env.create()
+    ends["cancelled"] = routes.cancel(
+        dataclasses.replace(ctx, params={"fine_tuning_job_id": cancelled["id"]})
+    ).body
+    assert {status: job["status"] for status, job in ends.items()} == {s: s for s in ends}
+    assert [(event["type"], event["data"]["id"]) for event in sent] == [
+        ("fine_tuning.job.succeeded", done["id"]),
+        ("fine_tuning.job.failed", bad["id"]),
+        ("fine_tuning.job.cancelled", cancelled["id"]),
+    ]
