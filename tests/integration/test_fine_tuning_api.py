@@ -150,6 +150,15 @@ def test_a_job_polled_to_succeeded_with_events_checkpoints_and_results(
         )
     assert all(c.id.startswith("ftckpt_") and c.metrics.train_loss is not None for c in checkpoints)
 
+    base = f"/v1/fine_tuning/jobs/{created.id}"
+    for endpoint, path in [
+        ("GET /v1/fine_tuning/jobs", "/v1/fine_tuning/jobs?metadata[team]=math"),
+        (JOB + "/events", base + "/events?limit=3"),
+        (JOB + "/checkpoints", base + "/checkpoints"),
+    ]:
+        page = checked(endpoint, raw.get(path))
+        assert page["object"] == "list" and page["data"], endpoint
+
     (result_id,) = job.result_files
     assert org_client.files.retrieve(result_id).purpose == "fine-tune-results"
     rows = base64.b64decode(org_client.files.content(result_id).content).decode().splitlines()
