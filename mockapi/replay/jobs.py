@@ -1,8 +1,9 @@
 """A test's control over the jobs the server created, and over the mock's clock.
 
 :class:`Jobs` is what ``Control.jobs`` is (the pytest handle and the admin API call it):
-every job the server created (a batch, a fine-tuning job, a vector store file; later
-runs, videos), found by its id whatever its family, moved on at once:
+every job the server created (a batch, a fine-tuning job, a vector store file, an
+organization invite, which ``complete`` accepts; later runs, videos), found by its id
+whatever its family, moved on at once:
 
 * :meth:`Jobs.advance` (one job) and :meth:`Jobs.advance_all`: one step, as a retrieve
   would take it (a held job stays put; a step running in the background is waited for);
@@ -29,6 +30,7 @@ from typing import Any
 
 from mockapi.config import OnMiss
 from mockapi.endpoints import jobs as driver
+from mockapi.endpoints.admin import invites
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.endpoint import Context, Endpoint
 from mockapi.endpoints.fine_tuning import family as fine_tuning
@@ -42,6 +44,7 @@ FAMILIES: Mapping[str, driver.Family] = {
     batches.FAMILY.life.kind: batches.FAMILY,
     vector_store_files.FAMILY.life.kind: vector_store_files.FAMILY,
     fine_tuning.FAMILY.life.kind: fine_tuning.FAMILY,
+    invites.FAMILY.life.kind: invites.FAMILY,
 }
 """Every family with a lifecycle, by the state store kind of its objects."""
 PLACEHOLDER_KEY = "sk-mockapi-jobs"

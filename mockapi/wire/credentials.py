@@ -5,7 +5,8 @@ A request carries its key as ``Authorization: Bearer KEY`` (Azure's ``api-key``
 header is mapped onto it by :mod:`mockapi.wire.azure`). A missing or empty key is the real
 API's 401; with accepted keys configured (``--api-key``), any other key is too.
 
-**Admin keys.** The Administration API (``/v1/organization/...``) takes only an admin key
+**Admin keys.** The Administration API (``/v1/organization/...``, and a project's roles
+under ``/v1/projects/...``) takes only an admin key
 (``sk-admin-...``, or a key given with ``--admin-api-key``), and an admin key calls nothing
 else, as the API decides:
 
@@ -42,7 +43,9 @@ def bearer_token(headers: Mapping[str, str]) -> str:
 
 
 ADMIN_KEY_PREFIX = "sk-admin-"
-ADMIN_PATH = "/v1/organization"
+ADMIN_PATHS = ("/v1/organization", "/v1/projects")
+"""The Administration API's route prefixes: the organization's, and a project's roles
+and role assignments (``/v1/projects/{project_id}/roles``, ``.../users/{id}/roles``)."""
 _USAGE_PATHS = ("/v1/organization/usage", "/v1/organization/costs")
 _SCOPE_ADVICE = (
     "Check that you have the correct role in your organization (Reader, Writer, Owner) "
@@ -77,8 +80,9 @@ def key_error(
 
 
 def is_admin_path(path: str) -> bool:
-    """True for a route of the Administration API (``/v1/organization/...``)."""
-    return path == ADMIN_PATH or path.startswith(ADMIN_PATH + "/")
+    """True for a route of the Administration API (``/v1/organization/...``,
+    ``/v1/projects/...``)."""
+    return any(path == p or path.startswith(p + "/") for p in ADMIN_PATHS)
 
 
 def _admin_scope(method: str, path: str) -> str:

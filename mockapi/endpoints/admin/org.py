@@ -102,9 +102,10 @@ def page(
     max_limit: int = 100,
     default_order: Order = "asc",
 ) -> dict[str, Any]:
-    """The ``list`` object of ``kind`` (filtered on top-level fields by ``where``), or
-    of ``items`` (objects with an ``id``, oldest first) that a family selected itself,
-    for the request's ``after``/``before``/``limit``/``order``; each object through
+    """The ``list`` object of ``kind``'s objects (oldest first, each paged by its
+    ``id`` field, whatever its store key), or of ``items`` (objects with an ``id``,
+    oldest first) that a family selected itself, filtered on top-level fields by
+    ``where``, for the request's ``after``/``before``/``limit``/``order``; each object through
     ``show`` (private fields dropped by default).
 
     ``style="cursor"`` answers ``first_id``/``last_id``/``has_more`` (what the SDK's
@@ -118,23 +119,18 @@ def page(
     if items is None:
         if kind is None:
             raise TypeError("page() takes a kind or items")
-        body = objects.list_page(
-            ctx,
-            kind,
-            where=where,
-            default_limit=default_limit,
-            max_limit=max_limit,
-            default_order=default_order,
-        )
-    else:
-        selected = [dict(i) for i in items if _matches(i, where)]
-        body = objects.list_items(
-            ctx,
-            selected,
-            default_limit=default_limit,
-            max_limit=max_limit,
-            default_order=default_order,
-        )
+        # Paged here, not by StateStore.page: a member's store key (``proj_x/user-y``)
+        # is not the id the API shows and pages by (``user-y``), and the SQLite
+        # backend pages by store key. An organization's lists are small.
+        items = ctx.state.values(kind)
+    selected = [dict(i) for i in items if isinstance(i, Mapping) and _matches(i, where)]
+    body = objects.list_items(
+        ctx,
+        selected,
+        default_limit=default_limit,
+        max_limit=max_limit,
+        default_order=default_order,
+    )
     body["data"] = [show(dict(item)) for item in body["data"]]
     if style == "next":
         last = body.pop("last_id")

@@ -13,14 +13,43 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from mockapi.endpoints.admin import admin_keys, org, project_keys, service_accounts
+from mockapi.endpoints.admin import (
+    admin_keys,
+    assignments,
+    audit,
+    costs,
+    groups,
+    invites,
+    org,
+    project_keys,
+    project_members,
+    projects,
+    rate_limits,
+    roles,
+    service_accounts,
+    usage,
+    users,
+)
 from mockapi.endpoints.endpoint import Context, Endpoint, Handler
 from mockapi.library.fixture import FixtureResponse
 
 FAMILIES: tuple[tuple[Endpoint, ...], ...] = ()
 """Each admin family's ``ENDPOINTS`` (append yours: ``module.ENDPOINTS,``)."""
+# The core organization: projects, users, invites, roles and their assignments, groups,
+# a project's users and groups.
+FAMILIES += (
+    projects.ENDPOINTS,
+    users.ENDPOINTS,
+    invites.ENDPOINTS,
+    roles.ENDPOINTS,
+    assignments.ENDPOINTS,
+    groups.ENDPOINTS,
+    project_members.ENDPOINTS,
+)
 # Keys and settings: admin keys, a project's keys, service accounts.
 FAMILIES += (admin_keys.ENDPOINTS, project_keys.ENDPOINTS, service_accounts.ENDPOINTS)
+# What the mock observed: audit logs, usage, costs; project rate limits (enforced).
+FAMILIES += (audit.ENDPOINTS, usage.ENDPOINTS, costs.ENDPOINTS, rate_limits.ENDPOINTS)
 
 
 def _seeded(handler: Handler) -> Handler:
