@@ -31,6 +31,8 @@ because they carry its data or its wording (the module in brackets)::
     ├── GraderVariableError      a grader's template names what the item or sample lacks
     │                            (its kind: the run's error flag)
     │                            [endpoints.fine_tuning.grader_template]
+    ├── CertificateError         an uploaded certificate is not PEM X.509 whose validity can
+    │                            be read (ValueError)  [endpoints.admin.pem]
     ├── FaultCut                 raised to drop a connection (a fault's reset or cut) when
     │                            the server gives no transport to close  [web.delivery]
     └── APIError                 answered to the client as {"error": {...}} with a status

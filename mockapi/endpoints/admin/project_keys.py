@@ -96,15 +96,15 @@ def issue(
 
 
 def _spend_limit(given: Any) -> dict[str, Any] | None:
-    """A key's ``spend_limit`` as the API shows it, from the one a request set. The
-    limit is ``inactive`` until enforced: the mock keeps no per-key spend (assumed)."""
+    """A key's ``spend_limit`` as the API shows it, from the one a request set: in force
+    (``enforcing``, as the API shows a spend limit just set)."""
     if not isinstance(given, dict):
         return None
     return {
         "threshold_amount": given.get("threshold_amount"),
         "currency": given.get("currency", "USD"),
         "interval": given.get("interval", "month"),
-        "enforcement": {"status": "inactive"},
+        "enforcement": {"status": "enforcing"},
     }
 
 

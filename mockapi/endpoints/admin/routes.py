@@ -17,8 +17,11 @@ from mockapi.endpoints.admin import (
     admin_keys,
     assignments,
     audit,
+    certificates,
     costs,
+    external,
     groups,
+    health,
     invites,
     org,
     project_keys,
@@ -27,8 +30,11 @@ from mockapi.endpoints.admin import (
     rate_limits,
     roles,
     service_accounts,
+    settings,
+    spend,
     usage,
     users,
+    workload_identity,
 )
 from mockapi.endpoints.endpoint import Context, Endpoint, Handler
 from mockapi.library.fixture import FixtureResponse
@@ -46,8 +52,20 @@ FAMILIES += (
     groups.ENDPOINTS,
     project_members.ENDPOINTS,
 )
-# Keys and settings: admin keys, a project's keys, service accounts.
-FAMILIES += (admin_keys.ENDPOINTS, project_keys.ENDPOINTS, service_accounts.ENDPOINTS)
+# Keys and settings: admin keys, a project's keys, service accounts, certificates, the
+# one-object settings, spend alerts and limits, external keys and storage, workload
+# identity providers, health alert rules.
+FAMILIES += (
+    admin_keys.ENDPOINTS,
+    project_keys.ENDPOINTS,
+    service_accounts.ENDPOINTS,
+    certificates.ENDPOINTS,
+    settings.ENDPOINTS,
+    spend.ENDPOINTS,
+    external.ENDPOINTS,
+    workload_identity.ENDPOINTS,
+    health.ENDPOINTS,
+)
 # What the mock observed: audit logs, usage, costs; project rate limits (enforced).
 FAMILIES += (audit.ENDPOINTS, usage.ENDPOINTS, costs.ENDPOINTS, rate_limits.ENDPOINTS)
 

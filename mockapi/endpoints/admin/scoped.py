@@ -2,9 +2,9 @@
 by id within its scope, and the expiry of a key.
 
 * :func:`project`: the path's ``project_id`` as a project of the organization, or the
-  API's 404; :func:`active_project` also refuses an archived one with the API's 400
-  (``Project is archived``: the body the API documents for a service account listed
-  or created in an archived project; assumed for every change inside one).
+  API's 404; :func:`active_project` also refuses an archived one with a 400 (the API
+  documents one for a service account listed or created in an archived project; the
+  mock refuses every change inside one). Both are :mod:`.projects`' own checks.
 * :func:`owned`: an object of a kind by id, only when it belongs to the given project
   (a service account of another project is as unknown as one never created).
 * :func:`expires_at`: ``expires_in_seconds`` turned into the ``expires_at`` it sets.
@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockapi.endpoints.admin import org
+from mockapi.endpoints.admin import org, projects
 from mockapi.endpoints.endpoint import Context
-from mockapi.errors import APIError
 
 PROJECT = "_project_id"
 """The private field naming the project an object belongs to (dropped by :func:`org.public`)."""
@@ -24,20 +23,13 @@ PROJECT = "_project_id"
 
 def project(ctx: Context) -> dict[str, Any]:
     """The project the path names (``project_id``), or the API's 404."""
-    project_id = ctx.params["project_id"]
-    found = ctx.state.get(org.PROJECTS, project_id)
-    if not isinstance(found, dict):
-        raise org.not_found("Project", project_id)
-    return found
+    return projects.find_project(ctx, ctx.params["project_id"])
 
 
 def active_project(ctx: Context) -> dict[str, Any]:
-    """:func:`project`, or the API's 400 when it is archived (nothing changes in an
-    archived project, and it has no service accounts)."""
-    found = project(ctx)
-    if found.get("archived_at") is not None or found.get("status") == "archived":
-        raise APIError(400, "Project is archived")
-    return found
+    """:func:`project`, or the 400 when it is archived (nothing changes in an archived
+    project, and it has no service accounts)."""
+    return projects.active_project(ctx, ctx.params["project_id"])
 
 
 def owned(

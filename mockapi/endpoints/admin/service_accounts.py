@@ -10,7 +10,7 @@ and their API keys.
 * ``GET``: the project's service accounts, oldest first, ``after``/``limit`` paged.
 * ``GET``/``POST``/``DELETE .../{service_account_id}``: the account; ``name`` and
   ``role`` (``member``, ``owner``) updated; deleted with every key it holds (revoked at
-  once).
+  once) and the workload identity federation rules that map to it.
 * ``POST .../{service_account_id}/api_keys``: another key (``name``, ``scopes``,
   ``expires_in_seconds``, ``spend_limit``), its secret shown once.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockapi.endpoints.admin import org, project_keys, scoped
+from mockapi.endpoints.admin import org, project_keys, scoped, workload_identity
 from mockapi.endpoints.admin.audit import audit
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.errors import APIError
@@ -129,6 +129,7 @@ def delete(ctx: Context) -> FixtureResponse:
     where = {scoped.PROJECT: project_id, "_service_account_id": account_id}
     for key in [k for k in ctx.state.values(project_keys.KIND) if matches(k, where)]:
         project_keys.forget(ctx, key)
+    workload_identity.forget_account_rules(ctx.state, account_id)
     ctx.state.delete(KIND, account_id)
     ctx.state.delete(org.PROJECT_USERS, org.member_id(project_id, account_id))
     audit(ctx, "service_account.deleted", {"id": account_id}, project_id=project_id)
