@@ -361,17 +361,6 @@ def _running(client: openai.OpenAI) -> str:
 
 
 RESOURCES += ("fine_tuning",)
-NOT_SERVED |= {
-    f"fine_tuning.{name}": "checkpoint permissions and graders: their helper adds their rows"
-    for name in (
-        "checkpoints.permissions.create",
-        "checkpoints.permissions.retrieve",
-        "checkpoints.permissions.list",
-        "checkpoints.permissions.delete",
-        "alpha.graders.run",
-        "alpha.graders.validate",
-    )
-}
 LENIENT |= {"fine_tuning.jobs.pause": "status 'paused' (the SDK's model predates pause)"}
 CALLS |= {
     "fine_tuning.jobs.create": _job,
@@ -388,6 +377,43 @@ CALLS |= {
     "fine_tuning.jobs.list_events": lambda c: c.fine_tuning.jobs.list_events(_job(c, done=True)),
     "fine_tuning.jobs.checkpoints.list": lambda c: c.fine_tuning.jobs.checkpoints.list(
         _job(c, done=True)
+    ),
+}
+
+
+CHECKPOINT = "ft:gpt-4o-mini-2024-07-18:org-mockapi:weather:B7R9VjQd:ckpt-step-20"
+GRADER: Any = {
+    "type": "string_check",
+    "name": "exact",
+    "input": "{{sample.output_text}}",
+    "reference": "{{item.label}}",
+    "operation": "eq",
+}
+
+
+def _permission(client: openai.OpenAI) -> str:
+    made = client.fine_tuning.checkpoints.permissions.create(CHECKPOINT, project_ids=["proj_a"])
+    return made.data[0].id
+
+
+CALLS |= {
+    "fine_tuning.checkpoints.permissions.create": _permission,
+    "fine_tuning.checkpoints.permissions.list": lambda c: (
+        c.fine_tuning.checkpoints.permissions.list(CHECKPOINT, order="ascending")
+    ),
+    "fine_tuning.checkpoints.permissions.retrieve": lambda c: (
+        c.fine_tuning.checkpoints.permissions.retrieve(CHECKPOINT, project_id="proj_a")
+    ),
+    "fine_tuning.checkpoints.permissions.delete": lambda c: (
+        c.fine_tuning.checkpoints.permissions.delete(
+            _permission(c), fine_tuned_model_checkpoint=CHECKPOINT
+        )
+    ),
+    "fine_tuning.alpha.graders.run": lambda c: c.fine_tuning.alpha.graders.run(
+        grader=GRADER, model_sample="Paris", item={"label": "Paris"}
+    ),
+    "fine_tuning.alpha.graders.validate": lambda c: c.fine_tuning.alpha.graders.validate(
+        grader=GRADER
     ),
 }
 
