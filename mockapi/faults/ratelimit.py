@@ -132,9 +132,16 @@ class RateLimiter:
             self._buckets.clear()
 
     def check(
-        self, key: str, model: str, requested: int, *, organization: str | None = None
+        self,
+        key: str,
+        model: str,
+        requested: int,
+        *,
+        organization: str | None = None,
+        project: str | None = None,
     ) -> Verdict:
-        """Take one request and ``requested`` tokens for ``key`` and ``model``, or refuse."""
+        """Take one request and ``requested`` tokens for ``key`` and ``model``, or refuse;
+        ``project`` names the project whose limits these are in the 429's message."""
         org = organization or self.limits.organization
         with self._lock:
             now = self.clock()
@@ -147,15 +154,19 @@ class RateLimiter:
             toks.refill(now)
             error: APIError | None = None
             if requested > toks.capacity:
-                error = too_large(model, org, toks.capacity, requested)
+                error = too_large(model, org, toks.capacity, requested, project=project)
             elif calls.level < 1 - 1e-9:
                 wait = calls.wait_for(1)
                 used = calls.capacity - calls.remaining
-                error = rate_limited("requests", model, org, calls.capacity, used, 1, wait)
+                error = rate_limited(
+                    "requests", model, org, calls.capacity, used, 1, wait, project=project
+                )
             elif toks.level < requested - 1e-9:
                 wait = toks.wait_for(requested)
                 used = toks.capacity - toks.remaining
-                error = rate_limited("tokens", model, org, toks.capacity, used, requested, wait)
+                error = rate_limited(
+                    "tokens", model, org, toks.capacity, used, requested, wait, project=project
+                )
             else:
                 calls.level -= 1
                 toks.level -= requested
@@ -185,23 +196,39 @@ def retry_headers(wait: float) -> dict[str, str]:
     }
 
 
+def _scope(org: str, project: str | None) -> str:
+    """Whose limit it is, as the API's message names it: ``organization org-x``, or for
+    a project's own limit ``project proj_x organization org-x``."""
+    return f"project {project} organization {org}" if project else f"organization {org}"
+
+
 def rate_limited(
-    kind: str, model: str, org: str, limit: int, used: int, requested: int, wait: float
+    kind: str,
+    model: str,
+    org: str,
+    limit: int,
+    used: int,
+    requested: int,
+    wait: float,
+    *,
+    project: str | None = None,
 ) -> APIError:
     """The real 429 for a full bucket (``kind``: ``requests`` or ``tokens``)."""
     per = "requests per min (RPM)" if kind == "requests" else "tokens per min (TPM)"
     message = (
-        f"Rate limit reached for {model} in organization {org} on {per}: Limit {limit}, "
+        f"Rate limit reached for {model} in {_scope(org, project)} on {per}: Limit {limit}, "
         f"Used {used}, Requested {requested}. Please try again in {format_duration(wait)}. "
         f"{LEARN_MORE}"
     )
     return APIError(429, message, type=kind, code=RATE_LIMITED, headers=retry_headers(wait))
 
 
-def too_large(model: str, org: str, limit: int, requested: int) -> APIError:
+def too_large(
+    model: str, org: str, limit: int, requested: int, *, project: str | None = None
+) -> APIError:
     """The real 429 for a request larger than the whole token bucket (never succeeds)."""
     message = (
-        f"Request too large for {model} in organization {org} on tokens per min (TPM): "
+        f"Request too large for {model} in {_scope(org, project)} on tokens per min (TPM): "
         f"Limit {limit}, Requested {requested}. The input or output tokens must be reduced "
         f"in order to run successfully. {LEARN_MORE}"
     )
