@@ -18,6 +18,8 @@ from mockapi import errors
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoints import models
 from mockapi.endpoints.admin import keys as admin_keys
+from mockapi.endpoints.admin import ledger as usage_ledger
+from mockapi.endpoints.admin.rate_limits import ProjectLimiter
 from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_limit, body_of
 from mockapi.errors import APIError, MockapiError
 from mockapi.faults import ratelimit
@@ -88,6 +90,8 @@ class Replayer:
         seed = settings.seed if settings.fault_seed is None else settings.fault_seed
         self.faults = FaultState(fault_plan.rules(settings.faults), seed=seed)
         self.limiter: ratelimit.RateLimiter | None = None
+        self.project_limits = ProjectLimiter()
+        """The limits set on projects through the Administration API, enforced."""
         if settings.rate_limit:
             try:
                 self.set_rate_limit(ratelimit.parse_limits(settings.rate_limit))
@@ -112,6 +116,7 @@ class Replayer:
         self.faults.reset()
         if self.limiter is not None:
             self.limiter.reset()
+        self.project_limits.reset()
 
     def set_rate_limit(self, limits: ratelimit.Limits | None) -> None:
         """Limit requests like the real API from now on (None: no limit); full buckets."""
@@ -217,6 +222,8 @@ class Replayer:
         except APIError as exc:
             response = exc.response(base_headers())
             entry = self._entry(seq, request, response.status, Outcome.REJECTED, report=exc.message)
+        if response.status == 200 and usage_ledger.billable(request):
+            self._record_usage(request, response)
         fault = plan.fault
         if fault is not None:
             entry = replace(entry, fault=fault.describe())
@@ -226,6 +233,13 @@ class Replayer:
         headers = {**plan.limit_headers, **response.headers, "openai-processing-ms": elapsed}
         delivered = fault if fault is not None and fault_plan.delivers(fault, response) else None
         return replace(response, headers=headers), delivered
+
+    def _record_usage(self, request: Request, response: Response) -> None:
+        """Add what a billable answer used to the usage ledger that the admin usage and
+        costs routes read (:mod:`mockapi.endpoints.admin.ledger`)."""
+        endpoint = self.router.resolve(request.method, request.path)[0]
+        shape = endpoint.shape if endpoint is not None else None
+        usage_ledger.record(self.state, self.clock.now(), request, response, shape)
 
     def dispatch(self, request: Request) -> Response:
         """Answer ``request`` through the whole flow as a client's request (a batch's
@@ -283,6 +297,9 @@ class Replayer:
             return early, self._entry(seq, request, early.status, Outcome.REJECTED)
         if endpoint is not None and request.method == "POST" and self.limiter is not None:
             fault_plan.take(self.limiter, request, plan)
+        if endpoint is not None and request.method == "POST":
+            limited = self.project_limits.take(self.state, request)
+            plan.limit_headers = limited if limited is not None else plan.limit_headers
         if self.proxy_all:
             return Forward(request, seq, 0.0)
         original = request

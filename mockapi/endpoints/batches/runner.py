@@ -38,6 +38,7 @@ from typing import Any, BinaryIO, cast
 
 import orjson
 
+from mockapi.endpoints.admin.ledger import BATCH_HEADER
 from mockapi.endpoints.batches import input as batch_input
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.files import stored
@@ -188,7 +189,8 @@ def run(
                 if stop.status == "expired":
                     _expire_rest(batch, files, tally, line, requests)
                 return stop
-        response = ctx.dispatch(_request(ctx, line)) if ctx.dispatch is not None else None
+        request = _request(ctx, line, batch["id"])
+        response = ctx.dispatch(request) if ctx.dispatch is not None else None
         _record(batch, line, response, files, tally)
     return None
 
@@ -259,11 +261,12 @@ def _reason_to_stop(
     return None
 
 
-def _request(ctx: Context, line: batch_input.Line) -> Request:
+def _request(ctx: Context, line: batch_input.Line, batch_id: str) -> Request:
     headers = {
         name: ctx.request.headers[name] for name in _FORWARDED if name in ctx.request.headers
     }
     headers["content-type"] = "application/json"
+    headers[BATCH_HEADER] = batch_id  # usage counts the line as a batch line
     return Request("POST", line.url, headers, (), orjson.dumps(line.body), line.body)
 
 
