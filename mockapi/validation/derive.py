@@ -85,6 +85,15 @@ _VS_BATCHES = "/vector_stores/{vector_store_id}/file_batches"
 _VS_BATCH = _VS_BATCHES + "/{batch_id}"
 _FT_PERMISSIONS = "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions"
 _FT_JOB = "/fine_tuning/jobs/{fine_tuning_job_id}"
+_ORG = "/organization"
+_PROJECT = _ORG + "/projects/{project_id}"
+_GROUP = _ORG + "/groups/{group_id}"
+_ROLE_SCOPES = (
+    ("organization.users.roles", _ORG + "/users/{user_id}/roles"),
+    ("organization.groups.roles", _GROUP + "/roles"),
+    ("organization.projects.users.roles", "/projects/{project_id}/users/{user_id}/roles"),
+    ("organization.projects.groups.roles", "/projects/{project_id}/groups/{group_id}/roles"),
+)
 TARGETS: tuple[Target, ...] = (
     Target("POST", "/chat/completions", "chat.completions"),
     Target("GET", "/chat/completions", "chat.completions.list"),
@@ -181,6 +190,63 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", _FT_JOB + "/resume", "fine_tuning.jobs.resume"),
     Target("GET", _FT_JOB + "/events", "fine_tuning.jobs.events"),
     Target("GET", _FT_JOB + "/checkpoints", "fine_tuning.jobs.checkpoints"),
+    # The Administration API's core organization (admin.projects, users, invites, roles,
+    # role assignments, groups, a project's users and groups).
+    Target("POST", _ORG + "/projects", "organization.projects.create"),
+    Target("GET", _ORG + "/projects", "organization.projects.list"),
+    Target("GET", _PROJECT, "organization.projects.retrieve"),
+    Target("POST", _PROJECT, "organization.projects.update"),
+    Target("POST", _PROJECT + "/archive", "organization.projects.archive"),
+    Target("GET", _ORG + "/users", "organization.users.list"),
+    Target("GET", _ORG + "/users/{user_id}", "organization.users.retrieve"),
+    Target("POST", _ORG + "/users/{user_id}", "organization.users.update"),
+    Target("DELETE", _ORG + "/users/{user_id}", "organization.users.delete"),
+    Target("POST", _ORG + "/invites", "organization.invites.create"),
+    Target("GET", _ORG + "/invites", "organization.invites.list"),
+    Target("GET", _ORG + "/invites/{invite_id}", "organization.invites.retrieve"),
+    Target("DELETE", _ORG + "/invites/{invite_id}", "organization.invites.delete"),
+    *(
+        target
+        for stem, path in (
+            ("organization.roles", _ORG + "/roles"),
+            ("organization.projects.roles", "/projects/{project_id}/roles"),
+        )
+        for target in (
+            Target("POST", path, stem + ".create"),
+            Target("GET", path, stem + ".list"),
+            Target("GET", path + "/{role_id}", stem + ".retrieve"),
+            Target("POST", path + "/{role_id}", stem + ".update"),
+            Target("DELETE", path + "/{role_id}", stem + ".delete"),
+        )
+    ),
+    *(
+        target
+        for stem, path in _ROLE_SCOPES
+        for target in (
+            Target("POST", path, stem + ".create"),
+            Target("GET", path, stem + ".list"),
+            Target("GET", path + "/{role_id}", stem + ".retrieve"),
+            Target("DELETE", path + "/{role_id}", stem + ".delete"),
+        )
+    ),
+    Target("POST", _ORG + "/groups", "organization.groups.create"),
+    Target("GET", _ORG + "/groups", "organization.groups.list"),
+    Target("GET", _GROUP, "organization.groups.retrieve"),
+    Target("POST", _GROUP, "organization.groups.update"),
+    Target("DELETE", _GROUP, "organization.groups.delete"),
+    Target("POST", _GROUP + "/users", "organization.groups.users.create"),
+    Target("GET", _GROUP + "/users", "organization.groups.users.list"),
+    Target("GET", _GROUP + "/users/{user_id}", "organization.groups.users.retrieve"),
+    Target("DELETE", _GROUP + "/users/{user_id}", "organization.groups.users.delete"),
+    Target("POST", _PROJECT + "/users", "organization.projects.users.create"),
+    Target("GET", _PROJECT + "/users", "organization.projects.users.list"),
+    Target("GET", _PROJECT + "/users/{user_id}", "organization.projects.users.retrieve"),
+    Target("POST", _PROJECT + "/users/{user_id}", "organization.projects.users.update"),
+    Target("DELETE", _PROJECT + "/users/{user_id}", "organization.projects.users.delete"),
+    Target("POST", _PROJECT + "/groups", "organization.projects.groups.create"),
+    Target("GET", _PROJECT + "/groups", "organization.projects.groups.list"),
+    Target("GET", _PROJECT + "/groups/{group_id}", "organization.projects.groups.retrieve"),
+    Target("DELETE", _PROJECT + "/groups/{group_id}", "organization.projects.groups.delete"),
 )
 
 
