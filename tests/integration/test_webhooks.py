@@ -49,6 +49,7 @@ from mockapi.endpoints.batches import routes as batches
 from mockapi.replay.journal import JournalEntry, Outcome
 from mockapi.web.server import ServerThread
 from tests.helpers import REPO, free_port, mockapi_process, settings, strict_client
+from tests.integration.state_servers import serving
 
 SECRET = "whsec_" + base64.b64encode(b"the receiver's own 32-byte key!!").decode()
 OTHER = "whsec_" + base64.b64encode(b"somebody else's key, 32 bytes.!!").decode()
@@ -423,3 +424,37 @@ def test_the_readme_example_prints_the_event_shown() -> None:
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)
+
+
+def test_with_two_workers_each_batch_is_announced_once(receiver: Receiver) -> None:
+    receiver.reset()
+    flags = ("--webhook-url", receiver.url, "--webhook-secret", SECRET)
+    with serving("--workers", "2", "--on-miss", "synthesize", *flags) as server:
+        workers = pinned(server.url)
+        with strict_client(server.url + "/v1") as sdk:
+            made = [new_batch(sdk) for _ in range(3)]
+        for batch_id in made * 3:  # both workers retrieve each batch, past its end
+            for http in workers:
+                http.get(f"/v1/batches/{batch_id}").raise_for_status()
+        events = unwrapped(openai.OpenAI(api_key="unused"), receiver.wait_for(3))
+        claims = workers[0].get("/__mockapi/objects/webhook_events").json()["data"]
+        assert sorted(events) == sorted(made)
+        assert sorted(c["event"] for c in claims) == sorted(e.id for e in events.values())
+        assert len(receiver.deliveries) == 3
+        for http in workers:
+            http.close()
+
+
+def pinned(url: str) -> list[httpx.Client]:
+    """Two clients, each kept on its own connection to another worker."""
+    found: dict[int, httpx.Client] = {}
+    for _ in range(300):
+        http = httpx.Client(base_url=url, headers={"authorization": "Bearer sk-test"}, timeout=10)
+        pid = int(http.get("/__mockapi/health").json()["pid"])
+        if pid in found:
+            http.close()
+        else:
+            found[pid] = http
+        if len(found) == 2:
+            return list(found.values())
+    raise AssertionError("the kernel handed every connection to one worker")
