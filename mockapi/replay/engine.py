@@ -408,6 +408,9 @@ class Replayer:
             admin_api_keys=self.settings.admin_api_keys,
             issued=self._issued,
         )
+        token = credentials.bearer_token(request.headers)
+        if problem is None and admin_keys.refused(self.state, token):
+            problem = admin_keys.revoked_key_error(token)  # deleted or expired: the 401
         if problem is not None:
             raise problem
 

@@ -10,16 +10,22 @@ shown once, in the answer that creates it, as the API does; afterwards only its
 **The ownership contract.** :func:`key_owner` answers, for a secret a request carries,
 which project key it is and whom it belongs to::
 
-    {"project_id": "proj_...", "api_key_id": "key_...", "service_account_id": "user-..."}
+    {"project_id": "proj_...", "api_key_id": "key_...", "service_account_id": "svc_acct_..."}
     {"project_id": "proj_...", "api_key_id": "key_...", "user_id": "user-..."}
 
-or None for a secret the Administration API did not issue (or has deleted). Usage and
+or None for a secret the Administration API did not issue (or has revoked, or that has
+expired on the mock's clock). Usage and
 costs attribute a request to the project of its key, and project rate limits are
 enforced per project, through it. Owners are kept in the state store kind
 :data:`KEY_OWNERS`, keyed by :func:`digest` (SHA-256) of the secret, never the secret
 itself: the state store may be a file on disk (``--state``), and secrets never reach
 disk. Admin keys the API issued are kept the same way, in
 :data:`~.org.ADMIN_KEY_IDS` (their id and name, which :func:`~.org.actor` shows).
+
+**Revocation.** A deleted key (or a deleted service account's) stays known as revoked,
+and :func:`refused` tells authentication to answer it (and an expired one) with the
+API's 401 ``Incorrect API key provided`` on every route, whatever ``--api-key`` says, as
+the API refuses a revoked key. A secret the mock never issued is not affected.
 
 Secrets are drawn like ids (:func:`mockapi.endpoints.objects.new_id`): the n-th secret of
 a prefix is the same on every run with the same ``--seed``, so a recorded test's keys
@@ -32,9 +38,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from mockapi import errors
 from mockapi.endpoints import objects
 from mockapi.endpoints.admin import org
 from mockapi.endpoints.endpoint import Context
+from mockapi.errors import APIError
 from mockapi.state.clock import Clock
 from mockapi.state.store import StateStore
 
@@ -81,22 +89,18 @@ def record_owner(
     state.put(KEY_OWNERS, digest(secret), record)
 
 
-def key_owner(state: StateStore, secret: str) -> dict[str, str] | None:
+def key_owner(state: StateStore, secret: str, *, now: float | None = None) -> dict[str, str] | None:
     """Who owns the project API key ``secret``: ``{"project_id", "api_key_id",
     "user_id" | "service_account_id"}``, or None when the mock did not issue it (or
-    its key was deleted or has expired, or its service account was deleted)."""
-    if not secret:
-        return None
-    found = state.get(KEY_OWNERS, digest(secret))
-    if not isinstance(found, dict) or _expired(state, found.get("expires_at")):
-        return None
-    return dict(found["owner"])
+    its key was revoked, or has expired at ``now``, by default the mock's clock)."""
+    found = _live(state, KEY_OWNERS, secret, now)
+    return dict(found["owner"]) if found is not None else None
 
 
 def forget_owner(state: StateStore, secret_digest: str) -> None:
-    """Forget the owner of the secret whose digest is ``secret_digest`` (its key was
-    deleted): the secret stops working at once, as a revoked key does."""
-    state.delete(KEY_OWNERS, secret_digest)
+    """Revoke the project key whose secret has the digest ``secret_digest`` (its key, or
+    its service account, was deleted): the secret is refused from then on."""
+    state.put(KEY_OWNERS, secret_digest, {"id": secret_digest, "revoked": True})
 
 
 def record_admin_key(
@@ -109,25 +113,16 @@ def record_admin_key(
     state.put(org.ADMIN_KEY_IDS, digest(secret), record)
 
 
-def admin_key_id(state: StateStore, secret: str) -> str | None:
-    """The id of the admin API key ``secret`` (one the mock issued, has not deleted and
-    has not seen expire), or None."""
-    if not secret:
-        return None
-    found: Any = state.get(org.ADMIN_KEY_IDS, digest(secret))
-    if not isinstance(found, dict) or _expired(state, found.get("expires_at")):
-        return None
-    return str(found["id"])
+def admin_key_id(state: StateStore, secret: str, *, now: float | None = None) -> str | None:
+    """The id of the admin API key ``secret`` (one the mock issued, has not revoked and
+    has not seen expire by ``now``, by default the mock's clock), or None."""
+    found = _live(state, org.ADMIN_KEY_IDS, secret, now)
+    return str(found["id"]) if found is not None else None
 
 
 def forget_admin_key(state: StateStore, secret_digest: str) -> None:
-    """Forget the admin key whose secret has the digest ``secret_digest`` (deleted)."""
-    state.delete(org.ADMIN_KEY_IDS, secret_digest)
-
-
-def _expired(state: StateStore, expires_at: Any) -> bool:
-    # The mock's clock lives in the store, so a test that advances it expires keys.
-    return isinstance(expires_at, int) and Clock(state).seconds() >= expires_at
+    """Revoke the admin key whose secret has the digest ``secret_digest`` (deleted)."""
+    state.update(org.ADMIN_KEY_IDS, secret_digest, lambda kept: {**kept, "revoked": True})
 
 
 def issued(state: StateStore, secret: str) -> bool:
@@ -135,3 +130,38 @@ def issued(state: StateStore, secret: str) -> bool:
     has not revoked: such a key is accepted even when ``--api-key`` or
     ``--admin-api-key`` restricts the accepted keys."""
     return key_owner(state, secret) is not None or admin_key_id(state, secret) is not None
+
+
+def refused(state: StateStore, secret: str) -> bool:
+    """Whether ``secret`` is a key the Administration API issued and has since revoked,
+    or that has expired: the API's 401 for it, whatever ``--api-key`` says (a key that
+    the mock never issued is not refused here)."""
+    kind = org.ADMIN_KEY_IDS if secret.startswith(ADMIN_KEY) else KEY_OWNERS
+    found = state.get(kind, digest(secret)) if secret else None
+    return isinstance(found, dict) and _live(state, kind, secret, None, found=found) is None
+
+
+def revoked_key_error(secret: str) -> APIError:
+    """The API's 401 for a key that was revoked or has expired (:func:`refused`)."""
+    problem = errors.invalid_api_key(secret)
+    message = problem.message.split(" (mockapi:")[0]
+    return APIError(
+        401,
+        f"{message} (mockapi: this key was deleted through the Administration API, or "
+        "has expired on the mock's clock; create another.)",
+        code=problem.code,
+    )
+
+
+def _live(
+    state: StateStore, kind: str, secret: str, now: float | None, *, found: Any = None
+) -> dict[str, Any] | None:
+    """The record of ``secret`` in ``kind`` when it is neither revoked nor expired."""
+    if found is None:
+        found = state.get(kind, digest(secret)) if secret else None
+    if not isinstance(found, dict) or found.get("revoked"):
+        return None
+    expires_at = found.get("expires_at")
+    # The mock's clock lives in the store, so a test that advances it expires keys.
+    moment = Clock(state).now() if now is None else now
+    return None if isinstance(expires_at, int) and moment >= expires_at else found
