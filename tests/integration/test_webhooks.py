@@ -1,7 +1,7 @@
 """Signed webhooks on a real server, received by a real receiver (Starlette on a real
 port) and verified with the official SDK's ``client.webhooks.unwrap``: a batch polled to
-completion sends ``batch.completed``, a fine-tuning job ``fine_tuning.job.succeeded``
-and ``.cancelled``, each other end of a batch and of a background response its own
+completion sends ``batch.completed``, fine-tuning jobs ``fine_tuning.job.succeeded``,
+``.failed`` and ``.cancelled``, each other end of a batch and of a background response its own
 event; another secret is refused; a receiver answering 500 gets the retries, one that
 is down or never answers 2xx is given up on after the last attempt, and one that hangs
 never holds up the API's answers; every attempt is in the journal, the admin API and
@@ -32,6 +32,7 @@ from openai.types.webhooks import (
     BatchExpiredWebhookEvent,
     BatchFailedWebhookEvent,
     FineTuningJobCancelledWebhookEvent,
+    FineTuningJobFailedWebhookEvent,
     FineTuningJobSucceededWebhookEvent,
     ResponseCancelledWebhookEvent,
     ResponseCompletedWebhookEvent,
@@ -223,21 +224,33 @@ def chat_example(n: int) -> dict[str, Any]:
     return {"messages": [user, {"role": "assistant", "content": str(2 * n)}]}
 
 
-def test_a_fine_tuning_job_sends_succeeded_and_a_cancelled_one_cancelled(
-    sdk: openai.OpenAI, built: Built, receiver: Receiver
-) -> None:
-    data = b"".join(json.dumps(chat_example(n)).encode() + b"\n" for n in range(10))
-    training = sdk.files.create(file=("train.jsonl", io.BytesIO(data)), purpose="fine-tune").id
+def training_file(sdk: openai.OpenAI, examples: int) -> str:
+    data = b"".join(json.dumps(chat_example(n)).encode() + b"\n" for n in range(examples))
+    return sdk.files.create(file=("train.jsonl", io.BytesIO(data)), purpose="fine-tune").id
+
+
+def finished_job(sdk: openai.OpenAI, training: str) -> Any:
     job = sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training)
     while job.status not in ("succeeded", "failed"):
         job = sdk.fine_tuning.jobs.retrieve(job.id)
+    return job
+
+
+def test_fine_tuning_jobs_send_succeeded_failed_and_cancelled(
+    sdk: openai.OpenAI, built: Built, receiver: Receiver
+) -> None:
+    training = training_file(sdk, 10)
+    job = finished_job(sdk, training)
+    refused = finished_job(sdk, training_file(sdk, 5))  # too few examples: failed
+    assert (job.status, refused.status) == ("succeeded", "failed")
     stopped = sdk.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=training)
     assert sdk.fine_tuning.jobs.cancel(stopped.id).status == "cancelled"
-    events = unwrapped(sdk, receiver.wait_for(2))
+    events = unwrapped(sdk, receiver.wait_for(3))
     assert isinstance(events[job.id], FineTuningJobSucceededWebhookEvent)
     assert events[job.id].created_at == job.finished_at
+    assert isinstance(events[refused.id], FineTuningJobFailedWebhookEvent)
     assert isinstance(events[stopped.id], FineTuningJobCancelledWebhookEvent)
-    assert [e.status for e in deliveries(built)] == [200, 200]
+    assert [e.status for e in deliveries(built)] == [200, 200, 200]
 
 
 def test_each_other_end_of_a_batch_or_a_background_response_sends_its_event(
