@@ -12,6 +12,7 @@ families' own test modules check the content.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -457,6 +458,221 @@ CALLS |= {
     ),
     "fine_tuning.alpha.graders.validate": lambda c: c.fine_tuning.alpha.graders.validate(
         grader=GRADER
+    ),
+}
+
+
+ADMIN_KEY = "sk-admin-every-method"
+_admin_names = itertools.count(1)
+
+
+def _org(client: openai.OpenAI) -> Any:
+    """``client.admin.organization``, sent with an admin key as the Administration API
+    requires."""
+    return client.with_options(admin_api_key=ADMIN_KEY).admin.organization
+
+
+def _admin_name(noun: str) -> str:
+    return f"{noun}-{next(_admin_names)}"
+
+
+def _member(client: openai.OpenAI) -> str:
+    """A new user of the organization: an invite sent and accepted (by its retrieve)."""
+    org = _org(client)
+    sent = org.invites.create(email=_admin_name("user") + "@example.com", role="reader")
+    org.invites.retrieve(sent.id)
+    return str(org.users.list(emails=[sent.email]).data[0].id)
+
+
+def _admin_project(client: openai.OpenAI) -> str:
+    return str(_org(client).projects.create(name=_admin_name("project")).id)
+
+
+def _project_member(client: openai.OpenAI) -> tuple[str, str]:
+    project, user = _admin_project(client), _member(client)
+    _org(client).projects.users.create(project, user_id=user, role="member")
+    return project, user
+
+
+def _group(client: openai.OpenAI) -> str:
+    return str(_org(client).groups.create(name=_admin_name("group")).id)
+
+
+def _project_group(client: openai.OpenAI) -> tuple[str, str]:
+    project, group = _admin_project(client), _group(client)
+    _org(client).projects.groups.create(project, group_id=group, role="member")
+    return project, group
+
+
+def _org_role(client: openai.OpenAI) -> str:
+    made = _org(client).roles.create(role_name=_admin_name("role"), permissions=["a.read"])
+    return str(made.id)
+
+
+def _project_role(client: openai.OpenAI, project: str) -> str:
+    roles = _org(client).projects.roles
+    return str(roles.create(project, role_name=_admin_name("role"), permissions=["a.read"]).id)
+
+
+def _user_role(client: openai.OpenAI) -> tuple[str, str]:
+    user, role = _member(client), _org_role(client)
+    _org(client).users.roles.create(user, role_id=role)
+    return user, role
+
+
+def _group_role(client: openai.OpenAI) -> tuple[str, str]:
+    group, role = _group(client), _org_role(client)
+    _org(client).groups.roles.create(group, role_id=role)
+    return group, role
+
+
+def _project_user_role(client: openai.OpenAI) -> tuple[str, str, str]:
+    project, user = _project_member(client)
+    role = _project_role(client, project)
+    _org(client).projects.users.roles.create(user, project_id=project, role_id=role)
+    return project, user, role
+
+
+def _project_group_role(client: openai.OpenAI) -> tuple[str, str, str]:
+    project, group = _project_group(client)
+    role = _project_role(client, project)
+    _org(client).projects.groups.roles.create(group, project_id=project, role_id=role)
+    return project, group, role
+
+
+def _invite(client: openai.OpenAI) -> str:
+    sent = _org(client).invites.create(email=_admin_name("invite") + "@example.com", role="reader")
+    return str(sent.id)
+
+
+def _group_member(client: openai.OpenAI) -> tuple[str, str]:
+    group, user = _group(client), _member(client)
+    _org(client).groups.users.create(group, user_id=user)
+    return group, user
+
+
+_O = "admin.organization."
+CALLS |= {
+    _O + "projects.create": lambda c: _org(c).projects.create(name="every method"),
+    _O + "projects.list": lambda c: _org(c).projects.list(include_archived=True),
+    _O + "projects.retrieve": lambda c: _org(c).projects.retrieve(_admin_project(c)),
+    _O + "projects.update": lambda c: _org(c).projects.update(_admin_project(c), name="new"),
+    _O + "projects.archive": lambda c: _org(c).projects.archive(_admin_project(c)),
+    _O + "users.list": lambda c: _org(c).users.list(),
+    _O + "users.retrieve": lambda c: _org(c).users.retrieve(_member(c)),
+    _O + "users.update": lambda c: _org(c).users.update(_member(c), role="owner"),
+    _O + "users.delete": lambda c: _org(c).users.delete(_member(c)),
+    _O + "invites.create": lambda c: _org(c).invites.create(
+        email="every@example.com", role="reader", projects=[]
+    ),
+    _O + "invites.list": lambda c: _org(c).invites.list(),
+    _O + "invites.retrieve": lambda c: _org(c).invites.retrieve(_invite(c)),
+    _O + "invites.delete": lambda c: _org(c).invites.delete(_invite(c)),
+    _O + "roles.create": lambda c: _org(c).roles.create(
+        role_name=_admin_name("role"), permissions=["a.read"], description="every method"
+    ),
+    _O + "roles.list": lambda c: _org(c).roles.list(),
+    _O + "roles.retrieve": lambda c: _org(c).roles.retrieve(_org_role(c)),
+    _O + "roles.update": lambda c: _org(c).roles.update(_org_role(c), permissions=["b.read"]),
+    _O + "roles.delete": lambda c: _org(c).roles.delete(_org_role(c)),
+    _O + "users.roles.create": lambda c: _org(c).users.roles.create(
+        _member(c), role_id=_org_role(c)
+    ),
+    _O + "users.roles.list": lambda c: _org(c).users.roles.list(_user_role(c)[0]),
+    _O + "users.roles.retrieve": lambda c: _org(c).users.roles.retrieve(
+        (held := _user_role(c))[1], user_id=held[0]
+    ),
+    _O + "users.roles.delete": lambda c: _org(c).users.roles.delete(
+        (held := _user_role(c))[1], user_id=held[0]
+    ),
+    _O + "groups.create": lambda c: _org(c).groups.create(name="every method"),
+    _O + "groups.list": lambda c: _org(c).groups.list(limit=2),
+    _O + "groups.retrieve": lambda c: _org(c).groups.retrieve(_group(c)),
+    _O + "groups.update": lambda c: _org(c).groups.update(_group(c), name="renamed"),
+    _O + "groups.delete": lambda c: _org(c).groups.delete(_group(c)),
+    _O + "groups.users.create": lambda c: _org(c).groups.users.create(
+        _group(c), user_id=_member(c)
+    ),
+    _O + "groups.users.list": lambda c: _org(c).groups.users.list(_group_member(c)[0]),
+    _O + "groups.users.retrieve": lambda c: _org(c).groups.users.retrieve(
+        (held := _group_member(c))[1], group_id=held[0]
+    ),
+    _O + "groups.users.delete": lambda c: _org(c).groups.users.delete(
+        (held := _group_member(c))[1], group_id=held[0]
+    ),
+    _O + "groups.roles.create": lambda c: _org(c).groups.roles.create(
+        _group(c), role_id=_org_role(c)
+    ),
+    _O + "groups.roles.list": lambda c: _org(c).groups.roles.list(_group_role(c)[0]),
+    _O + "groups.roles.retrieve": lambda c: _org(c).groups.roles.retrieve(
+        (held := _group_role(c))[1], group_id=held[0]
+    ),
+    _O + "groups.roles.delete": lambda c: _org(c).groups.roles.delete(
+        (held := _group_role(c))[1], group_id=held[0]
+    ),
+    _O + "projects.roles.create": lambda c: _org(c).projects.roles.create(
+        _admin_project(c), role_name="deployer", permissions=["api.model.request"]
+    ),
+    _O + "projects.roles.list": lambda c: _org(c).projects.roles.list(_admin_project(c)),
+    _O + "projects.roles.retrieve": lambda c: _org(c).projects.roles.retrieve(
+        _project_role(c, project := _admin_project(c)), project_id=project
+    ),
+    _O + "projects.roles.update": lambda c: _org(c).projects.roles.update(
+        _project_role(c, project := _admin_project(c)), project_id=project, role_name="x"
+    ),
+    _O + "projects.roles.delete": lambda c: _org(c).projects.roles.delete(
+        _project_role(c, project := _admin_project(c)), project_id=project
+    ),
+    _O + "projects.users.create": lambda c: _org(c).projects.users.create(
+        _admin_project(c), user_id=_member(c), role="member"
+    ),
+    _O + "projects.users.list": lambda c: _org(c).projects.users.list(_project_member(c)[0]),
+    _O + "projects.users.retrieve": lambda c: _org(c).projects.users.retrieve(
+        (held := _project_member(c))[1], project_id=held[0]
+    ),
+    _O + "projects.users.update": lambda c: _org(c).projects.users.update(
+        (held := _project_member(c))[1], project_id=held[0], role="owner"
+    ),
+    _O + "projects.users.delete": lambda c: _org(c).projects.users.delete(
+        (held := _project_member(c))[1], project_id=held[0]
+    ),
+    _O + "projects.users.roles.create": lambda c: _org(c).projects.users.roles.create(
+        (held := _project_member(c))[1],
+        project_id=held[0],
+        role_id=_project_role(c, held[0]),
+    ),
+    _O + "projects.users.roles.list": lambda c: _org(c).projects.users.roles.list(
+        (held := _project_user_role(c))[1], project_id=held[0]
+    ),
+    _O + "projects.users.roles.retrieve": lambda c: _org(c).projects.users.roles.retrieve(
+        (held := _project_user_role(c))[2], project_id=held[0], user_id=held[1]
+    ),
+    _O + "projects.users.roles.delete": lambda c: _org(c).projects.users.roles.delete(
+        (held := _project_user_role(c))[2], project_id=held[0], user_id=held[1]
+    ),
+    _O + "projects.groups.create": lambda c: _org(c).projects.groups.create(
+        _admin_project(c), group_id=_group(c), role="owner"
+    ),
+    _O + "projects.groups.list": lambda c: _org(c).projects.groups.list(_project_group(c)[0]),
+    _O + "projects.groups.retrieve": lambda c: _org(c).projects.groups.retrieve(
+        (held := _project_group(c))[1], project_id=held[0]
+    ),
+    _O + "projects.groups.delete": lambda c: _org(c).projects.groups.delete(
+        (held := _project_group(c))[1], project_id=held[0]
+    ),
+    _O + "projects.groups.roles.create": lambda c: _org(c).projects.groups.roles.create(
+        (held := _project_group(c))[1],
+        project_id=held[0],
+        role_id=_project_role(c, held[0]),
+    ),
+    _O + "projects.groups.roles.list": lambda c: _org(c).projects.groups.roles.list(
+        (held := _project_group_role(c))[1], project_id=held[0]
+    ),
+    _O + "projects.groups.roles.retrieve": lambda c: _org(c).projects.groups.roles.retrieve(
+        (held := _project_group_role(c))[2], project_id=held[0], group_id=held[1]
+    ),
+    _O + "projects.groups.roles.delete": lambda c: _org(c).projects.groups.roles.delete(
+        (held := _project_group_role(c))[2], project_id=held[0], group_id=held[1]
     ),
 }
 
