@@ -12,7 +12,6 @@ Secrets stay here and in the outbox: :meth:`Webhooks.urls` is what may be shown.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -40,7 +39,6 @@ class Webhooks:
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._targets = checked(pairs)
         self._outbox: Outbox | None = None
-        self._lock = threading.Lock()
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -53,9 +51,7 @@ class Webhooks:
     def set(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Send events to ``pairs`` (``(url, secret)``) from now on, instead of the
         endpoints before; MockapiError naming a bad URL or secret (nothing changes)."""
-        fresh = checked(pairs)
-        with self._lock:
-            self._targets = fresh
+        self._targets = checked(pairs)  # one assignment: readers see old or new, whole
 
     def attach(self, outbox: Outbox) -> None:
         """Deliver through ``outbox`` (the web layer's sender)."""
