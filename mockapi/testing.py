@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -318,6 +318,13 @@ class MockapiHandle:
         rule = _faults.parse(spec if spec is not None else keys)
         self.control.add_faults([rule], first=True)
         return rule
+
+    def prices(self, table: Mapping[str, Any] | None) -> None:
+        """Price ``/v1/organization/costs`` by ``table`` (shaped like mockapi's
+        ``prices.json``: ``{"tokens": {"gpt-4o-mini": {"input": 1.0, "output": 2.0}}}``,
+        USD per 1M tokens) in this test; None: the shipped table. The next test starts
+        with the shipped table again (a reset restores it)."""
+        self.control.set_prices(table)
 
     def rate_limit(self, spec: object = None, **keys: object) -> ratelimit.Limits:
         """Limit this test's requests like the real API: ``mockapi.rate_limit(rpm=3)``

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mockapi.config import OnMiss, RecordMode
+from mockapi.endpoints.admin import costs
 from mockapi.endpoints.files import stored as stored_files
 from mockapi.errors import MockapiError
 from mockapi.faults.ratelimit import Limits
@@ -157,6 +158,20 @@ class Control:
         self._replayer.clock.advance(seconds)
         self.jobs.expire_due()
         return self._replayer.clock.now()
+
+    def prices(self) -> dict[str, Any]:
+        """The price table ``/v1/organization/costs`` prices usage by (see
+        :mod:`mockapi.endpoints.admin.costs`)."""
+        return costs.prices(self._replayer.state)
+
+    def set_prices(self, table: Mapping[str, Any] | None) -> None:
+        """Price costs by ``table`` (shaped like the shipped ``prices.json``) from now
+        on, for every worker; None: the shipped table. A reset puts the shipped table
+        back. MockapiError naming what is wrong with the table."""
+        try:
+            costs.set_prices(self._replayer.state, table)
+        except ValueError as exc:
+            raise MockapiError(f"price table: {exc}") from None
 
     def file_content(self, file_id: str) -> bytes:
         """The bytes of a file the server keeps; MockapiError naming the files there
