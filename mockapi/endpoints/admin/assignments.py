@@ -48,17 +48,16 @@ def _principal(ctx: Context) -> tuple[str, str, str | None, dict[str, Any]]:
     if "user_id" in ctx.params:
         user = find_user(ctx, ctx.params["user_id"])
         if project_id is not None:
-            _member(ctx, org.PROJECT_USERS, project_id, user["id"], "ProjectUser")
+            org.find_member(
+                ctx, org.PROJECT_USERS, project_id, user["id"], "ProjectUser", "user_id"
+            )
         return "user", user["id"], project_id, org.public(user)
     group = find_group(ctx, ctx.params["group_id"])
     if project_id is not None:
-        _member(ctx, org.PROJECT_GROUPS, project_id, group["id"], "ProjectGroup")
+        org.find_member(
+            ctx, org.PROJECT_GROUPS, project_id, group["id"], "ProjectGroup", "group_id"
+        )
     return "group", group["id"], project_id, as_assigned(group)
-
-
-def _member(ctx: Context, kind: str, project_id: str, member: str, noun: str) -> None:
-    if ctx.state.get(kind, org.member_id(project_id, member)) is None:
-        raise org.not_found(noun, member)
 
 
 def _assignment_id(scope: str, principal_type: str, principal_id: str, role_id: str) -> str:

@@ -94,10 +94,7 @@ def delete(ctx: Context) -> FixtureResponse:
 
 
 def _membership(ctx: Context, group_id: str, user_id: str) -> dict[str, Any]:
-    found = ctx.state.get(org.GROUP_USERS, org.member_id(group_id, user_id))
-    if not isinstance(found, dict):
-        raise org.not_found("GroupUser", user_id, param="user_id")
-    return found
+    return org.find_member(ctx, org.GROUP_USERS, group_id, user_id, "GroupUser", "user_id")
 
 
 def add_user(ctx: Context) -> FixtureResponse:

@@ -257,6 +257,17 @@ def _kept(value: Any) -> Any:
     return value
 
 
+def find_member(
+    ctx: Context, kind: str, owner: str, member: str, noun: str, param: str
+) -> dict[str, Any]:
+    """The membership of ``member`` in ``owner`` (a project's user or group, a group's
+    user) stored in ``kind`` under :func:`member_id`, or the API's 404 naming it."""
+    found = ctx.state.get(kind, member_id(owner, member))
+    if not isinstance(found, dict):
+        raise not_found(noun, member, param=param)
+    return found
+
+
 def member_id(project_id: str, member: str) -> str:
     """The store id of a project's member (a user or a group): ``proj_x/user-y``.
 

@@ -38,10 +38,7 @@ PROJECT_ROLES = ("owner", "member")
 def find_member(ctx: Context, project_id: str, user_id: str) -> dict[str, Any]:
     """The project's user, or the API's 404 (unknown project or not a member)."""
     find_project(ctx, project_id)
-    found = ctx.state.get(org.PROJECT_USERS, org.member_id(project_id, user_id))
-    if not isinstance(found, dict):
-        raise org.not_found("ProjectUser", user_id, param="user_id")
-    return found
+    return org.find_member(ctx, org.PROJECT_USERS, project_id, user_id, "ProjectUser", "user_id")
 
 
 def create_user(ctx: Context) -> FixtureResponse:
@@ -130,10 +127,9 @@ def _project_group(record: dict[str, Any]) -> dict[str, Any]:
 
 def _find_group(ctx: Context, project_id: str, group_id: str) -> dict[str, Any]:
     find_project(ctx, project_id)
-    found = ctx.state.get(org.PROJECT_GROUPS, org.member_id(project_id, group_id))
-    if not isinstance(found, dict):
-        raise org.not_found("ProjectGroup", group_id, param="group_id")
-    return found
+    return org.find_member(
+        ctx, org.PROJECT_GROUPS, project_id, group_id, "ProjectGroup", "group_id"
+    )
 
 
 def add_group(ctx: Context) -> FixtureResponse:
