@@ -247,6 +247,32 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", _PROJECT + "/groups", "organization.projects.groups.list"),
     Target("GET", _PROJECT + "/groups/{group_id}", "organization.projects.groups.retrieve"),
     Target("DELETE", _PROJECT + "/groups/{group_id}", "organization.projects.groups.delete"),
+    # What the organization observed: audit logs, usage and costs, a project's rate limits.
+    Target("GET", "/organization/audit_logs", "organization.audit_logs.list"),
+    *(
+        Target("GET", f"/organization/usage/{name}", f"organization.usage.{name}")
+        for name in (
+            "completions",
+            "embeddings",
+            "moderations",
+            "images",
+            "audio_speeches",
+            "audio_transcriptions",
+            "vector_stores",
+            "code_interpreter_sessions",
+            "file_search_calls",
+            "web_search_calls",
+        )
+    ),
+    Target("GET", "/organization/costs", "organization.costs"),
+    Target(
+        "GET", "/organization/projects/{project_id}/rate_limits", "organization.rate_limits.list"
+    ),
+    Target(
+        "POST",
+        "/organization/projects/{project_id}/rate_limits/{rate_limit_id}",
+        "organization.rate_limits.update",
+    ),
 )
 
 
