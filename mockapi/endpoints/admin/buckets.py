@@ -16,7 +16,8 @@ next bucket while buckets remain before ``end_time``, sent back as ``page``.
 Assumed where the API does not document it: buckets are aligned on their width in UTC
 (a ``1d`` bucket runs from midnight to midnight, as the API's examples show), the
 first one holding ``start_time``; only what happened within ``start_time`` and
-``end_time`` is counted; a bucket with nothing in it has ``results: []``; results
+``end_time`` is counted, to the minute (the ledger keeps each minute's totals); a
+bucket with nothing in it has ``results: []``; results
 without ``group_by`` are one total (all group fields null); grouped results come in the
 order their group first appears. ``next_page`` is ``page_`` and the base64 of the next
 bucket's start and the range's end (16 bytes), the shape of the API's cursors.

@@ -274,9 +274,9 @@ class ProjectLimiter:
             organization=org.ORG_ID,
         )
         limiter = self._limiter(project_id, limited, limits)
-        verdict = limiter.check(
+        verdict = limiter.check(  # a snapshot shares its model's buckets, and is named by it
             project_id,
-            model,
+            limited,
             ratelimit.request_tokens(request.json),
             organization=request.headers.get("openai-organization") or org.ORG_ID,
             project=project_id,
