@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -59,7 +60,6 @@ PENDING = {
     **{
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
-            "skills.",
             "realtime.",
             "live.",
             "beta.chatkit.",
@@ -673,6 +673,69 @@ CALLS |= {
     ),
     _O + "projects.groups.roles.delete": lambda c: _org(c).projects.groups.roles.delete(
         (held := _project_group_role(c))[2], project_id=held[0], group_id=held[1]
+    ),
+}
+
+
+def _observed(client: openai.OpenAI) -> Any:
+    """``client.admin.organization`` with an admin key (usage, audit logs, rate limits)."""
+    return client.with_options(admin_api_key="sk-admin-every-method").admin.organization
+
+
+def _limited_project(client: openai.OpenAI) -> str:
+    return str(_observed(client).projects.create(name="limited").id)
+
+
+_USAGE = (
+    "audio_speeches", "audio_transcriptions", "code_interpreter_sessions", "completions",
+    "costs", "decisions", "embeddings", "file_search_calls", "images", "moderations",
+    "vector_stores", "web_search_calls",
+)  # fmt: skip
+CALLS |= {
+    **{
+        f"admin.organization.usage.{name}": (
+            lambda c, name=name: getattr(_observed(c).usage, name)(start_time=1_730_419_200)
+        )
+        for name in _USAGE
+    },
+    "admin.organization.audit_logs.list": lambda c: _observed(c).audit_logs.list(limit=5),
+    "admin.organization.projects.rate_limits.list_rate_limits": lambda c: _observed(
+        c
+    ).projects.rate_limits.list_rate_limits(_limited_project(c)),
+    "admin.organization.projects.rate_limits.update_rate_limit": lambda c: _observed(
+        c
+    ).projects.rate_limits.update_rate_limit(
+        "rl-gpt-4o", project_id=_limited_project(c), max_requests_per_1_minute=100
+    ),
+}
+
+
+def _skill_zip() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("echo/SKILL.md", "---\nname: echo\ndescription: Say it back.\n---\n")
+    return out.getvalue()
+
+
+def _skill(client: openai.OpenAI) -> str:
+    return client.skills.create(files=("echo.zip", _skill_zip(), "application/zip")).id
+
+
+CALLS |= {
+    "skills.create": _skill,
+    "skills.list": lambda c: c.skills.list(limit=2),
+    "skills.retrieve": lambda c: c.skills.retrieve(_skill(c)),
+    "skills.update": lambda c: c.skills.update(_skill(c), default_version="1"),
+    "skills.delete": lambda c: c.skills.delete(_skill(c)),
+    "skills.content.retrieve": lambda c: c.skills.content.retrieve(_skill(c)).content,
+    "skills.versions.create": lambda c: c.skills.versions.create(
+        _skill(c), files=[("echo/SKILL.md", b"---\nname: echo\ndescription: Again.\n---\n")]
+    ),
+    "skills.versions.list": lambda c: c.skills.versions.list(_skill(c)),
+    "skills.versions.retrieve": lambda c: c.skills.versions.retrieve("1", skill_id=_skill(c)),
+    "skills.versions.delete": lambda c: c.skills.versions.delete("1", skill_id=_skill(c)),
+    "skills.versions.content.retrieve": lambda c: (
+        c.skills.versions.content.retrieve("1", skill_id=_skill(c)).content
     ),
 }
 
