@@ -63,3 +63,17 @@ def test_readme_retrieval_example_prints_what_is_shown(pytester: pytest.Pytester
     shown = re.search(r"\$ pytest -q -s test_handbook.py\n\.(.*?)\n", text)
     assert shown is not None
     result.stdout.fnmatch_lines([f"*{shown.group(1)}"])
+
+
+def test_readme_usage_example_prints_what_is_shown(pytester: pytest.Pytester) -> None:
+    text = (REPO / "README.md").read_text()
+    pattern = r"<!-- readme-usage-example: (\S+) -->\n```python\n(.*?)```"
+    examples = dict(re.findall(pattern, text, flags=re.S))
+    assert set(examples) == {"spend.py", "test_spend.py"}
+    for name, code in examples.items():
+        (pytester.path / name).write_text(code)
+    result = pytester.runpytest_subprocess("-q", "-s", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    shown = re.search(r"\$ pytest -q -s test_spend.py\n(.*?)\n\.\n", text, flags=re.S)
+    assert shown is not None
+    result.stdout.fnmatch_lines(shown.group(1).splitlines())
