@@ -400,6 +400,9 @@ class Replayer:
         return found or models.DEFAULT_MODELS
 
     def _authenticate(self, request: Request) -> None:
+        token = credentials.bearer_token(request.headers)
+        if admin_keys.refused(self.state, token):
+            raise admin_keys.revoked_key_error(token)  # deleted or expired: the 401
         problem = credentials.key_error(
             request.headers,
             self.settings.api_keys,
@@ -408,9 +411,6 @@ class Replayer:
             admin_api_keys=self.settings.admin_api_keys,
             issued=self._issued,
         )
-        token = credentials.bearer_token(request.headers)
-        if problem is None and admin_keys.refused(self.state, token):
-            problem = admin_keys.revoked_key_error(token)  # deleted or expired: the 401
         if problem is not None:
             raise problem
 
