@@ -127,13 +127,7 @@ def window(ctx: Context, *, widths: Mapping[str, tuple[int, int, int]] = WIDTHS)
         )
     name = last(values, "bucket_width") or "1d"
     if name not in widths:
-        allowed = ", ".join(f"'{w}'" for w in widths)
-        raise APIError(
-            400,
-            f"Invalid value: '{name}'. Supported values are: {allowed}.",
-            param="bucket_width",
-            code="invalid_value",
-        )
+        raise unsupported("bucket_width", name, widths)
     width, default, most = widths[name]
     limit = integer(values, "limit")
     limit = default if limit is None else limit
@@ -167,19 +161,24 @@ def _page_start(page: str, width: int) -> int:
     return int(start) // width * width
 
 
+def unsupported(param: str, value: str, allowed: Iterable[str]) -> APIError:
+    """The API's 400 for a value ``param`` does not take, listing those it does."""
+    supported = ", ".join(f"'{name}'" for name in allowed)
+    return APIError(
+        400,
+        f"Invalid value: '{value}'. Supported values are: {supported}.",
+        param=param,
+        code="invalid_value",
+    )
+
+
 def group_by(ctx: Context, allowed: Sequence[str]) -> tuple[str, ...]:
     """The request's ``group_by`` fields (each once, in the order given); the API's 400
     for a field this route does not group by."""
     chosen: list[str] = []
     for field in query_values(ctx).get("group_by", []):
         if field not in allowed:
-            supported = ", ".join(f"'{name}'" for name in allowed)
-            raise APIError(
-                400,
-                f"Invalid value: '{field}'. Supported values are: {supported}.",
-                param="group_by",
-                code="invalid_value",
-            )
+            raise unsupported("group_by", field, allowed)
         if field not in chosen:
             chosen.append(field)
     return tuple(chosen)
