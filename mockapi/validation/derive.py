@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.errors import SchemaError
+from mockapi.validation import additions, additions_admin
+from mockapi.validation.additions import Operation
 from mockapi.validation.patches import MEDIA_PATCHES, PATCHES, MediaPatch, Patch
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -94,6 +96,90 @@ _ROLE_SCOPES = (
     ("organization.projects.users.roles", "/projects/{project_id}/users/{user_id}/roles"),
     ("organization.projects.groups.roles", "/projects/{project_id}/groups/{group_id}/roles"),
 )
+
+
+def _crud(
+    path: str, one: str, stem: str, verbs: str = "create list retrieve update delete"
+) -> tuple[Target, ...]:
+    """The rows of a collection at ``path`` and its items at ``path + one``."""
+    methods = {
+        "create": ("POST", path),
+        "list": ("GET", path),
+        "retrieve": ("GET", path + one),
+        "update": ("POST", path + one),
+        "delete": ("DELETE", path + one),
+    }
+    return tuple(Target(*methods[verb], f"{stem}.{verb}") for verb in verbs.split())
+
+
+def _admin_keys_and_settings() -> tuple[Target, ...]:
+    """The rows of the admin API's keys and settings families (stems ``organization.*``
+    and ``organization.projects.*``, as the SDK's ``client.admin.organization`` names
+    the resources)."""
+    org, proj = "/organization", "/organization/projects/{project_id}"
+    wip = org + "/workload_identity_providers"
+    no_update, keys = "create list retrieve delete", "list retrieve update delete"
+    rows = [
+        *_crud(org + "/admin_api_keys", "/{key_id}", "organization.admin_api_keys", no_update),
+        *_crud(proj + "/api_keys", "/{api_key_id}", "organization.projects.api_keys", keys),
+        *_crud(
+            proj + "/service_accounts",
+            "/{service_account_id}",
+            "organization.projects.service_accounts",
+        ),
+        Target(
+            "POST",
+            proj + "/service_accounts/{service_account_id}/api_keys",
+            "organization.projects.service_accounts.api_keys.create",
+        ),
+        *_crud(org + "/certificates", "/{certificate_id}", "organization.certificates"),
+        Target("GET", proj + "/certificates", "organization.projects.certificates.list"),
+        *_crud(org + "/spend_alerts", "/{alert_id}", "organization.spend_alerts"),
+        *_crud(proj + "/spend_alerts", "/{alert_id}", "organization.projects.spend_alerts"),
+        *_crud(
+            org + "/external_keys", "/{external_key_id}", "organization.external_keys", no_update
+        ),
+        *_crud(
+            org + "/external_storage",
+            "/{external_storage_id}",
+            "organization.external_storage",
+            no_update,
+        ),
+        *_crud(wip, "/{workload_identity_provider_id}", "organization.workload_identity_providers"),
+        *_crud(
+            wip + "/{workload_identity_provider_id}/federation_rules",
+            "/{workload_identity_federation_rule_id}",
+            "organization.workload_identity_providers.federation_rules",
+        ),
+        Target(
+            "DELETE", proj + "/model_permissions", "organization.projects.model_permissions.delete"
+        ),
+    ]
+    for noun in ("external_keys", "external_storage"):
+        one = f"{{{noun.removesuffix('s')}_id}}"
+        rows.append(Target("POST", f"{org}/{noun}/{one}/validate", f"organization.{noun}.validate"))
+    for scope, stem in ((org, "organization"), (proj, "organization.projects")):
+        rows += [
+            *_crud(scope + "/health/alert_rules", "/{alert_rule_id}", stem + ".health.alert_rules"),
+            Target("GET", scope + "/health/alerts/{alert_id}", stem + ".health.alerts.retrieve"),
+        ]
+        for verb in ("activate", "deactivate"):
+            path = f"{scope}/certificates/{verb}"
+            rows.append(Target("POST", path, f"{stem}.certificates.{verb}"))
+        for setting in ("data_retention", "spend_limit"):
+            rows += [
+                Target("GET", f"{scope}/{setting}", f"{stem}.{setting}.retrieve"),
+                Target("POST", f"{scope}/{setting}", f"{stem}.{setting}.update"),
+            ]
+        rows.append(Target("DELETE", f"{scope}/spend_limit", f"{stem}.spend_limit.delete"))
+    for setting in ("hosted_tool_permissions", "model_permissions", "service_tier_settings"):
+        rows += [
+            Target("GET", f"{proj}/{setting}", f"organization.projects.{setting}.retrieve"),
+            Target("POST", f"{proj}/{setting}", f"organization.projects.{setting}.update"),
+        ]
+    return tuple(rows)
+
+
 TARGETS: tuple[Target, ...] = (
     Target("POST", "/chat/completions", "chat.completions"),
     Target("GET", "/chat/completions", "chat.completions.list"),
@@ -273,6 +359,10 @@ TARGETS: tuple[Target, ...] = (
         "/organization/projects/{project_id}/rate_limits/{rate_limit_id}",
         "organization.rate_limits.update",
     ),
+    # The admin API's keys and settings (admin.admin_keys, project_keys, service_accounts,
+    # certificates, settings, spend, external, workload_identity, health); the operations
+    # the spec lacks are declared by mockapi.validation.additions_admin.
+    *_admin_keys_and_settings(),
 )
 
 
@@ -315,9 +405,16 @@ def derive(
     targets: tuple[Target, ...] = TARGETS,
     patches: tuple[Patch, ...] = PATCHES,
     media_patches: tuple[MediaPatch, ...] = MEDIA_PATCHES,
+    added: tuple[Operation, ...] = additions_admin.OPERATIONS,
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
-    """All schema documents for ``targets`` plus ``index.json``, keyed by file name."""
+    """All schema documents for ``targets`` plus ``index.json``, keyed by file name.
+
+    ``added``: operations the SDK calls that the spec lacks
+    (:mod:`mockapi.validation.additions`), added to the spec first with the components
+    they name."""
+    if added:
+        spec = additions.extend(spec, added, additions_admin.COMPONENTS, why=additions_admin.WHY)
     _check_media_patches(targets, media_patches)
     components = apply_patches(_components(spec), patches)
     info = spec.get("info") or {}
