@@ -25,6 +25,7 @@ from mockapi.endpoints.fine_tuning import permissions as checkpoint_permissions
 from mockapi.endpoints.fine_tuning import routes as fine_tuning
 from mockapi.endpoints.images import routes as images
 from mockapi.endpoints.responses import routes as responses
+from mockapi.endpoints.skills import routes as skills
 from mockapi.endpoints.vector_stores import routes as vector_stores
 from mockapi.endpoints.vector_stores import search as vector_store_search
 
@@ -50,6 +51,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *checkpoint_permissions.ENDPOINTS,
     *fine_tuning_graders.ENDPOINTS,
     *admin.ENDPOINTS,
+    *assistants.ENDPOINTS,
+    *skills.ENDPOINTS,
 )
 
 

@@ -261,6 +261,18 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", "/containers/{container_id}/files/{file_id}", "containers.files.retrieve"),
     Target("DELETE", "/containers/{container_id}/files/{file_id}", "containers.files.delete"),
     Target("GET", "/containers/{container_id}/files/{file_id}/content", "containers.files.content"),
+    # Skills and their versions.
+    Target("POST", "/skills", "skills.create"),
+    Target("GET", "/skills", "skills.list"),
+    Target("GET", "/skills/{skill_id}", "skills.retrieve"),
+    Target("POST", "/skills/{skill_id}", "skills.update"),
+    Target("DELETE", "/skills/{skill_id}", "skills.delete"),
+    Target("GET", "/skills/{skill_id}/content", "skills.content"),
+    Target("POST", "/skills/{skill_id}/versions", "skills.versions.create"),
+    Target("GET", "/skills/{skill_id}/versions", "skills.versions.list"),
+    Target("GET", "/skills/{skill_id}/versions/{version}", "skills.versions.retrieve"),
+    Target("DELETE", "/skills/{skill_id}/versions/{version}", "skills.versions.delete"),
+    Target("GET", "/skills/{skill_id}/versions/{version}/content", "skills.versions.content"),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(
