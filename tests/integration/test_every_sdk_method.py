@@ -677,6 +677,39 @@ CALLS |= {
 }
 
 
+def _observed(client: openai.OpenAI) -> Any:
+    """``client.admin.organization`` with an admin key (usage, audit logs, rate limits)."""
+    return client.with_options(admin_api_key="sk-admin-every-method").admin.organization
+
+
+def _limited_project(client: openai.OpenAI) -> str:
+    return str(_observed(client).projects.create(name="limited").id)
+
+
+_USAGE = (
+    "audio_speeches", "audio_transcriptions", "code_interpreter_sessions", "completions",
+    "costs", "decisions", "embeddings", "file_search_calls", "images", "moderations",
+    "vector_stores", "web_search_calls",
+)  # fmt: skip
+CALLS |= {
+    **{
+        f"admin.organization.usage.{name}": (
+            lambda c, name=name: getattr(_observed(c).usage, name)(start_time=1_730_419_200)
+        )
+        for name in _USAGE
+    },
+    "admin.organization.audit_logs.list": lambda c: _observed(c).audit_logs.list(limit=5),
+    "admin.organization.projects.rate_limits.list_rate_limits": lambda c: _observed(
+        c
+    ).projects.rate_limits.list_rate_limits(_limited_project(c)),
+    "admin.organization.projects.rate_limits.update_rate_limit": lambda c: _observed(
+        c
+    ).projects.rate_limits.update_rate_limit(
+        "rl-gpt-4o", project_id=_limited_project(c), max_requests_per_1_minute=100
+    ),
+}
+
+
 def _skill_zip() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
