@@ -36,6 +36,7 @@ requests are not counted (Azure reports usage elsewhere, not through this API).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -92,9 +93,11 @@ class Who:
         }
 
 
+@functools.lru_cache(maxsize=64)
 def untracked_key_id(secret: str) -> str:
     """The ``key_`` id of a key the Administration API did not issue: drawn from its
-    digest, so one key always has one id and the secret is never kept."""
+    digest, so one key always has one id and the secret is never kept (on disk: the few
+    a test suite uses are remembered in memory, as every request carries them anyway)."""
     return "key_" + objects.base62(hashlib.sha256(secret.encode()).digest(), 16)
 
 
