@@ -29,7 +29,8 @@ _PREFIX = "#/components/schemas/"
 class Operation:
     """One operation the spec lacks: ``method path`` (as the spec writes paths), its
     JSON body and 200 answer (component names, or None), its query parameters (name ->
-    schema; path parameters are derived from ``path``, strings) and the evidence."""
+    schema, optional: the routes check a query parameter they need themselves; path
+    parameters are derived from ``path``, strings) and the evidence."""
 
     method: str
     path: str
@@ -37,7 +38,6 @@ class Operation:
     request: str | None = None
     response: str | None = None
     query: tuple[tuple[str, Mapping[str, Any]], ...] = ()
-    required_query: tuple[str, ...] = ()
 
     def operation(self) -> dict[str, Any]:
         """The OpenAPI operation object."""
@@ -46,8 +46,7 @@ class Operation:
             for name in _path_parameters(self.path)
         ]
         parameters += [
-            {"in": "query", "name": name, "required": name in self.required_query,
-             "schema": dict(schema)}
+            {"in": "query", "name": name, "schema": dict(schema)}
             for name, schema in self.query
         ]  # fmt: skip
         found: dict[str, Any] = {"x-mockapi-addition": self.why, "parameters": parameters}

@@ -230,7 +230,6 @@ def _health(base: str) -> tuple[Operation, ...]:
             WHY,
             response="DeletedHealthAlertRule",
             query=(("expected_version", INT),),
-            required_query=("expected_version",),
         ),
         Operation("GET", base + "/alerts/{alert_id}", WHY, response="HealthAlert"),
     )

@@ -31,6 +31,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from mockapi import errors
 from mockapi.endpoints.admin import org, scoped
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.errors import APIError
@@ -156,7 +157,9 @@ def _handlers(*, project: bool) -> dict[str, Callable[[Context], FixtureResponse
 
     def delete(ctx: Context) -> FixtureResponse:
         record = found(ctx, change=True)
-        expected = dict(ctx.request.query).get("expected_version", "")
+        expected = dict(ctx.request.query).get("expected_version")
+        if expected is None:  # a query parameter the SDK always sends
+            raise errors.missing_parameter("expected_version")
         _check_version(record, int(expected) if expected.isdigit() else expected)
         ctx.state.delete(RULES, str(record["id"]))
         body = {"id": record["id"], "object": "health.alert_rule.deleted", "deleted": True}

@@ -183,14 +183,14 @@ def test_additions_add_operations_and_components_to_a_copy_of_the_spec() -> None
     spec = _spec()
     added = additions.Operation(
         "POST", "/things/{thing_id}", "the SDK has it", request="Thing", response="Thing",
-        query=(("limit", {"type": "integer"}),), required_query=("limit",),
+        query=(("limit", {"type": "integer"}),),
     )  # fmt: skip
     extended = additions.extend(spec, (added,), {"Other": {"type": "string"}}, why="why")
     assert spec == _spec(), "the spec itself is left as it was"
     operation = extended["paths"]["/things/{thing_id}"]["post"]
     assert operation["parameters"] == [
         {"in": "path", "name": "thing_id", "required": True, "schema": {"type": "string"}},
-        {"in": "query", "name": "limit", "required": True, "schema": {"type": "integer"}},
+        {"in": "query", "name": "limit", "schema": {"type": "integer"}},
     ]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]

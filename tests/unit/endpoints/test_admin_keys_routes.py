@@ -327,6 +327,8 @@ def test_health_alert_rules_are_versioned_and_paged_by_token(org: Org) -> None:
         org.refused(f"DELETE {rule}", params=params, query=(("expected_version", "1"),)).status
         == 409
     )
+    unversioned = org.refused(f"DELETE {rule}", params=params)
+    assert (unversioned.status, unversioned.param) == (400, "expected_version")
     org.call(f"DELETE {rule}", params=params, query=(("expected_version", "2"),))
     missing = org.refused(f"GET {ORG}/health/alerts/{{alert_id}}", params={"alert_id": "alert_x"})
     assert missing.status == 404
