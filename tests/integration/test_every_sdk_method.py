@@ -56,7 +56,6 @@ PENDING = {
     "beta.threads.": "being served by issue 20's Assistants work",
     "evals.": "being served by issue 20's Evals work",
     "videos.": "being served by issue 20's Videos work",
-    "admin.": "being served by issue 20's admin API work",
     **{
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
@@ -706,6 +705,303 @@ CALLS |= {
         c
     ).projects.rate_limits.update_rate_limit(
         "rl-gpt-4o", project_id=_limited_project(c), max_requests_per_1_minute=100
+    ),
+}
+
+
+def _account(client: openai.OpenAI) -> tuple[str, Any]:
+    """A project and a new service account of it (with its first key)."""
+    project = _admin_project(client)
+    return project, _org(client).projects.service_accounts.create(project, name="bot")
+
+
+def _account_key(client: openai.OpenAI) -> tuple[str, str]:
+    project, made = _account(client)
+    return project, str(made.api_key.id)
+
+
+def _certificate(client: openai.OpenAI) -> str:
+    from tests.unit.endpoints.test_admin_keys import CERT_2027
+
+    return str(_org(client).certificates.create(certificate=CERT_2027, name="every method").id)
+
+
+SPEND: Any = {
+    "threshold_amount": 1000,
+    "currency": "USD",
+    "interval": "month",
+    "notification_channel": {"type": "email", "recipients": ["ops@example.com"]},
+}
+LIMIT: Any = {"threshold_amount": 10_000, "currency": "USD", "interval": "month"}
+AWS_KEY: Any = {
+    "type": "aws",
+    "name": "kms",
+    "external_id": "org-mockapi",
+    "kms_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "role_arn": "arn:aws:iam::123456789012:role/r",
+}
+CONDITION: Any = {"type": "error_rate", "threshold": 0.05, "window_seconds": 300}
+
+
+def _project_alert(client: openai.OpenAI) -> tuple[str, str]:
+    project = _admin_project(client)
+    return project, str(_org(client).projects.spend_alerts.create(project, **SPEND).id)
+
+
+def _limited_org(client: openai.OpenAI) -> Any:
+    """The organization's spend limit resource, a limit set."""
+    _org(client).spend_limit.update(**LIMIT)
+    return _org(client).spend_limit
+
+
+def _limited(client: openai.OpenAI) -> str:
+    """A project with a spend limit set."""
+    project = _admin_project(client)
+    _org(client).projects.spend_limit.update(project, **LIMIT)
+    return project
+
+
+def _storage(client: openai.OpenAI) -> str:
+    provider: Any = {"type": "gcp", "bucket": "b", "workload_identity_pool_id": "p"}
+    provider |= {"workload_identity_project_number": "1", "workload_identity_provider_id": "w"}
+    made = _org(client).external_storage.create(
+        project_id=_admin_project(client), provider=provider
+    )
+    return str(made.id)
+
+
+def _provider(client: openai.OpenAI) -> str:
+    made = _org(client).workload_identity_providers.create(
+        name="ci", type="oidc", issuer="https://token.actions.githubusercontent.com", audience="a"
+    )
+    return str(made.id)
+
+
+def _federation_rule(client: openai.OpenAI) -> tuple[str, str]:
+    provider, (project, made) = _provider(client), _account(client)
+    rule = _org(client).workload_identity_providers.federation_rules.create(
+        provider,
+        attribute_matchers={"repository": "o/r"},
+        project_id=project,
+        service_account_id=made.id,
+    )
+    return provider, str(rule.id)
+
+
+def _health_rule(client: openai.OpenAI, project: str | None = None) -> str:
+    if project is None:
+        return str(_org(client).health.alert_rules.create(name="errors", condition=CONDITION).id)
+    rules = _org(client).projects.health.alert_rules
+    return str(rules.create(project, name="errors", condition=CONDITION).id)
+
+
+def _missing(call: Callable[[], Any]) -> Any:
+    """The body of the API's 404 ``call`` answers: health alerts are snapshots of rules
+    that fired, and the mock evaluates no rule, so every alert id is unknown (the route
+    is served; its answer is the 404)."""
+    with pytest.raises(openai.NotFoundError) as missing:
+        call()
+    return missing.value.body
+
+
+_P = _O + "projects."
+CALLS |= {
+    _O + "admin_api_keys.create": lambda c: _org(c).admin_api_keys.create(name="every method"),
+    _O + "admin_api_keys.list": lambda c: _org(c).admin_api_keys.list(limit=2),
+    _O + "admin_api_keys.retrieve": lambda c: _org(c).admin_api_keys.retrieve(
+        _org(c).admin_api_keys.create(name="k").id
+    ),
+    _O + "admin_api_keys.delete": lambda c: _org(c).admin_api_keys.delete(
+        _org(c).admin_api_keys.create(name="k").id
+    ),
+    _P + "service_accounts.create": lambda c: _account(c)[1],
+    _P + "service_accounts.list": lambda c: _org(c).projects.service_accounts.list(_account(c)[0]),
+    _P + "service_accounts.retrieve": lambda c: _org(c).projects.service_accounts.retrieve(
+        (made := _account(c))[1].id, project_id=made[0]
+    ),
+    _P + "service_accounts.update": lambda c: _org(c).projects.service_accounts.update(
+        (made := _account(c))[1].id, project_id=made[0], role="owner"
+    ),
+    _P + "service_accounts.delete": lambda c: _org(c).projects.service_accounts.delete(
+        (made := _account(c))[1].id, project_id=made[0]
+    ),
+    _P + "service_accounts.api_keys.create": lambda c: _org(
+        c
+    ).projects.service_accounts.api_keys.create(
+        (made := _account(c))[1].id, project_id=made[0], name="second"
+    ),
+    _P + "api_keys.list": lambda c: _org(c).projects.api_keys.list(_account_key(c)[0]),
+    _P + "api_keys.retrieve": lambda c: _org(c).projects.api_keys.retrieve(
+        (key := _account_key(c))[1], project_id=key[0]
+    ),
+    _P + "api_keys.update": lambda c: _org(c).projects.api_keys.update(
+        (key := _account_key(c))[1], project_id=key[0], scopes=["api.model.request"]
+    ),
+    _P + "api_keys.delete": lambda c: _org(c).projects.api_keys.delete(
+        (key := _account_key(c))[1], project_id=key[0]
+    ),
+    _O + "certificates.create": lambda c: _org(c).certificates.retrieve(_certificate(c)),
+    _O + "certificates.list": lambda c: _org(c).certificates.list(limit=2),
+    _O + "certificates.retrieve": lambda c: _org(c).certificates.retrieve(
+        _certificate(c), include=["content"]
+    ),
+    _O + "certificates.update": lambda c: _org(c).certificates.update(_certificate(c), name="x"),
+    _O + "certificates.delete": lambda c: _org(c).certificates.delete(_certificate(c)),
+    _O + "certificates.activate": lambda c: _org(c).certificates.activate(
+        certificate_ids=[_certificate(c)]
+    ),
+    _O + "certificates.deactivate": lambda c: _org(c).certificates.deactivate(
+        certificate_ids=[_certificate(c)]
+    ),
+    _P + "certificates.list": lambda c: _org(c).projects.certificates.list(_admin_project(c)),
+    _P + "certificates.activate": lambda c: _org(c).projects.certificates.activate(
+        _admin_project(c), certificate_ids=[_certificate(c)]
+    ),
+    _P + "certificates.deactivate": lambda c: _org(c).projects.certificates.deactivate(
+        _admin_project(c), certificate_ids=[_certificate(c)]
+    ),
+    _O + "data_retention.retrieve": lambda c: _org(c).data_retention.retrieve(),
+    _O + "data_retention.update": lambda c: _org(c).data_retention.update(
+        retention_type="zero_data_retention"
+    ),
+    _P + "data_retention.retrieve": lambda c: _org(c).projects.data_retention.retrieve(
+        _admin_project(c)
+    ),
+    _P + "data_retention.update": lambda c: _org(c).projects.data_retention.update(
+        _admin_project(c), retention_type="none"
+    ),
+    _P + "hosted_tool_permissions.retrieve": lambda c: _org(
+        c
+    ).projects.hosted_tool_permissions.retrieve(_admin_project(c)),
+    _P + "hosted_tool_permissions.update": lambda c: _org(
+        c
+    ).projects.hosted_tool_permissions.update(_admin_project(c), web_search={"enabled": False}),
+    _P + "model_permissions.retrieve": lambda c: _org(c).projects.model_permissions.retrieve(
+        _admin_project(c)
+    ),
+    _P + "model_permissions.update": lambda c: _org(c).projects.model_permissions.update(
+        _admin_project(c), mode="allow_list", model_ids=["gpt-4o-mini"]
+    ),
+    _P + "model_permissions.delete": lambda c: _org(c).projects.model_permissions.delete(
+        _admin_project(c)
+    ),
+    _P + "service_tier_settings.retrieve": lambda c: _org(
+        c
+    ).projects.service_tier_settings.retrieve(_admin_project(c)),
+    _P + "service_tier_settings.update": lambda c: _org(c).projects.service_tier_settings.update(
+        _admin_project(c), enabled_tiers=["flex"]
+    ),
+    _O + "spend_alerts.create": lambda c: _org(c).spend_alerts.create(**SPEND),
+    _O + "spend_alerts.list": lambda c: _org(c).spend_alerts.list(limit=2),
+    _O + "spend_alerts.retrieve": lambda c: _org(c).spend_alerts.retrieve(
+        _org(c).spend_alerts.create(**SPEND).id
+    ),
+    _O + "spend_alerts.update": lambda c: _org(c).spend_alerts.update(
+        _org(c).spend_alerts.create(**SPEND).id, **SPEND
+    ),
+    _O + "spend_alerts.delete": lambda c: _org(c).spend_alerts.delete(
+        _org(c).spend_alerts.create(**SPEND).id
+    ),
+    _P + "spend_alerts.create": lambda c: _project_alert(c),
+    _P + "spend_alerts.list": lambda c: _org(c).projects.spend_alerts.list(_project_alert(c)[0]),
+    _P + "spend_alerts.retrieve": lambda c: _org(c).projects.spend_alerts.retrieve(
+        (alert := _project_alert(c))[1], project_id=alert[0]
+    ),
+    _P + "spend_alerts.update": lambda c: _org(c).projects.spend_alerts.update(
+        (alert := _project_alert(c))[1], project_id=alert[0], **SPEND
+    ),
+    _P + "spend_alerts.delete": lambda c: _org(c).projects.spend_alerts.delete(
+        (alert := _project_alert(c))[1], project_id=alert[0]
+    ),
+    _O + "spend_limit.update": lambda c: _org(c).spend_limit.update(**LIMIT),
+    _O + "spend_limit.retrieve": lambda c: _limited_org(c).retrieve(),
+    _O + "spend_limit.delete": lambda c: _limited_org(c).delete(),
+    _P + "spend_limit.update": lambda c: _org(c).projects.spend_limit.update(
+        _admin_project(c), **LIMIT
+    ),
+    _P + "spend_limit.retrieve": lambda c: _org(c).projects.spend_limit.retrieve(_limited(c)),
+    _P + "spend_limit.delete": lambda c: _org(c).projects.spend_limit.delete(_limited(c)),
+    _O + "external_keys.create": lambda c: _org(c).external_keys.create(**AWS_KEY),
+    _O + "external_keys.list": lambda c: _org(c).external_keys.list(purpose="ekm"),
+    _O + "external_keys.retrieve": lambda c: _org(c).external_keys.retrieve(
+        _org(c).external_keys.create(**AWS_KEY).id
+    ),
+    _O + "external_keys.validate": lambda c: _org(c).external_keys.validate(
+        _org(c).external_keys.create(**AWS_KEY).id
+    ),
+    _O + "external_keys.delete": lambda c: _org(c).external_keys.delete(
+        _org(c).external_keys.create(**AWS_KEY).id
+    ),
+    _O + "external_storage.create": lambda c: _org(c).external_storage.retrieve(_storage(c)),
+    _O + "external_storage.list": lambda c: _org(c).external_storage.list(limit=2),
+    _O + "external_storage.retrieve": lambda c: _org(c).external_storage.retrieve(_storage(c)),
+    _O + "external_storage.validate": lambda c: _org(c).external_storage.validate(_storage(c)),
+    _O + "external_storage.delete": lambda c: _org(c).external_storage.delete(_storage(c)),
+    _O + "workload_identity_providers.create": lambda c: _org(
+        c
+    ).workload_identity_providers.retrieve(_provider(c)),
+    _O + "workload_identity_providers.list": lambda c: _org(c).workload_identity_providers.list(),
+    _O + "workload_identity_providers.retrieve": lambda c: _org(
+        c
+    ).workload_identity_providers.retrieve(_provider(c)),
+    _O + "workload_identity_providers.update": lambda c: _org(c).workload_identity_providers.update(
+        _provider(c), description="every method"
+    ),
+    _O + "workload_identity_providers.delete": lambda c: _org(c).workload_identity_providers.delete(
+        _provider(c)
+    ),
+    _O + "workload_identity_providers.federation_rules.create": lambda c: _federation_rule(c),
+    _O + "workload_identity_providers.federation_rules.list": lambda c: _org(
+        c
+    ).workload_identity_providers.federation_rules.list(_federation_rule(c)[0]),
+    _O + "workload_identity_providers.federation_rules.retrieve": lambda c: _org(
+        c
+    ).workload_identity_providers.federation_rules.retrieve(
+        (rule := _federation_rule(c))[1], workload_identity_provider_id=rule[0]
+    ),
+    _O + "workload_identity_providers.federation_rules.update": lambda c: _org(
+        c
+    ).workload_identity_providers.federation_rules.update(
+        (rule := _federation_rule(c))[1], workload_identity_provider_id=rule[0], enabled=False
+    ),
+    _O + "workload_identity_providers.federation_rules.delete": lambda c: _org(
+        c
+    ).workload_identity_providers.federation_rules.delete(
+        (rule := _federation_rule(c))[1], workload_identity_provider_id=rule[0]
+    ),
+    _O + "health.alert_rules.create": lambda c: _org(c).health.alert_rules.retrieve(
+        _health_rule(c)
+    ),
+    _O + "health.alert_rules.list": lambda c: _org(c).health.alert_rules.list(limit=2),
+    _O + "health.alert_rules.retrieve": lambda c: _org(c).health.alert_rules.retrieve(
+        _health_rule(c)
+    ),
+    _O + "health.alert_rules.update": lambda c: _org(c).health.alert_rules.update(
+        _health_rule(c), expected_version=1, enabled=False
+    ),
+    _O + "health.alert_rules.delete": lambda c: _org(c).health.alert_rules.delete(
+        _health_rule(c), expected_version=1
+    ),
+    _O + "health.alerts.retrieve": lambda c: _missing(
+        lambda: _org(c).health.alerts.retrieve("alert_unknown")
+    ),
+    _P + "health.alert_rules.create": lambda c: _health_rule(c, _admin_project(c)),
+    _P + "health.alert_rules.list": lambda c: _org(c).projects.health.alert_rules.list(
+        _admin_project(c)
+    ),
+    _P + "health.alert_rules.retrieve": lambda c: _org(c).projects.health.alert_rules.retrieve(
+        _health_rule(c, project := _admin_project(c)), project_id=project
+    ),
+    _P + "health.alert_rules.update": lambda c: _org(c).projects.health.alert_rules.update(
+        _health_rule(c, project := _admin_project(c)), project_id=project, expected_version=1
+    ),
+    _P + "health.alert_rules.delete": lambda c: _org(c).projects.health.alert_rules.delete(
+        _health_rule(c, project := _admin_project(c)), project_id=project, expected_version=1
+    ),
+    _P + "health.alerts.retrieve": lambda c: _missing(
+        lambda: _org(c).projects.health.alerts.retrieve(
+            "alert_unknown", project_id=_admin_project(c)
+        )
     ),
 }
 
