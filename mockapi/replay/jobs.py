@@ -33,6 +33,7 @@ from mockapi.endpoints import jobs as driver
 from mockapi.endpoints.admin import invites
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.endpoint import Context, Endpoint
+from mockapi.endpoints.evals import family as eval_runs
 from mockapi.endpoints.fine_tuning import family as fine_tuning
 from mockapi.endpoints.vector_stores import processing as vector_store_files
 from mockapi.errors import MockapiError
@@ -44,6 +45,7 @@ FAMILIES: Mapping[str, driver.Family] = {
     batches.FAMILY.life.kind: batches.FAMILY,
     vector_store_files.FAMILY.life.kind: vector_store_files.FAMILY,
     fine_tuning.FAMILY.life.kind: fine_tuning.FAMILY,
+    eval_runs.FAMILY.life.kind: eval_runs.FAMILY,
     invites.FAMILY.life.kind: invites.FAMILY,
 }
 """Every family with a lifecycle, by the state store kind of its objects."""

@@ -18,6 +18,8 @@ from mockapi.endpoints.completions import routes as completions
 from mockapi.endpoints.containers import routes as containers
 from mockapi.endpoints.conversations import routes as conversations
 from mockapi.endpoints.endpoint import Body, Endpoint
+from mockapi.endpoints.evals import evals
+from mockapi.endpoints.evals import runs as eval_runs
 from mockapi.endpoints.files import routes as files
 from mockapi.endpoints.files import uploads
 from mockapi.endpoints.fine_tuning import graders as fine_tuning_graders
@@ -50,6 +52,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *fine_tuning.ENDPOINTS,
     *checkpoint_permissions.ENDPOINTS,
     *fine_tuning_graders.ENDPOINTS,
+    *evals.ENDPOINTS,
+    *eval_runs.ENDPOINTS,
     *admin.ENDPOINTS,
     *assistants.ENDPOINTS,
     *skills.ENDPOINTS,

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.errors import SchemaError
-from mockapi.validation import additions, additions_admin
+from mockapi.validation import additions, additions_admin, additions_evals
 from mockapi.validation.additions import Operation
 from mockapi.validation.patches import MEDIA_PATCHES, PATCHES, MediaPatch, Patch
 
@@ -87,6 +87,8 @@ _VS_BATCHES = "/vector_stores/{vector_store_id}/file_batches"
 _VS_BATCH = _VS_BATCHES + "/{batch_id}"
 _FT_PERMISSIONS = "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions"
 _FT_JOB = "/fine_tuning/jobs/{fine_tuning_job_id}"
+_EVAL = "/evals/{eval_id}"
+_EVAL_RUN = _EVAL + "/runs/{run_id}"
 _ORG = "/organization"
 _PROJECT = _ORG + "/projects/{project_id}"
 _GROUP = _ORG + "/groups/{group_id}"
@@ -288,6 +290,21 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", _FT_JOB + "/resume", "fine_tuning.jobs.resume"),
     Target("GET", _FT_JOB + "/events", "fine_tuning.jobs.events"),
     Target("GET", _FT_JOB + "/checkpoints", "fine_tuning.jobs.checkpoints"),
+    # Evals, their runs and output items (the SDK cancels a run at .../cancel, which the
+    # spec lacks: mockapi.validation.additions_evals; the spec's cancel posts on the run).
+    Target("POST", "/evals", "evals.create"),
+    Target("GET", "/evals", "evals.list"),
+    Target("GET", _EVAL, "evals.retrieve"),
+    Target("POST", _EVAL, "evals.update"),
+    Target("DELETE", _EVAL, "evals.delete"),
+    Target("POST", _EVAL + "/runs", "evals.runs.create"),
+    Target("GET", _EVAL + "/runs", "evals.runs.list"),
+    Target("GET", _EVAL_RUN, "evals.runs.retrieve"),
+    Target("POST", _EVAL_RUN + "/cancel", "evals.runs.cancel"),
+    Target("POST", _EVAL_RUN, "evals.runs.cancel_run"),
+    Target("DELETE", _EVAL_RUN, "evals.runs.delete"),
+    Target("GET", _EVAL_RUN + "/output_items", "evals.runs.output_items.list"),
+    Target("GET", _EVAL_RUN + "/output_items/{output_item_id}", "evals.runs.output_items.retrieve"),
     # The Administration API's core organization (admin.projects, users, invites, roles,
     # role assignments, groups, a project's users and groups).
     Target("POST", _ORG + "/projects", "organization.projects.create"),
@@ -417,7 +434,7 @@ def derive(
     targets: tuple[Target, ...] = TARGETS,
     patches: tuple[Patch, ...] = PATCHES,
     media_patches: tuple[MediaPatch, ...] = MEDIA_PATCHES,
-    added: tuple[Operation, ...] = additions_admin.OPERATIONS,
+    added: tuple[Operation, ...] = (*additions_admin.OPERATIONS, *additions_evals.OPERATIONS),
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
     """All schema documents for ``targets`` plus ``index.json``, keyed by file name.

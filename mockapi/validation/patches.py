@@ -319,6 +319,74 @@ _FINE_TUNING_JOB_PATCHES: tuple[Patch, ...] = (
     ),
 )
 
+_EVAL_CHAT_MESSAGE = {
+    "type": "object",
+    "properties": {"role": {"type": "string"}, "content": {"type": "string"}},
+    "required": ["role", "content"],
+}
+_EVAL_OVERLAP = (
+    "mockapi: a oneOf whose branches overlap made anyOf: `{role, content: str}` is both "
+    "a simple message and an EvalItem (its content an EvalItemContentText string), so no "
+    "such message could validate; the API takes it (the spec's own createEval and "
+    "createEvalRun examples send exactly that)"
+)
+_EVAL_NULL = (
+    "mockapi: the API sends null here (the spec's own examples for the eval run objects: "
+    "`error: null`, and `per_model_usage`, `per_testing_criteria_results` and "
+    "`sampling_params` null on a queued run; recorded runs, 2025-05, the same)"
+)
+_EVAL_TEMPLATE: tuple[str | int, ...] = (
+    "properties", "input_messages", "oneOf", 0, "properties", "template", "items",
+)  # fmt: skip
+_EVAL_PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "CreateEvalItem",
+        (),
+        drop=("oneOf",),
+        set=(("anyOf", [_EVAL_CHAT_MESSAGE, {"$ref": "#/components/schemas/EvalItem"}]),),
+        why=_EVAL_OVERLAP,
+    ),
+    Patch(
+        "CreateEvalCompletionsRunDataSource",
+        _EVAL_TEMPLATE,
+        drop=("oneOf",),
+        set=(
+            (
+                "anyOf",
+                [
+                    {"$ref": "#/components/schemas/EasyInputMessage"},
+                    {"$ref": "#/components/schemas/EvalItem"},
+                ],
+            ),
+        ),
+        why=_EVAL_OVERLAP,
+    ),
+    Patch(
+        "CreateEvalResponsesRunDataSource",
+        _EVAL_TEMPLATE,
+        drop=("oneOf",),
+        set=(("anyOf", [_EVAL_CHAT_MESSAGE, {"$ref": "#/components/schemas/EvalItem"}]),),
+        why=_EVAL_OVERLAP,
+    ),
+    *(
+        Patch(
+            component, ("properties", "sampling_params"), set=(("nullable", True),), why=_EVAL_NULL
+        )
+        for component in ("CreateEvalCompletionsRunDataSource", "CreateEvalResponsesRunDataSource")
+    ),
+    *(
+        Patch("EvalRun", ("properties", name), set=(("nullable", True),), why=_EVAL_NULL)
+        for name in ("error", "per_model_usage", "per_testing_criteria_results")
+    ),
+    Patch(
+        "EvalRunOutputItem",
+        ("properties", "sample", "properties", "error"),
+        set=(("nullable", True),),
+        why="mockapi: a sample without an error says `error: null` (the spec's own examples "
+        "for the output item objects)",
+    ),
+)
+
 # Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
 # must not reject what the API accepted. Responses: what the API sent must validate.
 PATCHES: tuple[Patch, ...] = (
@@ -544,6 +612,7 @@ PATCHES: tuple[Patch, ...] = (
         "the spec (and the SDK) type it as one grader",
     ),
     *_FINE_TUNING_JOB_PATCHES,
+    *_EVAL_PATCHES,
 )
 
 # Operations whose answers the spec under-declares (see MediaPatch).

@@ -58,6 +58,11 @@ _EVENTS: Mapping[str, Mapping[str, str]] = {
         "failed": "fine_tuning.job.failed",
         "cancelled": "fine_tuning.job.cancelled",
     },
+    "eval.run": {
+        "completed": "eval.run.succeeded",
+        "failed": "eval.run.failed",
+        "canceled": "eval.run.canceled",
+    },
     "response": {
         "completed": "response.completed",
         "failed": "response.failed",

@@ -42,16 +42,22 @@ def invalid(param: str, message: str) -> APIError:
     return APIError(400, f"Invalid '{param}': {message}", param=param, code="invalid_value")
 
 
-def check(grader: Any, param: str = "grader") -> Mapping[str, Any]:
-    """``grader`` when it passes; :func:`invalid` for its first problem."""
+def check(
+    grader: Any, param: str = "grader", *, types: tuple[str, ...] = TOP_TYPES
+) -> Mapping[str, Any]:
+    """``grader`` when it passes; :func:`invalid` for its first problem. ``types``: the
+    grader types taken at the top (an eval's testing criteria take ``label_model`` and
+    no ``multi``)."""
     if not isinstance(grader, Mapping):
         raise invalid(param, "expected a grader object.")
     kind = str(grader.get("type"))
-    if kind not in TOP_TYPES:
+    if kind not in types:
+        inside = " (a label_model grader goes inside a multi grader's 'graders')"
         raise invalid(
             f"{param}.type",
-            f"'{kind}' cannot be run on its own; use one of {', '.join(TOP_TYPES)} "
-            "(a label_model grader goes inside a multi grader's 'graders').",
+            f"'{kind}' cannot be run on its own; use one of {', '.join(types)}"
+            + (inside if "multi" in types else "")
+            + ".",
         )
     _check(grader, kind, param)
     return grader

@@ -149,7 +149,7 @@ def _ask(
             body[sent] = params[given]
     if ctx.dispatch is None:
         return _server_error("the mock has no replay flow to ask the grader model through")
-    answer = ctx.dispatch(_request(ctx, body))
+    answer = ctx.dispatch(request(ctx, body))
     answered = answer.body if isinstance(answer.body, dict) else {}
     if not 200 <= answer.status < 300 or answer.events is not None:
         error = answered.get("error")
@@ -207,12 +207,15 @@ def _part(part: Any, namespaces: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "text", "text": grader_template.render(str(text), namespaces)}
 
 
-def _request(ctx: Context, body: dict[str, Any]) -> Request:
+def request(ctx: Context, body: dict[str, Any], path: str = CHAT_PATH) -> Request:
+    """The request for ``path`` (the grader model's chat by default) with ``body``, as
+    the client sent it: its credentials and host, for ``ctx.dispatch`` to answer through
+    the replay flow (an eval run's samples go the same way)."""
     headers = {
         name: ctx.request.headers[name] for name in _FORWARDED if name in ctx.request.headers
     }
     headers["content-type"] = "application/json"
-    return Request("POST", CHAT_PATH, headers, (), orjson.dumps(body), body)
+    return Request("POST", path, headers, (), orjson.dumps(body), body)
 
 
 def _first_message(answer: Mapping[str, Any]) -> Mapping[str, Any]:
