@@ -103,6 +103,19 @@ def forget_owner(state: StateStore, secret_digest: str) -> None:
     state.put(KEY_OWNERS, secret_digest, {"id": secret_digest, "revoked": True})
 
 
+def revoke_project(state: StateStore, project_id: str) -> int:
+    """Revoke every key of the project ``project_id`` (archived: "archived projects
+    cannot be used", as the API reference says); how many."""
+    owned = [
+        record
+        for record in state.values(KEY_OWNERS)
+        if isinstance(record, dict) and (record.get("owner") or {}).get("project_id") == project_id
+    ]
+    for record in owned:
+        forget_owner(state, str(record["id"]))
+    return len(owned)
+
+
 def record_admin_key(
     state: StateStore, secret: str, key_id: str, name: str, *, expires_at: int | None = None
 ) -> None:

@@ -11,8 +11,8 @@
 * ``POST .../{project_id}``: ``name``, ``external_key_id``; audit ``project.updated``
   with ``changes_requested: {"title": name}``.
 * ``POST .../{project_id}/archive``: ``status: "archived"`` and ``archived_at`` on the
-  mock's clock (archiving again keeps the first ``archived_at``); audit
-  ``project.archived``.
+  mock's clock (archiving again keeps the first ``archived_at``); the project's API keys
+  are revoked ("archived projects cannot be used"); audit ``project.archived``.
 
 Refusals (wording assumed; the spec documents a 400 "when updating the default
 project" without its text): the default project cannot be modified or archived; an
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockapi.endpoints.admin import org
+from mockapi.endpoints.admin import keys, org
 from mockapi.endpoints.admin.audit import audit
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.errors import APIError
@@ -114,6 +114,7 @@ def archive(ctx: Context) -> FixtureResponse:
         project["archived_at"] = ctx.clock.seconds()
         project["status"] = "archived"
         ctx.state.put(org.PROJECTS, project_id, project)
+        keys.revoke_project(ctx.state, project_id)  # its keys stop working at once
         audit(ctx, "project.archived", {"id": project_id}, project_id=project_id)
     return FixtureResponse(body=project)
 

@@ -83,9 +83,11 @@ def test_a_service_account_only_has_no_key_and_no_expiry(org: Org) -> None:
     assert (refused.status, refused.param) == (400, "expires_in_seconds")
 
 
-def test_an_archived_project_has_no_service_accounts_to_list_or_make(org: Org) -> None:
+def test_an_archived_project_has_no_working_keys_nor_service_accounts(org: Org) -> None:
     project_id = project(org)
+    secret = account(org, project_id)["api_key"]["value"]
     org.call(f"POST {PROJECT}/archive", params={"project_id": project_id})
+    assert keys.refused(org.state, secret), "an archived project's keys stop working"
     for key, body in ((f"GET {ACCOUNTS}", None), (f"POST {ACCOUNTS}", {"name": "x"})):
         refused = org.refused(key, body, params={"project_id": project_id})
         assert (refused.status, refused.message) == (400, "Project is archived")
