@@ -22,10 +22,11 @@ itself: the state store may be a file on disk (``--state``), and secrets never r
 disk. Admin keys the API issued are kept the same way, in
 :data:`~.org.ADMIN_KEY_IDS` (their id and name, which :func:`~.org.actor` shows).
 
-**Revocation.** A deleted key (or a deleted service account's) stays known as revoked,
-and :func:`refused` tells authentication to answer it (and an expired one) with the
-API's 401 ``Incorrect API key provided`` on every route, whatever ``--api-key`` says, as
-the API refuses a revoked key. A secret the mock never issued is not affected.
+**Revocation.** A deleted key (a deleted service account's, an archived project's) stays
+known as revoked, and :func:`refused` tells authentication to answer it (and an expired
+one) with the API's 401 ``Incorrect API key provided`` on every route, whatever
+``--api-key`` says, as the API refuses a revoked key. A secret the mock never issued is
+not affected.
 
 Secrets are drawn like ids (:func:`mockapi.endpoints.objects.new_id`): the n-th secret of
 a prefix is the same on every run with the same ``--seed``, so a recorded test's keys
