@@ -21,6 +21,7 @@ from mockapi.endpoints.admin import keys as admin_keys
 from mockapi.endpoints.admin import ledger as usage_ledger
 from mockapi.endpoints.admin.rate_limits import ProjectLimiter
 from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_limit, body_of
+from mockapi.endpoints.realtime import secrets as client_secrets
 from mockapi.errors import APIError, MockapiError
 from mockapi.faults import ratelimit
 from mockapi.faults.spec import Fault
@@ -403,6 +404,8 @@ class Replayer:
         token = credentials.bearer_token(request.headers)
         if admin_keys.refused(self.state, token):
             raise admin_keys.revoked_key_error(token)  # deleted or expired: the 401
+        if client_secrets.expired(self.state, token):
+            raise client_secrets.expired_key_error(token)  # an ek_ past its expiry
         problem = credentials.key_error(
             request.headers,
             self.settings.api_keys,
@@ -415,9 +418,10 @@ class Replayer:
             raise problem
 
     def _issued(self, secret: str) -> bool:
-        """Whether the Administration API issued ``secret`` (accepted whatever
-        ``--api-key`` and ``--admin-api-key`` say)."""
-        return admin_keys.issued(self.state, secret)
+        """Whether the Administration API issued ``secret``, or the Realtime API did (an
+        ephemeral ``ek_`` key not yet expired): accepted whatever ``--api-key`` and
+        ``--admin-api-key`` say."""
+        return admin_keys.issued(self.state, secret) or client_secrets.live(self.state, secret)
 
     def body_limit(self, method: str, path: str) -> int:
         """The largest body a request to ``method path`` may send (an upload's is its

@@ -26,6 +26,7 @@ from mockapi.endpoints.fine_tuning import graders as fine_tuning_graders
 from mockapi.endpoints.fine_tuning import permissions as checkpoint_permissions
 from mockapi.endpoints.fine_tuning import routes as fine_tuning
 from mockapi.endpoints.images import routes as images
+from mockapi.endpoints.realtime import routes as realtime
 from mockapi.endpoints.responses import routes as responses
 from mockapi.endpoints.skills import routes as skills
 from mockapi.endpoints.vector_stores import routes as vector_stores
@@ -57,6 +58,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *admin.ENDPOINTS,
     *assistants.ENDPOINTS,
     *skills.ENDPOINTS,
+    *realtime.ENDPOINTS,
 )
 
 

@@ -275,6 +275,20 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", "/skills/{skill_id}/versions/{version}", "skills.versions.retrieve"),
     Target("DELETE", "/skills/{skill_id}/versions/{version}", "skills.versions.delete"),
     Target("GET", "/skills/{skill_id}/versions/{version}/content", "skills.versions.content"),
+    # Realtime's HTTP routes (client secrets, beta sessions, calls).
+    Target("POST", "/realtime/client_secrets", "realtime.client_secrets.create"),
+    Target(
+        "POST",
+        "/realtime/translations/client_secrets",
+        "realtime.translations.client_secrets.create",
+    ),
+    Target("POST", "/realtime/sessions", "realtime.sessions.create"),
+    Target("POST", "/realtime/transcription_sessions", "realtime.transcription_sessions.create"),
+    Target("POST", "/realtime/calls", "realtime.calls.create"),
+    *(
+        Target("POST", f"/realtime/calls/{{call_id}}/{verb}", f"realtime.calls.{verb}")
+        for verb in ("accept", "hangup", "refer", "reject")
+    ),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(

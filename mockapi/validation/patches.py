@@ -389,6 +389,77 @@ _EVAL_PATCHES: tuple[Patch, ...] = (
 
 # Where the real API (../shared/real-traffic) disagrees with the spec. Requests: the spec
 # must not reject what the API accepted. Responses: what the API sent must validate.
+_BETA_REALTIME = (
+    "mockapi: the beta Realtime API's session requests as the SDK sends them "
+    "(openai 3.x beta.realtime.sessions/transcription_sessions.create: `model`, "
+    "`input_audio_noise_reduction`, `modalities`, and `client_secret` as the secret's "
+    "expiry); the spec's schema has the answer's `client_secret` (`value`, `expires_at`) "
+    "in their place"
+)
+_SECRET_EXPIRY = {
+    "type": "object",
+    "properties": {
+        "anchor": {"type": "string", "enum": ["created_at"]},
+        "seconds": {"type": "integer", "minimum": 10, "maximum": 7200},
+    },
+}
+_NOISE_REDUCTION = {
+    "type": "object",
+    "properties": {"type": {"$ref": "#/components/schemas/NoiseReductionType"}},
+}
+_MODALITIES = {"type": "array", "items": {"type": "string", "enum": ["text", "audio"]}}
+_REALTIME_PATCHES: tuple[Patch, ...] = (
+    Patch("RealtimeSessionCreateRequest", (), unrequire=("client_secret",), why=_BETA_REALTIME),
+    Patch(
+        "RealtimeSessionCreateRequest",
+        ("properties", "client_secret"),
+        set=(("properties", {"expires_after": {**_SECRET_EXPIRY, "required": ["anchor"]}}),),
+        unrequire=("value", "expires_at"),
+        why=_BETA_REALTIME,
+    ),
+    Patch(
+        "RealtimeSessionCreateRequest",
+        (),
+        # An allOf branch declares the properties the spec leaves out.
+        set=(
+            (
+                "allOf",
+                [
+                    {
+                        "properties": {
+                            "model": {"type": "string"},
+                            "input_audio_noise_reduction": _NOISE_REDUCTION,
+                        }
+                    }
+                ],
+            ),
+        ),
+        why=_BETA_REALTIME,
+    ),
+    Patch(
+        "RealtimeTranscriptionSessionCreateRequest",
+        (),
+        set=(
+            (
+                "allOf",
+                [
+                    {
+                        "properties": {
+                            "client_secret": {
+                                "type": "object",
+                                "properties": {"expires_at": _SECRET_EXPIRY},
+                            },
+                            "modalities": _MODALITIES,
+                        }
+                    }
+                ],
+            ),
+        ),
+        why=_BETA_REALTIME,
+    ),
+)
+
+
 PATCHES: tuple[Patch, ...] = (
     Patch(
         "StopConfiguration",
@@ -612,6 +683,7 @@ PATCHES: tuple[Patch, ...] = (
         "the spec (and the SDK) type it as one grader",
     ),
     *_FINE_TUNING_JOB_PATCHES,
+    *_REALTIME_PATCHES,
     *_EVAL_PATCHES,
 )
 

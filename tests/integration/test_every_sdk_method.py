@@ -59,11 +59,9 @@ PENDING = {
     **{
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
-            "realtime.",
             "live.",
             "beta.chatkit.",
             "beta.agents.",
-            "beta.realtime.",
             "beta.responses.",
             "beta.chat.",
             "content_provenance_checks.",
@@ -1033,6 +1031,42 @@ CALLS |= {
     "skills.versions.content.retrieve": lambda c: (
         c.skills.versions.content.retrieve("1", skill_id=_skill(c)).content
     ),
+}
+
+
+REALTIME: Any = {"type": "realtime", "model": "gpt-realtime"}
+SDP_OFFER = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n"
+WEBSOCKET = (
+    "the Realtime WebSocket protocol, which issue 20 leaves out (its HTTP routes are served)"
+)
+NOT_SERVED |= {
+    "realtime.connect": WEBSOCKET,
+    "realtime.translations.connect": WEBSOCKET,
+    "beta.realtime.connect": WEBSOCKET,
+}
+CALLS |= {
+    "realtime.client_secrets.create": lambda c: c.realtime.client_secrets.create(session=REALTIME),
+    "realtime.translations.client_secrets.create": lambda c: (
+        c.realtime.translations.client_secrets.create(session={"model": "gpt-realtime-translate"})
+    ),
+    "beta.realtime.sessions.create": lambda c: c.beta.realtime.sessions.create(
+        model="gpt-4o-realtime-preview"
+    ),
+    "beta.realtime.transcription_sessions.create": lambda c: (
+        c.beta.realtime.transcription_sessions.create()
+    ),
+    "realtime.calls.create": lambda c: (
+        c.realtime.calls.create(sdp=SDP_OFFER, session=REALTIME).content  # type: ignore[arg-type]
+    ),
+    # accept, hangup, refer and reject answer 200 with no body (the SDK returns None).
+    "realtime.calls.accept": lambda c: c.realtime.calls.with_raw_response.accept(
+        "rtc_every_1", **REALTIME
+    ),
+    "realtime.calls.hangup": lambda c: c.realtime.calls.with_raw_response.hangup("rtc_every_2"),
+    "realtime.calls.refer": lambda c: c.realtime.calls.with_raw_response.refer(
+        "rtc_every_3", target_uri="tel:+14155550123"
+    ),
+    "realtime.calls.reject": lambda c: c.realtime.calls.with_raw_response.reject("rtc_every_4"),
 }
 
 
