@@ -20,7 +20,7 @@ The output item's ``sample`` says what was asked and answered, with the sampling
 parameters in force (the spec's defaults where none were given: temperature 1, top_p
 1, seed 42; ``max_completion_tokens`` :data:`DEFAULT_MAX_TOKENS`, assumed). A request
 the replay flow refuses (a miss with no synthesis, a fault) is the sample's ``error``
-(its HTTP status as the code, its message) and the item errs.
+(the answer's error code, or its HTTP status, and its message) and the item errs.
 """
 
 from __future__ import annotations
@@ -162,8 +162,12 @@ def _ask(
         return answered, None
     found = answered.get("error")
     said = found.get("message") if isinstance(found, Mapping) else None
+    code = found.get("code") if isinstance(found, Mapping) else None
     message = f"The model answered {answer.status}: {said or 'no body'}"
-    return {}, {"code": str(answer.status), "message": message}
+    return {}, {
+        "code": code if isinstance(code, str) and code else str(answer.status),
+        "message": message,
+    }
 
 
 def _input_item(message: Mapping[str, Any]) -> dict[str, Any]:
