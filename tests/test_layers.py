@@ -58,6 +58,9 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "faker": ("library.templating",),
     "bpe_openai": ("wire.tokenizer",),
     "lameenc": ("endpoints.audio.mp3",),
+    # The media extra's PyAV and Pillow (mockapi.endpoints.media).
+    "av": ("endpoints.media.codecs",),
+    "PIL": ("endpoints.media.pictures",),
     "sqlite3": ("state",),
     "redis": ("state",),
 }

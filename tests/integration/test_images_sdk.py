@@ -279,10 +279,10 @@ def test_async_generation_stream_and_edit(server: ServerThread) -> None:
             "response_format",
         ),
         (
-            {"model": "gpt-image-1", "output_format": "webp"},
+            {"model": "gpt-image-1", "output_format": "jpeg", "background": "transparent"},
             400,
-            "mockapi writes PNG images only",
-            "output_format",
+            "Transparent background is not supported for output_format 'jpeg'",
+            "background",
         ),
         ({"model": "dall-e-2", "n": 11}, 400, "Invalid 'n': integer above maximum value.", "n"),
         (

@@ -11,7 +11,8 @@ little-endian PCM (what the API documents for ``pcm``), built from the input tex
 
 :func:`wav` and :func:`flac` wrap that PCM in a container, and both can carry a text:
 a WAV ``LIST/INFO`` chunk (``ISFT`` "mockapi", ``ICMT`` the text) and a FLAC Vorbis
-comment (``MOCKAPI_TEXT=...``). :func:`inspect` reads them back, with the format and
+comment (``MOCKAPI_TEXT=...``). :func:`inspect` reads them back (and the same from
+the Ogg Opus and ADTS AAC files :mod:`.encode` makes through PyAV), with the format and
 the duration of any upload, so transcribing the mock's own speech gives back the text
 spoken. FLAC frames use verbatim subframes: no compression, but valid FLAC that any
 decoder plays.
@@ -217,9 +218,10 @@ SUPPORTED_UPLOADS = ("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", 
 class AudioInfo:
     """What :func:`inspect` learnt of an audio file.
 
-    ``duration`` is exact for WAV, FLAC and Ogg (from their headers), derived from the
-    first frame's bitrate for MP3, and an estimate at 64 kbit/s for WebM and MP4/M4A.
-    ``text`` is the text a mock-made file speaks (its WAV ``ICMT`` / FLAC comment);
+    ``duration`` is exact for WAV, FLAC, Ogg (from their headers) and ADTS AAC (its
+    frames counted), derived from the first frame's bitrate for MP3, and an estimate at
+    64 kbit/s for WebM and MP4/M4A. ``text`` is the text a mock-made file speaks (its
+    WAV ``ICMT``, FLAC or Ogg comment, or MP3/AAC ID3 ``TXXX:mockapi`` frame);
     ``pcm_key`` is :func:`pcm_digest` of a WAV's samples.
     """
 
@@ -242,6 +244,9 @@ def inspect(data: bytes) -> AudioInfo | None:
     if data[4:8] == b"ftyp":
         return AudioInfo("m4a", _estimate(data))
     if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        start = _first_frame(data)
+        if _is_adts(data, start):  # AAC (the speech endpoint's aac), not MPEG audio
+            return AudioInfo("aac", _adts_duration(data, start), text=_id3_text(data))
         return AudioInfo("mp3", _mp3_duration(data), text=_id3_text(data))
     return None
 
@@ -319,18 +324,42 @@ def _vorbis_text(body: bytes) -> str | None:
 
 
 def _ogg_info(data: bytes) -> AudioInfo:
-    # The first page's packet says the codec (Opus: 48 kHz granules; Vorbis: its rate);
-    # the last page's granule position is the stream's length in samples.
-    rate, skip = 48_000, 0
-    packet = data[27 + data[26] :] if len(data) > 27 else b""
+    # The first packet says the codec (Opus: 48 kHz granules; Vorbis: its rate), the
+    # second holds its comments (the mock's own speech: MOCKAPI_TEXT, as in FLAC); the
+    # last page's granule position is the stream's length in samples.
+    rate, skip, text = 48_000, 0, None
+    packets = _ogg_packets(data, 2)
+    packet = packets[0] if packets else b""
+    tags = packets[1] if len(packets) > 1 else b""
     if packet[:8] == b"OpusHead" and len(packet) >= 12:
         skip = struct.unpack("<H", packet[10:12])[0]
+        text = _vorbis_text(tags[8:]) if tags[:8] == b"OpusTags" else None
     elif packet[:7] == b"\x01vorbis" and len(packet) >= 16:
         rate = struct.unpack("<I", packet[12:16])[0] or 48_000
+        text = _vorbis_text(tags[7:]) if tags[:7] == b"\x03vorbis" else None
     last = data.rfind(b"OggS")
     granule = struct.unpack("<q", data[last + 6 : last + 14])[0] if last + 14 <= len(data) else 0
     duration = max(0, granule - skip) / rate
-    return AudioInfo("ogg", duration if duration > 0 else _estimate(data))
+    return AudioInfo("ogg", duration if duration > 0 else _estimate(data), text=text)
+
+
+def _ogg_packets(data: bytes, wanted: int) -> list[bytes]:
+    """The first ``wanted`` packets of an Ogg stream, joined across pages (a segment
+    of 255 bytes continues its packet; a shorter one ends it)."""
+    packets: list[bytes] = []
+    current = b""
+    at = 0
+    while len(packets) < wanted and at + 27 <= len(data) and data[at : at + 4] == b"OggS":
+        count = data[at + 26]
+        body = at + 27 + count
+        for size in data[at + 27 : body]:
+            current += data[body : body + size]
+            body += size
+            if size < 255:
+                packets.append(current)
+                current = b""
+        at = body
+    return packets
 
 
 _MP3_KBPS = {
@@ -354,20 +383,47 @@ def _id3_text(data: bytes) -> str | None:
         if name == b"TXXX" and body[:1] == b"\x03":
             description, _, value = body[1:].partition(b"\x00")
             if description == MARKER.encode():
-                return value.decode("utf-8", "replace")
+                return value.rstrip(b"\x00").decode("utf-8", "replace")
         if not name.strip(b"\x00") or size == 0:
             break
         at += 10 + size
     return None
 
 
-def _mp3_duration(data: bytes) -> float:
+def _first_frame(data: bytes) -> int:
+    """Where the first frame sync (11 bits set) is, after any ID3v2 tag."""
     at = 0
     if data[:3] == b"ID3" and len(data) >= 10:
         size = data[6] << 21 | data[7] << 14 | data[8] << 7 | data[9]  # syncsafe
         at = 10 + size
     while at + 4 <= len(data) and not (data[at] == 0xFF and data[at + 1] & 0xE0 == 0xE0):
         at += 1
+    return at
+
+
+_ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+
+
+def _is_adts(data: bytes, at: int) -> bool:
+    """An ADTS (AAC) header at ``at``: 12 sync bits, then layer 0 (MPEG audio's is not)."""
+    return at + 7 <= len(data) and data[at] == 0xFF and data[at + 1] & 0xF6 == 0xF0
+
+
+def _adts_duration(data: bytes, at: int) -> float:
+    """Seconds of an ADTS stream: its frames walked, 1024 samples per raw data block."""
+    samples, rate = 0, 0
+    while _is_adts(data, at):
+        rate = _ADTS_RATES[min((data[at + 2] >> 2) & 0x0F, len(_ADTS_RATES) - 1)]
+        length = (data[at + 3] & 0x03) << 11 | data[at + 4] << 3 | data[at + 5] >> 5
+        samples += 1024 * ((data[at + 6] & 0x03) + 1)
+        if length < 7:
+            break
+        at += length
+    return round(samples / rate, 3) if rate else _estimate(data)
+
+
+def _mp3_duration(data: bytes) -> float:
+    at = _first_frame(data)
     if at + 4 > len(data):
         return _estimate(data, 128_000)
     version = (data[at + 1] >> 3) & 0b11

@@ -1,10 +1,10 @@
 """Audio: speech, transcriptions, translations, voices and voice consents.
 
 * ``POST /v1/audio/speech`` answers real audio (:mod:`~mockapi.endpoints.audio.codec`:
-  a tone per character, ``len(input) / 15 / speed`` seconds, 24 kHz 16-bit mono) as
-  ``mp3`` (the default; LAME through the ``lameenc`` wheel), ``wav``, ``pcm`` or
-  ``flac``; ``opus`` and ``aac`` need an encoder mockapi does not ship, so they get a
-  400 that names the formats it can produce.
+  a tone per character, ``len(input) / 15 / speed`` seconds, 24 kHz 16-bit mono) in
+  every format the API serves (:mod:`~mockapi.endpoints.audio.encode`): ``mp3`` (the
+  default; LAME through the ``lameenc`` wheel), ``wav``, ``pcm``, ``flac``, and
+  ``opus`` (Ogg Opus) and ``aac`` (ADTS) through PyAV, the ``mockapi[media]`` extra.
   ``stream_format: "sse"`` sends the same bytes base64-encoded in ``speech.audio.delta``
   events, then ``speech.audio.done`` with usage.
 * ``POST /v1/audio/transcriptions`` and ``/translations`` check that the upload is
@@ -26,7 +26,7 @@ from random import Random
 from typing import Any
 
 from mockapi.endpoints.audio import codec as audio_codec
-from mockapi.endpoints.audio import mp3 as audio_mp3
+from mockapi.endpoints.audio import encode as audio_encode
 from mockapi.endpoints.audio import voices as audio_voices
 from mockapi.endpoints.audio.files import audio_upload
 from mockapi.endpoints.audio.transcripts import TranscriptShape
@@ -44,8 +44,6 @@ VOICES = (
     "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
     "verse", "marin", "cedar",
 )  # fmt: skip
-MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm", "flac": "audio/flac"}
-"""The formats mockapi produces, with the content type it sends for each."""
 SSE_CHUNK_BYTES = 24_000
 """Bytes of audio per ``speech.audio.delta`` event (half a second of PCM)."""
 _NO_SSE_MODELS = ("tts-1", "tts-1-hd")
@@ -78,28 +76,12 @@ def speech(ctx: Context) -> FixtureResponse:
             param="stream_format",
             code="unsupported_value",
         )
-    if fmt not in MEDIA_TYPES:
-        raise APIError(
-            400,
-            f"mockapi cannot produce response_format '{fmt}': it has no {fmt} encoder. "
-            f"Ask for {_quoted(list(MEDIA_TYPES))} (real audio: 24 kHz, 16-bit, mono), or "
-            f"answer this request from a fixture with recorded {fmt} audio.",
-            param="response_format",
-            code="unsupported_value",
-        )
     pcm = audio_codec.speech_pcm(spoken, voice=voice, speed=speed)
+    audio = audio_encode.speech(pcm, str(fmt), text=spoken)
     ctx.state.put(SPOKEN, audio_codec.pcm_digest(pcm), spoken)
-    if fmt == "mp3":
-        audio = audio_mp3.mp3(pcm, text=spoken)
-    elif fmt == "wav":
-        audio = audio_codec.wav(pcm, text=spoken)
-    elif fmt == "flac":
-        audio = audio_codec.flac(pcm, text=spoken)
-    else:
-        audio = pcm
     if sse:
         return FixtureResponse(events=speech_events(audio, spoken, len(pcm) / 2 / 24_000))
-    return FixtureResponse(raw=audio, headers={"content-type": MEDIA_TYPES[fmt]})
+    return FixtureResponse(raw=audio, headers={"content-type": audio_encode.MEDIA_TYPES[fmt]})
 
 
 def speech_events(audio: bytes, spoken: str, seconds: float) -> tuple[SSEEvent, ...]:

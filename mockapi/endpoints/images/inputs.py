@@ -3,8 +3,9 @@
 Uploads come from a ``multipart/form-data`` body (``image``, or ``image[]`` for several,
 and ``mask``); a JSON edit names them by ``image_url`` (a ``data:`` URL is decoded;
 another URL or a ``file_id`` cannot be fetched offline, so its text stands for it).
-Each becomes an :class:`InputImage`: a digest (what the output depends on) and the
-dimensions when they can be read (for ``size: auto`` and input token counts).
+Each becomes an :class:`InputImage`: a digest (what the output depends on), the
+dimensions when they can be read (for ``size: auto`` and input token counts) and a
+PNG's colour mode, read by Pillow (:mod:`mockapi.endpoints.media.pictures`).
 """
 
 from __future__ import annotations
@@ -29,21 +30,27 @@ _IMAGE_FIELD = re.compile(r"^image(\[\d*\])?$")
 _DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[^,]*)?,(.*)$", re.DOTALL)
 
 
-_PNG_MODES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
-
-
 @dataclass(frozen=True)
 class InputImage:
     digest: bytes
     dimensions: tuple[int, int] | None
     mode: str | None = None
-    """A PNG's colour mode (``RGB``, ``RGBA``, ``L``...), None for other files."""
+    """A PNG's colour mode as Pillow names it (``RGB``, ``RGBA``, ``L``, ``P``, ``I;16``,
+    ...: the API's own error quotes these names), None for other files."""
 
     @classmethod
     def of(cls, data: bytes) -> InputImage:
-        is_png = image_files.sniff(data) == image_files.PNG and len(data) > 25
-        mode = _PNG_MODES.get(data[25], "RGB") if is_png else None
-        return cls(hashlib.sha256(data).digest(), image_files.dimensions(data), mode)
+        """The upload's digest, and its dimensions and mode: the dimensions from its
+        header (no decoding), else as Pillow reads them; the mode as Pillow reads it."""
+        from mockapi.endpoints.media import pictures
+
+        probe = pictures.probe(data)
+        dimensions = image_files.dimensions(data)
+        if dimensions is None and probe is not None:
+            dimensions = (probe.width, probe.height)
+        is_png = image_files.sniff(data) == image_files.PNG
+        mode = probe.mode if is_png and probe is not None else None
+        return cls(hashlib.sha256(data).digest(), dimensions, mode)
 
 
 def _supported(kind: Family) -> tuple[str, ...]:

@@ -5,8 +5,9 @@ RGBA images whose rows use filter type 0; :func:`gradient` makes the pictures th
 images family serves: a diagonal gradient with bands, whose colours come from a seed,
 built cheaply (each row is the previous one shifted by one pixel, so a 1024x1024
 image is a few slices of one precomputed row, and deflate compresses it to a few
-kilobytes). :func:`read` parses any PNG's chunks, checking each CRC, and
-:func:`header` reads just the dimensions of an upload.
+kilobytes; :func:`gradient_rows` hands the same rows to Pillow for JPEG and WebP).
+:func:`read` parses any PNG's chunks, checking each CRC, and :func:`header` reads just
+the dimensions of an upload.
 """
 
 from __future__ import annotations
@@ -111,6 +112,20 @@ def gradient(
     transparent (top right): a "transparent background". ``fade`` (0 to 1) washes the colours
     toward grey, for the coarse early frames of a streamed image.
     """
+    rows = gradient_rows(width, height, seed, alpha=alpha, fade=fade)
+    return encode(width, height, rows, alpha=alpha)
+
+
+def gradient_rows(
+    width: int,
+    height: int,
+    seed: bytes,
+    *,
+    alpha: bool = False,
+    fade: float = 0.0,
+) -> list[bytes]:
+    """The pixel rows (8-bit RGB, or RGBA with ``alpha``) of :func:`gradient`'s picture,
+    for an encoder of another format (JPEG, WebP)."""
     colours = palette(seed)
     if fade:
         colours = [_toward_grey(c, fade) for c in colours]
@@ -119,7 +134,7 @@ def gradient(
     built = bytearray()
     for i in range(span):
         t = i / max(1, span - 1)
-        r, g, b = _blend(colours, t)
+        r, g, b = blend(colours, t)
         if (i // band) % 2:
             r, g, b = r * 7 // 8, g * 7 // 8, b * 7 // 8
         built += bytes((r, g, b, 255 - round(255 * t))) if alpha else bytes((r, g, b))
@@ -127,11 +142,11 @@ def gradient(
     line = bytes(built)
     # Row y is the line from pixel (height - 1 - y): moving down shifts the
     # picture one pixel right, which makes the diagonal.
-    rows = [line[(height - 1 - y) * size : (height - 1 - y + width) * size] for y in range(height)]
-    return encode(width, height, rows, alpha=alpha)
+    return [line[(height - 1 - y) * size : (height - 1 - y + width) * size] for y in range(height)]
 
 
-def _blend(colours: list[tuple[int, int, int]], t: float) -> tuple[int, int, int]:
+def blend(colours: list[tuple[int, int, int]], t: float) -> tuple[int, int, int]:
+    """The colour at ``t`` (0 to 1) along the evenly spaced ``colours``."""
     scaled = t * (len(colours) - 1)
     index = min(int(scaled), len(colours) - 2)
     local = scaled - index

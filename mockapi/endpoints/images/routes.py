@@ -1,10 +1,12 @@
 """Images: generations, edits and variations, and the image files the mock serves.
 
-Synthesized images are real PNGs of the requested size (:mod:`~mockapi.endpoints.images.png`:
-a banded diagonal gradient whose colours come from the request: model, prompt, size,
-the input images' bytes for edits and variations, the image's index and the server
-seed), so the same request gets the same pictures. Each model family checks requests
-its own way (:mod:`~mockapi.endpoints.images.rules`); uploads are checked as the real
+Synthesized images are real images of the requested size
+(:mod:`~mockapi.endpoints.images.png`: a banded diagonal gradient whose colours come
+from the request: model, prompt, size, the input images' bytes for edits and
+variations, the image's index and the server seed), so the same request gets the same
+pictures: PNG, or for GPT image models the ``output_format`` asked for (JPEG and WebP
+encoded by Pillow, at ``output_compression``). Each model family checks requests its
+own way (:mod:`~mockapi.endpoints.images.rules`); uploads are checked as the real
 API checks them (:mod:`~mockapi.endpoints.images.inputs`).
 
 ``response_format: url`` (the DALL-E models' default) answers URLs on the mock itself,
@@ -138,9 +140,29 @@ def _dimensions(size: str) -> tuple[int, int]:
 
 
 def _picture(ctx: Context, job: Job, index: int, *, fade: float = 0.0) -> bytes:
+    """Image ``index`` of the job, in the format asked for (PNG written here; JPEG and
+    WebP by Pillow, at the ``output_compression`` quality)."""
     transparent = job.kind is Family.GPT_IMAGE and ctx.body.get("background") == "transparent"
     width, height = _dimensions(job.size)
-    return png.gradient(width, height, _seed(ctx, job, index), alpha=transparent, fade=fade)
+    seed = _seed(ctx, job, index)
+    fmt = _format(ctx, job)
+    if fmt == "png":
+        return png.gradient(width, height, seed, alpha=transparent, fade=fade)
+    from mockapi.endpoints.media import pictures
+
+    rows = png.gradient_rows(width, height, seed, alpha=transparent, fade=fade)
+    quality = ctx.body.get("output_compression")
+    if not isinstance(quality, int) or isinstance(quality, bool):
+        quality = 100  # the API's default
+    return pictures.encode(
+        width, height, b"".join(rows), alpha=transparent, fmt=fmt, quality=quality
+    )
+
+
+def _format(ctx: Context, job: Job) -> str:
+    """The image format to answer: a GPT image model's ``output_format``, else PNG."""
+    fmt = ctx.body.get("output_format")
+    return fmt if job.kind is Family.GPT_IMAGE and fmt in ("jpeg", "webp") else "png"
 
 
 def _count(ctx: Context) -> int:
@@ -175,7 +197,7 @@ def _settings(ctx: Context, job: Job) -> dict[str, str]:
         "size": job.size,
         "quality": rules.resolved_quality(ctx.body.get("quality")),
         "background": background,
-        "output_format": "png",
+        "output_format": _format(ctx, job),
     }
 
 

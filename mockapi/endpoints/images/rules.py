@@ -13,8 +13,10 @@ gpt-image-*        1024x1024, 1536x1024, 1024x1536, auto  none: always b64_json 
 
 GPT image models (``gpt-image-1``, ``-1-mini``, ``-1.5``, ``-2``, ``chatgpt-image-latest``)
 answer ``b64_json`` only, reject ``response_format`` ("Unknown parameter"), stream,
-and take ``background``, ``output_format`` and ``quality`` low/medium/high/auto.
-mockapi writes PNG only: ``output_format`` jpeg or webp is a 400 that says so.
+and take ``background``, ``output_format`` (``png``, ``jpeg`` or ``webp``, with
+``output_compression``: Pillow encodes the last two) and ``quality`` low/medium/high/auto.
+A transparent background needs a format with an alpha channel: with ``jpeg`` it is a
+400 (the wording is assumed: the API's own is not on record).
 """
 
 from __future__ import annotations
@@ -138,15 +140,14 @@ def check_common(kind: Family, body: Mapping[str, Any], *, prompt_required: bool
                 param="response_format",
                 code="unknown_parameter",
             )
-        output_format = body.get("output_format")
-        if output_format in ("jpeg", "webp"):
+        if body.get("background") == "transparent" and body.get("output_format") == "jpeg":
             raise APIError(
                 400,
-                f"mockapi writes PNG images only and cannot make output_format "
-                f"'{output_format}' (there is no encoder for it in pure Python). Ask for "
-                "output_format 'png', or answer this request from a recorded fixture.",
-                param="output_format",
-                code="unsupported_value",
+                "Transparent background is not supported for output_format 'jpeg': JPEG "
+                "has no alpha channel. Use output_format 'png' or 'webp', or an opaque "
+                "background.",
+                param="background",
+                code="invalid_value",
             )
     elif body.get("stream") is True:
         raise APIError(

@@ -62,8 +62,13 @@ def test_common_checks() -> None:
     rules.check_common(Family.GPT_IMAGE, {"prompt": "x", "response_format": None})
     quality = _error(rules.check_common, Family.GPT_IMAGE, {"prompt": "x", "quality": "hd"})
     assert quality.param == "quality"
-    jpeg = _error(rules.check_common, Family.GPT_IMAGE, {"prompt": "x", "output_format": "jpeg"})
-    assert jpeg.param == "output_format" and "PNG images only" in jpeg.message
+    for fmt in ("png", "jpeg", "webp"):  # every format the API serves is made
+        rules.check_common(Family.GPT_IMAGE, {"prompt": "x", "output_format": fmt})
+    see_through = {"prompt": "x", "output_format": "jpeg", "background": "transparent"}
+    jpeg = _error(rules.check_common, Family.GPT_IMAGE, see_through)
+    assert (jpeg.param, jpeg.code) == ("background", "invalid_value")
+    assert "'jpeg'" in jpeg.message and "'webp'" in jpeg.message
+    rules.check_common(Family.GPT_IMAGE, {**see_through, "output_format": "webp"})
     stream = _error(rules.check_common, Family.DALL_E_3, {"prompt": "x", "stream": True})
     assert stream.param == "stream"
     assert _error(rules.check_common, Family.DALL_E_2, {}).code == "missing_required_parameter"
