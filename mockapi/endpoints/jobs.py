@@ -195,6 +195,24 @@ def answer(ctx: Context, family: Family, record: dict[str, Any]) -> FixtureRespo
     return FixtureResponse(body=record, headers=dict(headers))
 
 
+def cancel_now(ctx: Context, family: Family, object_id: str) -> dict[str, Any]:
+    """Cancel an unfinished job at once: store the lifecycle's transient ``cancelling``
+    and step it to its cancelled end through the machinery (announced as every end is;
+    a step running in the background is waited for, and a held job is stepped all the
+    same). The object afterwards; a job already at an end is left as it is."""
+    life = family.life
+
+    def to_cancelling(found: Any) -> Any:
+        if not isinstance(found, dict) or str(found.get("status")) in life.terminal:
+            return found
+        return {**found, "status": life.cancelling}
+
+    ctx.state.update(life.kind, object_id, to_cancelling)
+    if control_of(ctx.state, object_id, life.kind).held:
+        return poll(ctx, family, object_id)  # the cancel is stepped even while held
+    return drive(ctx, family, object_id, "advance")
+
+
 def drive(
     ctx: Context,
     family: Family,

@@ -105,17 +105,7 @@ def cancel(ctx: Context) -> FixtureResponse:
             f"Run {run_id} is already {status}: only a queued or in-progress run can be canceled.",
             param="run_id",
         )
-
-    def to_cancelling(found: Any) -> Any:
-        if not isinstance(found, dict) or FAMILY.life.finished(str(found.get("status"))):
-            return found
-        return {**found, "status": "cancelling"}
-
-    ctx.state.update(KIND, run_id, to_cancelling)
-    if jobs.control_of(ctx.state, run_id, KIND).held:
-        return jobs.answer(ctx, FAMILY, jobs.poll(ctx, FAMILY, run_id))
-    # advance waits for a step running in the background before it steps the cancel
-    return jobs.answer(ctx, FAMILY, jobs.drive(ctx, FAMILY, run_id, "advance"))
+    return jobs.answer(ctx, FAMILY, jobs.cancel_now(ctx, FAMILY, run_id))
 
 
 def delete(ctx: Context) -> FixtureResponse:

@@ -129,17 +129,7 @@ def cancel(ctx: Context) -> FixtureResponse:
             "cancelled.",
             param=_JOB,
         )
-
-    def to_cancelling(job: Any) -> Any:
-        if not isinstance(job, dict) or str(job.get("status")) in FAMILY.life.terminal:
-            return job
-        return {**job, "status": "cancelling"}
-
-    ctx.state.update(KIND, job_id, to_cancelling)
-    if jobs.control_of(ctx.state, job_id, KIND).held:
-        return jobs.answer(ctx, FAMILY, jobs.poll(ctx, FAMILY, job_id))
-    # advance waits for a step running in the background before it steps the cancel
-    return jobs.answer(ctx, FAMILY, jobs.drive(ctx, FAMILY, job_id, "advance"))
+    return jobs.answer(ctx, FAMILY, jobs.cancel_now(ctx, FAMILY, job_id))
 
 
 def pause(ctx: Context) -> FixtureResponse:
