@@ -46,8 +46,13 @@ def next_number(state: StateStore, name: str) -> int:
 
 def new_id(ctx: Context, prefix: str) -> str:
     """A fresh id with ``prefix``: the n-th of its prefix under the server's seed."""
-    number = next_number(ctx.state, prefix)
-    digest = hashlib.sha256(f"{ctx.seed}:{prefix}:{number}".encode()).digest()
+    return id_for(ctx.state, ctx.seed, prefix)
+
+
+def id_for(state: StateStore, seed: int, prefix: str) -> str:
+    """:func:`new_id` outside a request (a test control putting objects in place)."""
+    number = next_number(state, prefix)
+    digest = hashlib.sha256(f"{seed}:{prefix}:{number}".encode()).digest()
     length = _BASE62_PREFIXES.get(prefix)
     if length is None:
         return prefix + digest.hex()[: _HEX_LENGTHS.get(prefix, 32)]

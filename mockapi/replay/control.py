@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from mockapi.config import OnMiss, RecordMode
 from mockapi.endpoints.admin import costs
+from mockapi.endpoints.chatkit import stored as chatkit
 from mockapi.endpoints.files import stored as stored_files
 from mockapi.errors import MockapiError
 from mockapi.faults.ratelimit import Limits
@@ -172,6 +173,21 @@ class Control:
             costs.set_prices(self._replayer.state, table)
         except ValueError as exc:
             raise MockapiError(f"price table: {exc}") from None
+
+    def add_chatkit_thread(
+        self, user: str, *, title: str | None = None, messages: Iterable[tuple[str, str]] = ()
+    ) -> dict[str, Any]:
+        """Put a ChatKit thread of ``user`` in place, holding ``messages`` (``("user" |
+        "assistant", text)`` pairs, oldest first), as ChatKit's frontend would have left
+        it (a protocol the mock does not serve); the thread, which ``GET
+        /v1/chatkit/threads`` then lists."""
+        return chatkit.add_thread(
+            self._replayer.state,
+            user=user,
+            title=title,
+            messages=messages,
+            seed=self._replayer.settings.seed,
+        )
 
     def file_content(self, file_id: str) -> bytes:
         """The bytes of a file the server keeps; MockapiError naming the files there

@@ -14,6 +14,7 @@ from mockapi.endpoints.admin import routes as admin
 from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.chat import routes as chat_store
+from mockapi.endpoints.chatkit import routes as chatkit
 from mockapi.endpoints.completions import routes as completions
 from mockapi.endpoints.containers import routes as containers
 from mockapi.endpoints.conversations import routes as conversations
@@ -59,6 +60,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *assistants.ENDPOINTS,
     *skills.ENDPOINTS,
     *realtime.ENDPOINTS,
+    *chatkit.ENDPOINTS,
 )
 
 

@@ -289,6 +289,13 @@ TARGETS: tuple[Target, ...] = (
         Target("POST", f"/realtime/calls/{{call_id}}/{verb}", f"realtime.calls.{verb}")
         for verb in ("accept", "hangup", "refer", "reject")
     ),
+    # ChatKit (beta).
+    Target("POST", "/chatkit/sessions", "chatkit.sessions.create"),
+    Target("POST", "/chatkit/sessions/{session_id}/cancel", "chatkit.sessions.cancel"),
+    Target("GET", "/chatkit/threads", "chatkit.threads.list"),
+    Target("GET", "/chatkit/threads/{thread_id}", "chatkit.threads.retrieve"),
+    Target("DELETE", "/chatkit/threads/{thread_id}", "chatkit.threads.delete"),
+    Target("GET", "/chatkit/threads/{thread_id}/items", "chatkit.threads.list_items"),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(

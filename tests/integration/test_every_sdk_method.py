@@ -59,7 +59,6 @@ PENDING = {
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
             "live.",
-            "beta.chatkit.",
             "beta.agents.",
             "beta.responses.",
             "beta.chat.",
@@ -1137,6 +1136,32 @@ CALLS |= {
 }
 
 
+SERVER: list[ServerThread] = []
+"""The module's server (for the calls that put objects in place through its control)."""
+
+
+def _chatkit_thread(client: openai.OpenAI) -> str:
+    """A ChatKit thread put in place as ChatKit's frontend leaves one (no API makes it)."""
+    control = SERVER[0].control  # type: ignore[attr-defined]
+    return str(control.add_chatkit_thread("ada", messages=[("user", "Hi")])["id"])
+
+
+CALLS |= {
+    "beta.chatkit.sessions.create": lambda c: c.beta.chatkit.sessions.create(
+        user="ada", workflow={"id": "wf_every"}
+    ),
+    "beta.chatkit.sessions.cancel": lambda c: c.beta.chatkit.sessions.cancel(
+        c.beta.chatkit.sessions.create(user="ada", workflow={"id": "wf_every"}).id
+    ),
+    "beta.chatkit.threads.list": lambda c: c.beta.chatkit.threads.list(user="ada"),
+    "beta.chatkit.threads.retrieve": lambda c: c.beta.chatkit.threads.retrieve(_chatkit_thread(c)),
+    "beta.chatkit.threads.delete": lambda c: c.beta.chatkit.threads.delete(_chatkit_thread(c)),
+    "beta.chatkit.threads.list_items": lambda c: c.beta.chatkit.threads.list_items(
+        _chatkit_thread(c)
+    ),
+}
+
+
 def sdk_methods(client: openai.OpenAI, *, client_side: bool = False) -> set[str]:
     """Every public method of the RESOURCES, as ``resource.sub.method`` (the CLIENT_SIDE
     helpers only when asked for)."""
@@ -1169,6 +1194,7 @@ def not_served(methods: set[str]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
     with running_server(on_miss=OnMiss.SYNTHESIZE) as started:
+        SERVER[:] = [started]
         yield started
 
 
