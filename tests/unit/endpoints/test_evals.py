@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from mockapi.endpoints import jobs
+from mockapi.endpoints.chat import routes as chat_routes
+from mockapi.endpoints.chat import stored as chat_stored
 from mockapi.endpoints.endpoint import Endpoint
 from mockapi.endpoints.evals import evals, family, runs
 from mockapi.endpoints.files import stored
+from mockapi.endpoints.responses import routes as responses_routes
 from mockapi.errors import APIError
 from mockapi.model import Request, Response
 from mockapi.replay.jobs import FAMILIES
@@ -293,6 +296,65 @@ def test_a_model_source_samples_through_the_replay_flow(kind: str) -> None:
     assert first["sample"]["input"][1] == {"role": "user", "content": "Capital of France?"}
     assert (first["sample"]["seed"], first["sample"]["max_completion_tokens"]) == (7, 20)
     assert failed["sample"]["error"]["code"] == "404" and failed["status"] == "fail"
+
+
+def test_stored_completions_and_responses_are_sources() -> None:
+    seen: list[Request] = []
+    env = Env(answering({"France": "Paris"}, seen))
+    state = env.stores.state
+    for number, (country, said, tag) in enumerate(
+        [("France", "Paris", "geo"), ("Spain", "Barcelona", "geo"), ("Peru", "Lima", "other")]
+    ):
+        asked = {"model": "gpt-4o", "messages": [{"role": "user", "content": f"{country}?"}]}
+        choice = {"index": 0, "message": {"role": "assistant", "content": said}}
+        completion_id = f"chatcmpl-{number}"
+        completion = {"id": completion_id, "model": "gpt-4o", "choices": [choice]}
+        held = chat_stored.record(completion, {**asked, "metadata": {"tag": tag}}, request_id=None)
+        state.put(chat_routes.STORED, completion_id, held)
+    # The items here are stored exchanges: a logs eval (its items any object).
+    logs = evals.create(
+        env.ctx(
+            evals.ENDPOINTS[0],
+            {
+                "data_source_config": {"type": "logs"},
+                "testing_criteria": [{**EXACT, "reference": "Paris"}],
+            },
+        )
+    ).body
+    assert isinstance(logs, dict)
+    # The stored answers graded as they are (no model): only the first says Paris.
+    stored_source = {"type": "stored_completions", "metadata": {"tag": "geo"}}
+    run = env.create_run(logs["id"], {"type": "completions", "source": stored_source})
+    env.step(run["id"])
+    done = env.step(run["id"])
+    assert done["result_counts"] == {"total": 2, "errored": 0, "failed": 1, "passed": 1}
+    first = env.items(run["id"])[0]
+    assert first["datasource_item"]["input"] == [{"role": "user", "content": "France?"}]
+    # Asked again through item_reference: the replay flow answers France only.
+    again = {
+        "type": "completions",
+        "model": "gpt-4o-mini",
+        "input_messages": {"type": "item_reference", "item_reference": "item.input"},
+        "source": {**stored_source, "limit": 1},
+    }
+    run = env.create_run(logs["id"], again)
+    env.step(run["id"])
+    assert env.step(run["id"])["result_counts"]["passed"] == 1
+    assert seen[-1].json == {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "France?"}],
+    }
+    response = {
+        "id": "resp_1",
+        "model": "gpt-4o",
+        "created_at": 1,
+        "metadata": {},
+        "output": [{"type": "message", "content": [{"type": "output_text", "text": "Paris"}]}],
+    }
+    state.put(responses_routes.STORED, "resp_1", {"response": response, "input": []})
+    run = env.create_run(logs["id"], {"type": "responses", "source": {"type": "responses"}})
+    env.step(run["id"])
+    assert env.step(run["id"])["result_counts"]["passed"] == 1
 
 
 def test_each_end_is_announced_once() -> None:
