@@ -34,9 +34,9 @@ _BASE62_PREFIXES = {"file-": 24, "ftjob-": 24, "cp_": 24}
 """Prefixes whose ids are base62 letters and digits (``file-``, ``ftjob-`` and ``cp_``,
 24 of them, as the API issues them); every other prefix takes 32 hex digits
 (``batch_67d2...``) unless :data:`_HEX_LENGTHS` says otherwise."""
-_HEX_LENGTHS = {"cntr_": 48, "skill_": 48, "skillver_": 48}
-"""Prefixes whose ids take another number of hex digits (``cntr_`` and ``skill_``: 48, as
-issued; ``skillver_`` assumed alike)."""
+_HEX_LENGTHS = {"cntr_": 48, "skill_": 48, "skillver_": 48, "video_": 48}
+"""Prefixes whose ids take another number of hex digits (``cntr_``, ``skill_`` and
+``video_``: 48, as issued; ``skillver_`` assumed alike)."""
 
 
 def next_number(state: StateStore, name: str) -> int:

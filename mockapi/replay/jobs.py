@@ -36,6 +36,7 @@ from mockapi.endpoints.endpoint import Context, Endpoint
 from mockapi.endpoints.evals import family as eval_runs
 from mockapi.endpoints.fine_tuning import family as fine_tuning
 from mockapi.endpoints.vector_stores import processing as vector_store_files
+from mockapi.endpoints.videos import family as videos
 from mockapi.errors import MockapiError
 from mockapi.model import Request
 from mockapi.replay.engine import Replayer
@@ -47,6 +48,7 @@ FAMILIES: Mapping[str, driver.Family] = {
     fine_tuning.FAMILY.life.kind: fine_tuning.FAMILY,
     eval_runs.FAMILY.life.kind: eval_runs.FAMILY,
     invites.FAMILY.life.kind: invites.FAMILY,
+    videos.FAMILY.life.kind: videos.FAMILY,
 }
 """Every family with a lifecycle, by the state store kind of its objects."""
 PLACEHOLDER_KEY = "sk-mockapi-jobs"

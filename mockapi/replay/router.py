@@ -32,6 +32,7 @@ from mockapi.endpoints.responses import routes as responses
 from mockapi.endpoints.skills import routes as skills
 from mockapi.endpoints.vector_stores import routes as vector_stores
 from mockapi.endpoints.vector_stores import search as vector_store_search
+from mockapi.endpoints.videos import routes as videos
 
 __all__ = ["ENDPOINTS", "Body", "Endpoint", "Router"]
 
@@ -51,6 +52,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *conversations.ENDPOINTS,
     *vector_stores.ENDPOINTS,
     *vector_store_search.ENDPOINTS,
+    *videos.ENDPOINTS,
     *fine_tuning.ENDPOINTS,
     *checkpoint_permissions.ENDPOINTS,
     *fine_tuning_graders.ENDPOINTS,

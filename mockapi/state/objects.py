@@ -57,6 +57,7 @@ KEPT_KINDS = frozenset(
     | {"evals", "evals.updated", "evals.runs", "evals.output_items"}
     | {"assistants", "threads", "thread_messages", "runs", "run_steps"}
     | {"skills", "skill_versions", "realtime.client_secrets", "realtime.calls"}
+    | {"videos", "videos.characters"}
     | {"chatkit.sessions", "chatkit.threads", "chatkit.thread_items"}
 )
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client

@@ -88,6 +88,7 @@ _VS_BATCH = _VS_BATCHES + "/{batch_id}"
 _FT_PERMISSIONS = "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions"
 _FT_JOB = "/fine_tuning/jobs/{fine_tuning_job_id}"
 _EVAL = "/evals/{eval_id}"
+_VIDEO = "/videos/{video_id}"
 _EVAL_RUN = _EVAL + "/runs/{run_id}"
 _ORG = "/organization"
 _PROJECT = _ORG + "/projects/{project_id}"
@@ -311,6 +312,17 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", _FT_JOB + "/resume", "fine_tuning.jobs.resume"),
     Target("GET", _FT_JOB + "/events", "fine_tuning.jobs.events"),
     Target("GET", _FT_JOB + "/checkpoints", "fine_tuning.jobs.checkpoints"),
+    # Videos (the API shut down on 2026-09-24; served as it was), characters, content.
+    Target("POST", "/videos", "videos.create"),
+    Target("GET", "/videos", "videos.list"),
+    Target("GET", _VIDEO, "videos.retrieve"),
+    Target("DELETE", _VIDEO, "videos.delete"),
+    Target("POST", _VIDEO + "/remix", "videos.remix"),
+    Target("GET", _VIDEO + "/content", "videos.content"),
+    Target("POST", "/videos/edits", "videos.edits"),
+    Target("POST", "/videos/extensions", "videos.extensions"),
+    Target("POST", "/videos/characters", "videos.characters.create"),
+    Target("GET", "/videos/characters/{character_id}", "videos.characters.retrieve"),
     # Evals, their runs and output items (the SDK cancels a run at .../cancel, which the
     # spec lacks: mockapi.validation.additions_evals; the spec's cancel posts on the run).
     Target("POST", "/evals", "evals.create"),

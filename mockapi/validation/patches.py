@@ -459,6 +459,17 @@ _REALTIME_PATCHES: tuple[Patch, ...] = (
     ),
 )
 
+_VIDEO_PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "VideoSeconds",
+        (),
+        set=(("enum", ["4", "8", "12", "16", "20"]),),
+        why="mockapi: the video generation guide says sora-2 and sora-2-pro both generate 16 "
+        "and 20 second videos, and the spec's own extension `seconds` says 'allowed values: "
+        "4, 8, 12, 16, 20'; the enum lists 4, 8 and 12 only",
+    ),
+)
+
 
 PATCHES: tuple[Patch, ...] = (
     Patch(
@@ -685,6 +696,7 @@ PATCHES: tuple[Patch, ...] = (
     *_FINE_TUNING_JOB_PATCHES,
     *_REALTIME_PATCHES,
     *_EVAL_PATCHES,
+    *_VIDEO_PATCHES,
 )
 
 # Operations whose answers the spec under-declares (see MediaPatch).

@@ -63,6 +63,9 @@ _EVENTS: Mapping[str, Mapping[str, str]] = {
         "failed": "eval.run.failed",
         "canceled": "eval.run.canceled",
     },
+    # Not among the spec's webhooks, but the video guide documents both and the SDK's
+    # webhook endpoints subscribe to them (webhooks.create's event types).
+    "video": {"completed": "video.completed", "failed": "video.failed"},
     "response": {
         "completed": "response.completed",
         "failed": "response.failed",
@@ -72,7 +75,8 @@ _EVENTS: Mapping[str, Mapping[str, str]] = {
 }
 """The event each finished object sends: by its ``object``, then its ``status``."""
 EVENT_TYPES = frozenset(name for by_status in _EVENTS.values() for name in by_status.values())
-"""Every event type mockapi sends (each is one of the spec's ``webhooks``)."""
+"""Every event type mockapi sends (each is one of the spec's ``webhooks``, but for the
+video events the SDK's webhook endpoints name)."""
 
 
 class Target(NamedTuple):

@@ -54,7 +54,6 @@ PENDING = {
     # lands (its methods then have CALLS rows, or NOT_SERVED entries of their own).
     "beta.assistants.": "being served by issue 20's Assistants work",
     "beta.threads.": "being served by issue 20's Assistants work",
-    "videos.": "being served by issue 20's Videos work",
     **{
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
@@ -1158,6 +1157,53 @@ CALLS |= {
     "beta.chatkit.threads.delete": lambda c: c.beta.chatkit.threads.delete(_chatkit_thread(c)),
     "beta.chatkit.threads.list_items": lambda c: c.beta.chatkit.threads.list_items(
         _chatkit_thread(c)
+    ),
+}
+
+
+_COMPLETED_VIDEO: dict[str, str] = {}
+"""One completed video per server, shared by the calls that need one (a render each
+would cost a second)."""
+
+
+def _completed_video(client: openai.OpenAI) -> str:
+    key = str(client.base_url)
+    if key not in _COMPLETED_VIDEO:
+        _COMPLETED_VIDEO[key] = client.videos.create_and_poll(prompt="a fox in the snow").id
+    return _COMPLETED_VIDEO[key]
+
+
+def _clip(client: openai.OpenAI) -> tuple[str, bytes, str]:
+    """The completed video's MP4, as an upload."""
+    return (
+        "clip.mp4",
+        client.videos.download_content(_completed_video(client)).read(),
+        "video/mp4",
+    )
+
+
+def _failed_video(client: openai.OpenAI) -> str:
+    """A video planned to fail (a finished video that renders nothing), polled to its end."""
+    made = client.videos.create(prompt="doomed", extra_headers={"x-mockapi-job": "fail"})
+    return client.videos.poll(made.id).id
+
+
+CALLS |= {
+    "videos.create": lambda c: c.videos.create(prompt="a fox", seconds="4", size="1280x720"),
+    "videos.create_and_poll": lambda c: c.videos.create_and_poll(prompt="an owl"),
+    "videos.poll": lambda c: c.videos.poll(_completed_video(c)),
+    "videos.list": lambda c: c.videos.list(limit=2),
+    "videos.retrieve": lambda c: c.videos.retrieve(c.videos.create(prompt="a fox").id),
+    "videos.delete": lambda c: c.videos.delete(_failed_video(c)),
+    "videos.download_content": lambda c: c.videos.download_content(
+        _completed_video(c), variant="thumbnail"
+    ).read(),
+    "videos.remix": lambda c: c.videos.remix(_completed_video(c), prompt="now at night"),
+    "videos.edit": lambda c: c.videos.edit(video=_clip(c), prompt="make it rain"),
+    "videos.extend": lambda c: c.videos.extend(video=_clip(c), prompt="and on", seconds="4"),
+    "videos.create_character": lambda c: c.videos.create_character(name="Fox", video=_clip(c)),
+    "videos.get_character": lambda c: c.videos.get_character(
+        c.videos.create_character(name="Fox", video=_clip(c)).id
     ),
 }
 
