@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from mockapi.endpoints import embeddings, models, moderations
+from mockapi.endpoints import embeddings, models, moderations, provenance
 from mockapi.endpoints.admin import routes as admin
 from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.batches import routes as batches
@@ -63,6 +63,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *skills.ENDPOINTS,
     *realtime.ENDPOINTS,
     *chatkit.ENDPOINTS,
+    *provenance.ENDPOINTS,
 )
 
 

@@ -297,6 +297,7 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", "/chatkit/threads/{thread_id}", "chatkit.threads.retrieve"),
     Target("DELETE", "/chatkit/threads/{thread_id}", "chatkit.threads.delete"),
     Target("GET", "/chatkit/threads/{thread_id}/items", "chatkit.threads.list_items"),
+    Target("POST", "/content_provenance_checks", "content_provenance_checks.create"),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(

@@ -59,9 +59,6 @@ PENDING = {
         for prefix in (
             "live.",
             "beta.agents.",
-            "beta.responses.",
-            "beta.chat.",
-            "content_provenance_checks.",
             "decisions.",
             "safety.",
             "webhooks.",
@@ -1204,6 +1201,41 @@ CALLS |= {
     "videos.create_character": lambda c: c.videos.create_character(name="Fox", video=_clip(c)),
     "videos.get_character": lambda c: c.videos.get_character(
         c.videos.create_character(name="Fox", video=_clip(c)).id
+    ),
+}
+
+
+class _Beta:
+    """The client with ``chat`` or ``responses`` taken from ``client.beta`` (the same
+    routes, the beta ones with ``?beta=true``), so their rows serve the beta twins."""
+
+    def __init__(self, client: openai.OpenAI, name: str) -> None:
+        self._client, self._name = client, name
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute == self._name:
+            return getattr(self._client.beta, attribute)
+        return getattr(self._client, attribute)
+
+
+def _beta_twin(method: str) -> Call:
+    resource = method.split(".", 1)[0]
+    return lambda c: CALLS[method](_Beta(c, resource))  # type: ignore[arg-type]
+
+
+_BETA_TWINS = (
+    *(f"chat.completions.{name}" for name in ("create", "stream", "parse", "list", "retrieve")),
+    *(f"chat.completions.{name}" for name in ("update", "delete", "messages.list")),
+    *(f"responses.{name}" for name in ("create", "retrieve", "delete", "cancel", "compact")),
+    *(f"responses.{name}" for name in ("connect", "input_items.list", "input_tokens.count")),
+)
+CALLS |= {f"beta.{method}": _beta_twin(method) for method in _BETA_TWINS}
+LENIENT |= {f"beta.{m}": LENIENT[m] for m in _BETA_TWINS if m in LENIENT}
+
+
+CALLS |= {
+    "content_provenance_checks.create": lambda c: c.content_provenance_checks.create(
+        file=("i.png", _png(), "image/png")
     ),
 }
 
