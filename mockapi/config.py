@@ -98,6 +98,9 @@ class Settings:
     Kept out of ``repr`` (the secrets)."""
     webhook_retry_delays: tuple[float, ...] = DEFAULT_WEBHOOK_RETRY_DELAYS
     """Seconds between a webhook's delivery attempts (one more attempt than delays)."""
+    sunset: frozenset[str] = field(default_factory=frozenset)
+    """API families answered as shut down (``--sunset assistants``: every Assistants
+    route answers as the API has since its shutdown on 2026-08-26)."""
 
     @property
     def record_dir(self) -> Path | None:

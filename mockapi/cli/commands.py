@@ -82,6 +82,7 @@ def _serve(args: argparse.Namespace) -> int:
         poll_after_ms=args.poll_after_ms,
         webhooks=_webhooks(args.webhook_url, args.webhook_secret),
         webhook_retry_delays=args.webhook_retry_delays,
+        sunset=frozenset(args.sunset),
     )
     if args.command == "record" and not settings.fixture_dirs:
         settings = replace(settings, fixture_dirs=(Path("fixtures"),))

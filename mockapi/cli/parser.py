@@ -18,6 +18,7 @@ from mockapi.config import (
     OnMiss,
     RecordMode,
 )
+from mockapi.endpoints.assistants.sunset import FAMILIES as SUNSET_FAMILIES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +126,15 @@ def _add_server_options(serve: argparse.ArgumentParser) -> None:
         default=1,
         metavar="N",
         help="serve from N processes sharing the fixture directories and the state (default 1)",
+    )
+    serve.add_argument(
+        "--sunset",
+        action="append",
+        default=[],
+        choices=SUNSET_FAMILIES,
+        metavar="FAMILY",
+        help="answer a retired API family as the API has since its shutdown: 'assistants' "
+        "(every /v1/assistants and /v1/threads route, shut down 2026-08-26; repeatable)",
     )
     _add_fault_options(serve)
     _add_state_options(serve)

@@ -30,9 +30,13 @@ from mockapi.state.store import Order, Page, StateStore, page_of
 COUNTERS = "counters"
 """The state store kind holding each prefix's last number."""
 _BASE62 = string.digits + string.ascii_letters
-_BASE62_PREFIXES = {"file-": 24, "ftjob-": 24, "cp_": 24}
-"""Prefixes whose ids are base62 letters and digits (``file-``, ``ftjob-`` and ``cp_``,
-24 of them, as the API issues them); every other prefix takes 32 hex digits
+_BASE62_PREFIXES = {
+    **{"file-": 24, "ftjob-": 24, "cp_": 24},
+    **{"asst_": 24, "thread_": 24, "msg_": 24, "run_": 24, "step_": 24},
+}
+"""Prefixes whose ids are base62 letters and digits (``file-``, ``ftjob-``, ``cp_`` and
+the Assistants API's ``asst_``, ``thread_``, ``msg_``, ``run_``, ``step_``, 24 of them,
+as the API issues them); every other prefix takes 32 hex digits
 (``batch_67d2...``) unless :data:`_HEX_LENGTHS` says otherwise."""
 _HEX_LENGTHS = {"cntr_": 48, "skill_": 48, "skillver_": 48, "video_": 48}
 """Prefixes whose ids take another number of hex digits (``cntr_``, ``skill_`` and

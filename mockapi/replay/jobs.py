@@ -31,6 +31,7 @@ from typing import Any
 from mockapi.config import OnMiss
 from mockapi.endpoints import jobs as driver
 from mockapi.endpoints.admin import invites
+from mockapi.endpoints.assistants import family as runs
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.endpoint import Context, Endpoint
 from mockapi.endpoints.evals import family as eval_runs
@@ -49,6 +50,7 @@ FAMILIES: Mapping[str, driver.Family] = {
     eval_runs.FAMILY.life.kind: eval_runs.FAMILY,
     invites.FAMILY.life.kind: invites.FAMILY,
     videos.FAMILY.life.kind: videos.FAMILY,
+    runs.FAMILY.life.kind: runs.FAMILY,
 }
 """Every family with a lifecycle, by the state store kind of its objects."""
 PLACEHOLDER_KEY = "sk-mockapi-jobs"

@@ -11,6 +11,7 @@ import re
 
 from mockapi.endpoints import embeddings, models, moderations, provenance
 from mockapi.endpoints.admin import routes as admin
+from mockapi.endpoints.assistants import routes as assistants
 from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.batches import routes as batches
 from mockapi.endpoints.chat import routes as chat_store

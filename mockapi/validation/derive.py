@@ -87,6 +87,8 @@ _VS_BATCHES = "/vector_stores/{vector_store_id}/file_batches"
 _VS_BATCH = _VS_BATCHES + "/{batch_id}"
 _FT_PERMISSIONS = "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions"
 _FT_JOB = "/fine_tuning/jobs/{fine_tuning_job_id}"
+_THREAD = "/threads/{thread_id}"
+_RUN = _THREAD + "/runs/{run_id}"
 _EVAL = "/evals/{eval_id}"
 _VIDEO = "/videos/{video_id}"
 _EVAL_RUN = _EVAL + "/runs/{run_id}"
@@ -264,6 +266,30 @@ TARGETS: tuple[Target, ...] = (
     Target("GET", "/containers/{container_id}/files/{file_id}", "containers.files.retrieve"),
     Target("DELETE", "/containers/{container_id}/files/{file_id}", "containers.files.delete"),
     Target("GET", "/containers/{container_id}/files/{file_id}/content", "containers.files.content"),
+    # The Assistants API (beta, legacy): assistants, threads, messages, runs, run steps.
+    Target("POST", "/assistants", "assistants.create"),
+    Target("GET", "/assistants", "assistants.list"),
+    Target("GET", "/assistants/{assistant_id}", "assistants.retrieve"),
+    Target("POST", "/assistants/{assistant_id}", "assistants.update"),
+    Target("DELETE", "/assistants/{assistant_id}", "assistants.delete"),
+    Target("POST", "/threads", "threads.create"),
+    Target("POST", "/threads/runs", "threads.create_and_run"),
+    Target("GET", _THREAD, "threads.retrieve"),
+    Target("POST", _THREAD, "threads.update"),
+    Target("DELETE", _THREAD, "threads.delete"),
+    Target("POST", _THREAD + "/messages", "threads.messages.create"),
+    Target("GET", _THREAD + "/messages", "threads.messages.list"),
+    Target("GET", _THREAD + "/messages/{message_id}", "threads.messages.retrieve"),
+    Target("POST", _THREAD + "/messages/{message_id}", "threads.messages.update"),
+    Target("DELETE", _THREAD + "/messages/{message_id}", "threads.messages.delete"),
+    Target("POST", _THREAD + "/runs", "threads.runs.create"),
+    Target("GET", _THREAD + "/runs", "threads.runs.list"),
+    Target("GET", _RUN, "threads.runs.retrieve"),
+    Target("POST", _RUN, "threads.runs.update"),
+    Target("POST", _RUN + "/cancel", "threads.runs.cancel"),
+    Target("POST", _RUN + "/submit_tool_outputs", "threads.runs.submit_tool_outputs"),
+    Target("GET", _RUN + "/steps", "threads.runs.steps.list"),
+    Target("GET", _RUN + "/steps/{step_id}", "threads.runs.steps.retrieve"),
     # Skills and their versions.
     Target("POST", "/skills", "skills.create"),
     Target("GET", "/skills", "skills.list"),

@@ -175,6 +175,10 @@ _CURSOR_PATCHES: tuple[Patch, ...] = tuple(
         "ListVectorStoreFilesResponse",
         "ContainerListResource",
         "ContainerFileListResource",
+        "ListAssistantsResponse",
+        "ListMessagesResponse",
+        "ListRunsResponse",
+        "ListRunStepsResponse",
     )
     for cursor in ("first_id", "last_id")
 )
@@ -699,8 +703,24 @@ PATCHES: tuple[Patch, ...] = (
     *_VIDEO_PATCHES,
 )
 
+_RUN_STREAM = (
+    "mockapi: with `stream: true` the answer is the run's event stream, each event "
+    "`{event, data}` (the spec's own `stream` field: 'returns a stream of events that "
+    "happen during the Run as server-sent events, terminating when the Run enters a "
+    "terminal state with a `data: [DONE]` message'; the SDK parses it as "
+    "Stream[AssistantStreamEvent]); the spec's 200 lists only JSON"
+)
+
 # Operations whose answers the spec under-declares (see MediaPatch).
 MEDIA_PATCHES: tuple[MediaPatch, ...] = (
+    *(
+        MediaPatch("POST", path, "stream_event", "AssistantStreamEvent", why=_RUN_STREAM)
+        for path in (
+            "/threads/runs",
+            "/threads/{thread_id}/runs",
+            "/threads/{thread_id}/runs/{run_id}/submit_tool_outputs",
+        )
+    ),
     MediaPatch(
         "GET",
         "/responses/{response_id}",
