@@ -25,6 +25,8 @@ because they carry its data or its wording (the module in brackets)::
     ├── ExtractionError          a document has no text a vector store can search
     │                            (its code and message: the file's last_error)
     │                            [endpoints.vector_stores.extract]
+    ├── SourceProblem            an eval run's data source cannot be read (the run fails
+    │                            with its code and message)  [endpoints.evals.sources]
     ├── FormulaError             a multi grader's ``calculate_output`` cannot be read, or has
     │                            no value (its kind: parse, variable, math)
     │                            [endpoints.fine_tuning.grader_formula]

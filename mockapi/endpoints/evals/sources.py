@@ -34,7 +34,7 @@ from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.files import stored
 from mockapi.endpoints.fine_tuning.grader_template import sample_namespace
 from mockapi.endpoints.responses import routes as responses_routes
-from mockapi.errors import APIError
+from mockapi.errors import APIError, MockapiError
 from mockapi.validation import instances
 
 INVALID_FILE = "invalid_file"
@@ -50,7 +50,7 @@ class Entry:
     sample: dict[str, Any] | None = None
 
 
-class SourceProblem(Exception):
+class SourceProblem(MockapiError):
     """The data source cannot be read: the run fails with ``code`` and ``message``."""
 
     def __init__(self, code: str, message: str) -> None:
