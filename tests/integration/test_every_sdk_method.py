@@ -52,8 +52,6 @@ CLIENT_SIDE = {
 PENDING = {
     # Families other parts of issue 20 are serving: each prefix goes when its family
     # lands (its methods then have CALLS rows, or NOT_SERVED entries of their own).
-    "beta.assistants.": "being served by issue 20's Assistants work",
-    "beta.threads.": "being served by issue 20's Assistants work",
     **{
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
@@ -1202,6 +1200,135 @@ CALLS |= {
     "videos.get_character": lambda c: c.videos.get_character(
         c.videos.create_character(name="Fox", video=_clip(c)).id
     ),
+}
+
+
+ASSISTANT_TOOL: Any = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+FORCED_TOOL: Any = {"type": "function", "function": {"name": "get_weather"}}
+
+
+def _assistant(client: openai.OpenAI) -> str:
+    return client.beta.assistants.create(model="gpt-4o", tools=[ASSISTANT_TOOL]).id
+
+
+def _thread(client: openai.OpenAI) -> str:
+    return client.beta.threads.create(messages=[{"role": "user", "content": "Weather in Oslo?"}]).id
+
+
+def _message(client: openai.OpenAI) -> tuple[str, str]:
+    """A thread and its message's id."""
+    thread_id = _thread(client)
+    return thread_id, client.beta.threads.messages.list(thread_id).data[0].id
+
+
+def _run(client: openai.OpenAI, **options: Any) -> Any:
+    """A run of a new assistant on a new thread, polled to its rest."""
+    return client.beta.threads.runs.create_and_poll(
+        thread_id=_thread(client), assistant_id=_assistant(client), **options
+    )
+
+
+def _outputs(run: Any) -> list[Any]:
+    """Outputs for each call a run waits for."""
+    calls = run.required_action.submit_tool_outputs.tool_calls
+    return [{"tool_call_id": call.id, "output": "sunny"} for call in calls]
+
+
+def _streamed(manager: Any) -> Any:
+    """The final run of a run's stream (an AssistantStreamManager), read to its end."""
+    with manager as stream:
+        stream.until_done()
+        return stream.get_final_run()
+
+
+def _resumed(client: openai.OpenAI, how: str) -> Any:
+    """A run waiting for outputs, given them by ``runs.<how>``."""
+    run = _run(client, tool_choice=FORCED_TOOL)
+    answered = getattr(client.beta.threads.runs, how)(
+        run_id=run.id, thread_id=run.thread_id, tool_outputs=_outputs(run)
+    )
+    return _streamed(answered) if how.endswith("_stream") else answered
+
+
+def _step(client: openai.OpenAI) -> Any:
+    run = _run(client)
+    step = client.beta.threads.runs.steps.list(run.id, thread_id=run.thread_id).data[0]
+    return client.beta.threads.runs.steps.retrieve(step.id, thread_id=run.thread_id, run_id=run.id)
+
+
+ONE_MESSAGE: Any = {"messages": [{"role": "user", "content": "Hi"}]}
+CALLS |= {
+    "beta.assistants.create": _assistant,
+    "beta.assistants.list": lambda c: c.beta.assistants.list(limit=2),
+    "beta.assistants.retrieve": lambda c: c.beta.assistants.retrieve(_assistant(c)),
+    "beta.assistants.update": lambda c: c.beta.assistants.update(_assistant(c), name="Oslo"),
+    "beta.assistants.delete": lambda c: c.beta.assistants.delete(_assistant(c)),
+    "beta.threads.create": _thread,
+    "beta.threads.retrieve": lambda c: c.beta.threads.retrieve(_thread(c)),
+    "beta.threads.update": lambda c: c.beta.threads.update(_thread(c), metadata={"k": "v"}),
+    "beta.threads.delete": lambda c: c.beta.threads.delete(_thread(c)),
+    "beta.threads.create_and_run": lambda c: c.beta.threads.create_and_run(
+        assistant_id=_assistant(c), thread=ONE_MESSAGE
+    ),
+    "beta.threads.create_and_run_poll": lambda c: c.beta.threads.create_and_run_poll(
+        assistant_id=_assistant(c), thread=ONE_MESSAGE
+    ),
+    "beta.threads.create_and_run_stream": lambda c: _streamed(
+        c.beta.threads.create_and_run_stream(assistant_id=_assistant(c), thread=ONE_MESSAGE)
+    ),
+    "beta.threads.messages.create": lambda c: c.beta.threads.messages.create(
+        _thread(c), role="user", content="And tomorrow?"
+    ),
+    "beta.threads.messages.list": lambda c: c.beta.threads.messages.list(_thread(c), order="asc"),
+    "beta.threads.messages.retrieve": lambda c: (
+        lambda ids: c.beta.threads.messages.retrieve(ids[1], thread_id=ids[0])
+    )(_message(c)),
+    "beta.threads.messages.update": lambda c: (
+        lambda ids: c.beta.threads.messages.update(ids[1], thread_id=ids[0], metadata={"k": "v"})
+    )(_message(c)),
+    "beta.threads.messages.delete": lambda c: (
+        lambda ids: c.beta.threads.messages.delete(ids[1], thread_id=ids[0])
+    )(_message(c)),
+    "beta.threads.runs.create": lambda c: c.beta.threads.runs.create(
+        _thread(c), assistant_id=_assistant(c)
+    ),
+    "beta.threads.runs.create_and_poll": _run,
+    "beta.threads.runs.create_and_stream": lambda c: _streamed(
+        c.beta.threads.runs.create_and_stream(thread_id=_thread(c), assistant_id=_assistant(c))
+    ),
+    "beta.threads.runs.stream": lambda c: _streamed(
+        c.beta.threads.runs.stream(thread_id=_thread(c), assistant_id=_assistant(c))
+    ),
+    "beta.threads.runs.list": lambda c: c.beta.threads.runs.list(_run(c).thread_id),
+    "beta.threads.runs.retrieve": lambda c: (
+        lambda run: c.beta.threads.runs.retrieve(run.id, thread_id=run.thread_id)
+    )(_run(c)),
+    "beta.threads.runs.poll": lambda c: (
+        lambda run: c.beta.threads.runs.poll(run.id, thread_id=run.thread_id)
+    )(c.beta.threads.runs.create(_thread(c), assistant_id=_assistant(c))),
+    "beta.threads.runs.update": lambda c: (
+        lambda run: c.beta.threads.runs.update(run.id, thread_id=run.thread_id, metadata={"k": "v"})
+    )(_run(c)),
+    "beta.threads.runs.cancel": lambda c: (
+        lambda run: c.beta.threads.runs.cancel(run.id, thread_id=run.thread_id)
+    )(c.beta.threads.runs.create(_thread(c), assistant_id=_assistant(c))),
+    "beta.threads.runs.submit_tool_outputs": lambda c: _resumed(c, "submit_tool_outputs"),
+    "beta.threads.runs.submit_tool_outputs_and_poll": lambda c: _resumed(
+        c, "submit_tool_outputs_and_poll"
+    ),
+    "beta.threads.runs.submit_tool_outputs_stream": lambda c: _resumed(
+        c, "submit_tool_outputs_stream"
+    ),
+    "beta.threads.runs.steps.list": lambda c: (
+        lambda run: c.beta.threads.runs.steps.list(run.id, thread_id=run.thread_id)
+    )(_run(c)),
+    "beta.threads.runs.steps.retrieve": _step,
 }
 
 
