@@ -189,24 +189,26 @@ def ledger_items(ctx: Context, categories: Iterable[str]) -> list[tuple[int, Ite
     ]
 
 
-def kept(ctx: Context, route: Route, dims: Mapping[str, Any]) -> bool:
-    """Whether ``dims`` passes every filter the request gives (``batch`` included)."""
+def keeper(ctx: Context, route: Route) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a thing's dimensions pass every filter the request gives (``batch``
+    included); the API's 400 for a ``batch`` that is not a boolean."""
     values = buckets.query_values(ctx)
-    for name, dimension in route.filters.items():
-        wanted = values.get(name)
-        if wanted and dims.get(dimension) not in wanted:
-            return False
+    wanted = {dim: set(values[name]) for name, dim in route.filters.items() if values.get(name)}
     batch = buckets.last(values, "batch") if route.batch_filter else None
-    if batch is not None:
-        if batch not in ("true", "false"):
-            raise APIError(
-                400,
-                f"Invalid 'batch': expected a boolean (true or false), got {batch!r}.",
-                param="batch",
-                code="invalid_type",
-            )
-        return bool(dims.get("batch")) == (batch == "true")
-    return True
+    if batch is not None and batch not in ("true", "false"):
+        raise APIError(
+            400,
+            f"Invalid 'batch': expected a boolean (true or false), got {batch!r}.",
+            param="batch",
+            code="invalid_type",
+        )
+
+    def kept(dims: Mapping[str, Any]) -> bool:
+        if any(dims.get(dim) not in allowed for dim, allowed in wanted.items()):
+            return False
+        return batch is None or bool(dims.get("batch")) == (batch == "true")
+
+    return kept
 
 
 def _store_items(ctx: Context, hi: int) -> list[Item]:
@@ -225,6 +227,7 @@ def usage_page(ctx: Context, route: Route) -> dict[str, Any]:
     """The ``page`` of ``route``'s buckets for the request."""
     frame = buckets.window(ctx)
     fields = buckets.group_by(ctx, route.groups)
+    kept = keeper(ctx, route)
     rows = [] if route.name == "vector_stores" else ledger_items(ctx, (route.name,))
 
     def results(lo: int, hi: int) -> list[dict[str, Any]]:
@@ -233,7 +236,7 @@ def usage_page(ctx: Context, route: Route) -> dict[str, Any]:
         else:
             first = lo // 60 * 60
             items = [item for minute, item in rows if first <= minute < hi]
-        chosen = [item for item in items if kept(ctx, route, item[0])]
+        chosen = [item for item in items if kept(item[0])]
         return [
             {
                 "object": route.result,

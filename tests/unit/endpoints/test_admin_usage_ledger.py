@@ -223,6 +223,8 @@ def test_the_apis_400s_name_the_parameter() -> None:
     assert backwards.param == "end_time"
     cursor = o.refused(route, query=(("start_time", str(NOW)), ("page", "nonsense!")))
     assert cursor.param == "page"
+    unsure = o.refused(route, query=(("start_time", str(NOW)), ("batch", "maybe")))
+    assert unsure.param == "batch"  # refused with nothing recorded too
     grouping = o.refused(route, query=(("start_time", str(NOW)), ("group_by[]", "size")))
     assert grouping.param == "group_by" and "'model'" in grouping.message
     days_only = o.refused(
