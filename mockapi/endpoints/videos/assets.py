@@ -22,7 +22,6 @@ from typing import Any
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.videos import family
 from mockapi.endpoints.videos.scene import Scene
-from mockapi.errors import APIError
 from mockapi.library.fixture import FixtureResponse
 
 MEDIA_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
@@ -35,14 +34,7 @@ THUMBNAIL_QUALITY = 80
 
 def content(ctx: Context, record: dict[str, Any], variant: str) -> FixtureResponse:
     """The answer to a download of ``variant`` of the video ``record``."""
-    status = str(record.get("status"))
-    if status != "completed":
-        raise APIError(
-            400,
-            f"Video {record['id']} is not ready: its status is '{status}'. Its content can "
-            "be downloaded once it is 'completed' (poll GET /v1/videos/{video_id}).",
-            param="video_id",
-        )
+    family.require_completed(record, "downloaded", param="video_id")
     scene = family.scene_of(ctx.state, record)
     if variant == "thumbnail":
         data = thumbnail(scene)

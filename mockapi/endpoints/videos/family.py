@@ -33,7 +33,7 @@ from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.media import extra
 from mockapi.endpoints.videos import rules
 from mockapi.endpoints.videos.scene import Scene, Segment
-from mockapi.errors import StateLimitError
+from mockapi.errors import APIError, StateLimitError
 from mockapi.state import lifecycle
 from mockapi.state.lifecycle import Control, Lifecycle
 from mockapi.state.store import StateStore
@@ -90,6 +90,20 @@ class VideoFamily:
 
 
 FAMILY = VideoFamily()
+
+
+def require_completed(record: dict[str, Any], verb: str, *, param: str) -> None:
+    """The 400 for a video that is not ``completed`` and so cannot be ``verb`` (its
+    content downloaded, remixed, edited, extended): it names the status (the API's own
+    wording is not on record)."""
+    status = str(record.get("status"))
+    if status != "completed":
+        raise APIError(
+            400,
+            f"Video {record['id']} cannot be {verb} yet: its status is '{status}', and only a "
+            "completed video can. Poll it until it completes, then try again.",
+            param=param,
+        )
 
 
 def blob_key(video_id: str) -> str:

@@ -46,14 +46,7 @@ def stored(ctx: Context, video_id: str, verb: str) -> Source:
     """The completed video ``video_id`` of this server (404 for an id it never issued,
     400 for one not completed: it cannot be ``verb``-ed yet)."""
     record = jobs.find(ctx, family.FAMILY, video_id)
-    status = str(record.get("status"))
-    if status != "completed":
-        raise APIError(
-            400,
-            f"Video {video_id} cannot be {verb} yet: its status is '{status}', and only a "
-            "completed video can. Poll it until it completes (or fails), then try again.",
-            param="video_id" if verb == "remixed" else "video",
-        )
+    family.require_completed(record, verb, param="video_id" if verb == "remixed" else "video")
     scene = family.scene_of(ctx.state, record)
     return Source(str(record.get("model")), str(record.get("size")), scene, video_id)
 

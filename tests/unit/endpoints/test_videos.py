@@ -221,7 +221,7 @@ def test_remix_delete_and_downloads_refuse_unfinished_videos(
     assert early.status == 400 and "status is 'queued'" in early.message
     delete_ctx = env.ctx("DELETE /v1/videos/{video_id}", video_id=video["id"])
     assert "cannot be deleted while it is 'queued'" in _error(routes.delete, delete_ctx).message
-    assert "not ready" in _error(env.download, video["id"]).message
+    assert "cannot be downloaded yet" in _error(env.download, video["id"]).message
     env.finish(video["id"])
     remixed = routes.remix(remix_ctx).body
     assert isinstance(remixed, dict) and remixed["remixed_from_video_id"] == video["id"]
