@@ -80,10 +80,16 @@ class Context:
     """Sends a webhook event (the body :mod:`mockapi.wire.webhooks` builds) to the
     server's webhook endpoints, without waiting; None when there are none
     (:func:`mockapi.endpoints.events.announce` sends through it)."""
+    deliver: Deliver | None = None
+    """Sends one webhook event to one receiver now, one attempt, and answers the
+    receiver's HTTP status (0: not reached): a webhook endpoint's test delivery. None
+    when the server delivers no webhooks (no web layer)."""
 
 
 Dispatch = Callable[[Request], Response]
 Notify = Callable[[dict[str, Any]], None]
+Deliver = Callable[[str, str, dict[str, Any]], int]
+"""``deliver(url, secret, event)``: the receiver's status for one signed attempt."""
 
 
 Handler = Callable[[Context], "FixtureResponse"]

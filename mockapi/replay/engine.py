@@ -22,6 +22,7 @@ from mockapi.endpoints.admin import ledger as usage_ledger
 from mockapi.endpoints.admin.rate_limits import ProjectLimiter
 from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_limit, body_of
 from mockapi.endpoints.realtime import secrets as client_secrets
+from mockapi.endpoints.webhook_endpoints import stored as webhook_endpoints
 from mockapi.errors import APIError, MockapiError
 from mockapi.faults import ratelimit
 from mockapi.faults.spec import Fault
@@ -86,6 +87,7 @@ class Replayer:
         self.journal = Journal(settings.journal_size)
         self.webhooks = Webhooks(settings.webhooks)
         """Where finished jobs' events go (the web layer attaches the sender)."""
+        self.webhooks.subscribers = webhook_endpoints.Registered(self.state)
         self._uses: dict[str, int] = {}
         self._lock = threading.Lock()
         seed = settings.seed if settings.fault_seed is None else settings.fault_seed
@@ -389,6 +391,7 @@ class Replayer:
             base_url=f"http://{host}",
             dispatch=self.dispatch,
             notify=self.webhooks.notifier(),
+            deliver=self.webhooks.deliverer(),
         )
 
     def _listed_models(self) -> list[dict[str, Any]]:

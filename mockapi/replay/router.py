@@ -33,6 +33,7 @@ from mockapi.endpoints.responses import routes as responses
 from mockapi.endpoints.skills import routes as skills
 from mockapi.endpoints.vector_stores import routes as vector_stores
 from mockapi.endpoints.vector_stores import search as vector_store_search
+from mockapi.endpoints.webhook_endpoints import routes as webhook_endpoints
 from mockapi.endpoints.videos import routes as videos
 
 __all__ = ["ENDPOINTS", "Body", "Endpoint", "Router"]
@@ -65,6 +66,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *realtime.ENDPOINTS,
     *chatkit.ENDPOINTS,
     *provenance.ENDPOINTS,
+    *webhook_endpoints.ENDPOINTS,
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from mockapi.endpoints.endpoint import Notify
+from mockapi.endpoints.endpoint import Deliver, Notify
 from mockapi.errors import MockapiError
 from mockapi.wire import webhooks
 from mockapi.wire.webhooks import Target
@@ -32,6 +32,23 @@ class Outbox(Protocol):
         """Drop the deliveries not yet done (a reset: their test is over)."""
         ...
 
+    def deliver_now(self, target: Target, event: dict[str, Any]) -> int:
+        """One signed attempt of ``event`` to ``target``, waited for: the receiver's
+        HTTP status, 0 when it was not reached (journaled like any attempt)."""
+        ...
+
+
+class Subscribers(Protocol):
+    """The webhook endpoints registered through the API, as the state store holds them."""
+
+    def any(self) -> bool:
+        """Whether any endpoint is registered."""
+        ...
+
+    def of(self, event_type: str) -> tuple[Target, ...]:
+        """The endpoints subscribed to ``event_type``."""
+        ...
+
 
 class Webhooks:
     """The webhook endpoints of one server (see the module docstring)."""
@@ -39,6 +56,9 @@ class Webhooks:
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._targets = checked(pairs)
         self._outbox: Outbox | None = None
+        self.subscribers: Subscribers | None = None
+        """The endpoints registered through the API (``POST /v1/webhook_endpoints``)
+        for an event type, in the state store; set by the replayer."""
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -60,15 +80,31 @@ class Webhooks:
     def notifier(self) -> Notify | None:
         """What a request's ``Context.notify`` is: :meth:`notify`, or None while there
         is no endpoint (so the endpoints build no event at all)."""
-        return self.notify if self._targets else None
+        if self._targets or (self.subscribers is not None and self.subscribers.any()):
+            return self.notify
+        return None
 
     def notify(self, event: dict[str, Any]) -> None:
-        """Queue ``event`` for every endpoint (nothing without an outbox attached)."""
+        """Queue ``event`` for every configured endpoint, and every endpoint registered
+        through the API for its type (nothing without an outbox attached)."""
         outbox = self._outbox
         if outbox is None:
             return
-        for target in self._targets:
+        registered = self.subscribers.of(str(event.get("type"))) if self.subscribers else ()
+        for target in (*self._targets, *registered):
             outbox.submit(target, event)
+
+    def deliverer(self) -> Deliver | None:
+        """What a request's ``Context.deliver`` is: one attempt now, through the outbox
+        (None without one)."""
+        outbox = self._outbox
+        if outbox is None:
+            return None
+
+        def deliver(url: str, secret: str, event: dict[str, Any]) -> int:
+            return outbox.deliver_now(webhooks.target(url, secret), event)
+
+        return deliver
 
     def cancel(self) -> None:
         """Drop the deliveries still pending (the endpoints stay)."""

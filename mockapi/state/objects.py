@@ -59,6 +59,7 @@ KEPT_KINDS = frozenset(
     | {"skills", "skill_versions", "realtime.client_secrets", "realtime.calls"}
     | {"videos", "videos.characters"}
     | {"chatkit.sessions", "chatkit.threads", "chatkit.thread_items"}
+    | {"webhook_endpoints", "webhook_endpoints.secrets"}
 )
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
 works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor

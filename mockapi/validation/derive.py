@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.errors import SchemaError
-from mockapi.validation import additions, additions_admin, additions_evals
+from mockapi.validation import additions, additions_admin, additions_evals, additions_webhooks
 from mockapi.validation.additions import Operation
 from mockapi.validation.patches import MEDIA_PATCHES, PATCHES, MediaPatch, Patch
 
@@ -324,6 +324,8 @@ TARGETS: tuple[Target, ...] = (
     Target("DELETE", "/chatkit/threads/{thread_id}", "chatkit.threads.delete"),
     Target("GET", "/chatkit/threads/{thread_id}/items", "chatkit.threads.list_items"),
     Target("POST", "/content_provenance_checks", "content_provenance_checks.create"),
+    # Webhook endpoints (the SDK-only operations: mockapi.validation.additions_webhooks).
+    *(Target(*row) for row in additions_webhooks.TARGETS),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(
@@ -494,7 +496,11 @@ def derive(
     targets: tuple[Target, ...] = TARGETS,
     patches: tuple[Patch, ...] = PATCHES,
     media_patches: tuple[MediaPatch, ...] = MEDIA_PATCHES,
-    added: tuple[Operation, ...] = (*additions_admin.OPERATIONS, *additions_evals.OPERATIONS),
+    added: tuple[Operation, ...] = (
+        *additions_admin.OPERATIONS,
+        *additions_evals.OPERATIONS,
+        *additions_webhooks.OPERATIONS,
+    ),
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
     """All schema documents for ``targets`` plus ``index.json``, keyed by file name.
@@ -504,6 +510,8 @@ def derive(
     they name."""
     if added:
         spec = additions.extend(spec, added, additions_admin.COMPONENTS, why=additions_admin.WHY)
+        more = additions_webhooks.COMPONENTS
+        spec = additions.extend(spec, (), more, why=additions_webhooks.WHY)
     _check_media_patches(targets, media_patches)
     components = apply_patches(_components(spec), patches)
     info = spec.get("info") or {}

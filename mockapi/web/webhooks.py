@@ -112,6 +112,35 @@ class Sender:
             self._pending.add(future)
         future.add_done_callback(self._finished)
 
+    def deliver_now(self, target: Target, event: dict[str, Any]) -> int:
+        """One attempt of ``event`` to ``target``, waited for (at most the schedule's
+        timeout): the receiver's status, 0 when not reached; journaled. Never called on
+        the sender's own loop (a request's thread calls it)."""
+        with self._lock:
+            loop = self._started()
+        attempt = self._attempt(target, event)
+        future = asyncio.run_coroutine_threadsafe(attempt, loop)
+        return future.result(timeout=self.schedule.timeout + 5)
+
+    async def _attempt(self, target: Target, event: dict[str, Any]) -> int:
+        client = self._client
+        assert client is not None, "the loop's thread creates the client first"
+        body = webhooks.encode(event)
+        msg_id = webhooks.message_id(str(event.get("id")), target.url)
+        now = int(time.time())
+        signed = webhooks.headers(target.secret, msg_id=msg_id, timestamp=now, body=body)
+        try:
+            answer = await client.post(
+                target.url, content=body, headers=signed, timeout=self.schedule.timeout
+            )
+        except httpx.HTTPError as exc:
+            said = f"test delivery: not reached ({type(exc).__name__})"
+            self._record(target.url, event, 0, said)
+            return 0
+        status = answer.status_code
+        self._record(target.url, event, status, f"test delivery: HTTP {status}")
+        return status
+
     def cancel(self) -> None:
         """Drop every delivery not yet done; none of them is journaled from now on."""
         with self._lock:

@@ -59,7 +59,6 @@ PENDING = {
             "beta.agents.",
             "decisions.",
             "safety.",
-            "webhooks.",
         )
     },
 }
@@ -1364,6 +1363,26 @@ CALLS |= {
     "content_provenance_checks.create": lambda c: c.content_provenance_checks.create(
         file=("i.png", _png(), "image/png")
     ),
+}
+
+
+def _hook(client: openai.OpenAI) -> str:
+    """A webhook endpoint (its URL reaches nothing: a test delivery answers status 0)."""
+    made = client.webhooks.create(
+        name="every", url="http://127.0.0.1:9/hook", event_types=["batch.completed"]
+    )
+    return made.id
+
+
+CALLS |= {
+    "webhooks.create": _hook,
+    "webhooks.list": lambda c: c.webhooks.list(limit=2),
+    "webhooks.retrieve": lambda c: c.webhooks.retrieve(_hook(c)),
+    "webhooks.update": lambda c: c.webhooks.update(_hook(c), name="renamed"),
+    "webhooks.delete": lambda c: c.webhooks.delete(_hook(c)),
+    "webhooks.rotate_secret": lambda c: c.webhooks.rotate_secret(_hook(c)),
+    "webhooks.test": lambda c: c.webhooks.test(_hook(c), event_type="batch.completed"),
+    "webhooks.event_types.list": lambda c: c.webhooks.event_types.list(),
 }
 
 
