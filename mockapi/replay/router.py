@@ -28,13 +28,14 @@ from mockapi.endpoints.fine_tuning import graders as fine_tuning_graders
 from mockapi.endpoints.fine_tuning import permissions as checkpoint_permissions
 from mockapi.endpoints.fine_tuning import routes as fine_tuning
 from mockapi.endpoints.images import routes as images
+from mockapi.endpoints.realtime import live
 from mockapi.endpoints.realtime import routes as realtime
 from mockapi.endpoints.responses import routes as responses
 from mockapi.endpoints.skills import routes as skills
 from mockapi.endpoints.vector_stores import routes as vector_stores
 from mockapi.endpoints.vector_stores import search as vector_store_search
-from mockapi.endpoints.webhook_endpoints import routes as webhook_endpoints
 from mockapi.endpoints.videos import routes as videos
+from mockapi.endpoints.webhook_endpoints import routes as webhook_endpoints
 
 __all__ = ["ENDPOINTS", "Body", "Endpoint", "Router"]
 
@@ -64,6 +65,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *assistants.ENDPOINTS,
     *skills.ENDPOINTS,
     *realtime.ENDPOINTS,
+    *live.ENDPOINTS,
     *chatkit.ENDPOINTS,
     *provenance.ENDPOINTS,
     *webhook_endpoints.ENDPOINTS,

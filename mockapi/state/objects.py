@@ -56,7 +56,7 @@ KEPT_KINDS = frozenset(
     | {"fine_tuning.jobs", "fine_tuning.events", "fine_tuning.checkpoints", "models.fine_tuned"}
     | {"evals", "evals.updated", "evals.runs", "evals.output_items"}
     | {"assistants", "threads", "thread_messages", "runs", "run_steps"}
-    | {"skills", "skill_versions", "realtime.client_secrets", "realtime.calls"}
+    | {"skills", "skill_versions", "realtime.client_secrets", "realtime.calls", "live.sessions"}
     | {"videos", "videos.characters"}
     | {"chatkit.sessions", "chatkit.threads", "chatkit.thread_items"}
     | {"webhook_endpoints", "webhook_endpoints.secrets"}

@@ -42,7 +42,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockapi.errors import SchemaError
-from mockapi.validation import additions, additions_admin, additions_evals, additions_webhooks
+from mockapi.validation import (
+    additions,
+    additions_admin,
+    additions_evals,
+    additions_live,
+    additions_webhooks,
+)
 from mockapi.validation.additions import Operation
 from mockapi.validation.patches import MEDIA_PATCHES, PATCHES, MediaPatch, Patch
 
@@ -326,6 +332,8 @@ TARGETS: tuple[Target, ...] = (
     Target("POST", "/content_provenance_checks", "content_provenance_checks.create"),
     # Webhook endpoints (the SDK-only operations: mockapi.validation.additions_webhooks).
     *(Target(*row) for row in additions_webhooks.TARGETS),
+    # The Live API's HTTP routes (SDK-only: mockapi.validation.additions_live).
+    *(Target(*row) for row in additions_live.TARGETS),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(
@@ -500,6 +508,7 @@ def derive(
         *additions_admin.OPERATIONS,
         *additions_evals.OPERATIONS,
         *additions_webhooks.OPERATIONS,
+        *additions_live.OPERATIONS,
     ),
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
@@ -510,8 +519,8 @@ def derive(
     they name."""
     if added:
         spec = additions.extend(spec, added, additions_admin.COMPONENTS, why=additions_admin.WHY)
-        more = additions_webhooks.COMPONENTS
-        spec = additions.extend(spec, (), more, why=additions_webhooks.WHY)
+        for more in (additions_webhooks, additions_live):
+            spec = additions.extend(spec, (), more.COMPONENTS, why=more.WHY)
     _check_media_patches(targets, media_patches)
     components = apply_patches(_components(spec), patches)
     info = spec.get("info") or {}

@@ -55,7 +55,6 @@ PENDING = {
     **{
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
-            "live.",
             "beta.agents.",
             "decisions.",
             "safety.",
@@ -1096,12 +1095,16 @@ CALLS |= {
 REALTIME: Any = {"type": "realtime", "model": "gpt-realtime"}
 SDP_OFFER = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n"
 WEBSOCKET = (
-    "the Realtime WebSocket protocol, which issue 20 leaves out (its HTTP routes are served)"
+    "the Realtime and Live WebSocket protocols, which issue 20 leaves out (their HTTP "
+    "routes are served)"
 )
 NOT_SERVED |= {
     "realtime.connect": WEBSOCKET,
     "realtime.translations.connect": WEBSOCKET,
     "beta.realtime.connect": WEBSOCKET,
+    "live.connect": WEBSOCKET,
+    "live.forks.connect": WEBSOCKET,
+    "live.sideband.connect": WEBSOCKET,
 }
 CALLS |= {
     "realtime.client_secrets.create": lambda c: c.realtime.client_secrets.create(session=REALTIME),
@@ -1383,6 +1386,34 @@ CALLS |= {
     "webhooks.rotate_secret": lambda c: c.webhooks.rotate_secret(_hook(c)),
     "webhooks.test": lambda c: c.webhooks.test(_hook(c), event_type="batch.completed"),
     "webhooks.event_types.list": lambda c: c.webhooks.event_types.list(),
+}
+
+
+LIVE: Any = {"type": "live", "model": "gpt-live-1"}
+WEBRTC: Any = {"type": "webrtc", "sdp": SDP_OFFER}
+
+
+def _live(client: openai.OpenAI) -> str:
+    return client.live.create(session=LIVE, transport=WEBRTC).session.id
+
+
+CALLS |= {
+    "live.create": lambda c: c.live.create(session=LIVE, transport=WEBRTC),
+    "live.sessions.fork": lambda c: c.live.sessions.fork(_live(c), transport=WEBRTC),
+    "live.sessions.download_recording": lambda c: (
+        c.live.sessions.download_recording(_live(c)).content
+    ),
+    # The controls answer 200 with no body (the SDK returns None).
+    "live.sessions.accept": lambda c: c.live.sessions.with_raw_response.accept(
+        _live(c), session=LIVE
+    ),
+    "live.sessions.hangup": lambda c: c.live.sessions.with_raw_response.hangup(_live(c)),
+    "live.sessions.refer": lambda c: c.live.sessions.with_raw_response.refer(
+        _live(c), target_uri="sip:agent@example.com"
+    ),
+    "live.sessions.reject": lambda c: c.live.sessions.with_raw_response.reject(
+        _live(c), status_code=486
+    ),
 }
 
 

@@ -1,14 +1,17 @@
-"""The Realtime API's HTTP routes on a real server through the official SDK, strict
+"""The Realtime and Live APIs' HTTP routes on a real server through the official SDK, strict
 response validation on: a client secret's ephemeral key accepted as an API key (on a
 server restricted by --api-key) until the mock's clock passes its expiry, then the
 API's 401; realtime, transcription and translation sessions configured by the request;
 the beta sessions; a WebRTC call's SDP answer and Location; calls accepted, referred,
-rejected and hung up with the API's empty 200s, and a call that has ended refused; every
-JSON answer checked against the derived schemas."""
+rejected and hung up with the API's empty 200s, and a call that has ended refused; a Live
+session created, forked, controlled and its recording read; every JSON answer checked
+against the derived schemas."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import wave
 from collections.abc import Iterator
 from typing import Any
 
@@ -196,3 +199,31 @@ def test_async_client_secret(server: ServerThread) -> None:
             return made.value
 
     assert asyncio.run(scenario()).startswith("ek_")
+
+
+LIVE: Any = {"type": "live", "model": "gpt-live-1"}
+
+
+def test_a_live_session_created_forked_controlled_and_recorded(
+    client: openai.OpenAI, raw: httpx.Client
+) -> None:
+    made = client.live.create(session=LIVE, transport={"type": "webrtc", "sdp": OFFER})
+    assert made.session.id.startswith("live_") and made.transport.type == "webrtc"
+    assert "a=group:BUNDLE 0 1" in made.transport.sdp
+    assert response_problems("POST /v1/live/sessions", made.model_dump()) == []
+    forked = client.live.sessions.fork(made.session.id, transport={"type": "webrtc", "sdp": OFFER})
+    assert forked.session.id not in (made.session.id, "")
+    recording = client.live.sessions.download_recording(made.session.id).content
+    with wave.open(io.BytesIO(recording)) as audio:
+        assert (audio.getframerate(), audio.getnchannels(), audio.getnframes()) == (24000, 1, 24000)
+    accepted = client.live.sessions.with_raw_response.accept("live_sip_1", session=LIVE)
+    assert (accepted.status_code, accepted.content) == (200, b"")
+    client.live.sessions.refer("live_sip_1", target_uri="sip:agent@example.com")
+    with pytest.raises(openai.NotFoundError):
+        client.live.sessions.hangup("live_sip_1")
+    client.live.sessions.reject("live_sip_2", status_code=486)
+    client.live.sessions.hangup(made.session.id)
+    with pytest.raises(openai.NotFoundError):
+        client.live.sessions.fork("live_unknown", transport={"type": "webrtc", "sdp": OFFER})
+    missing = raw.post("/v1/live/sessions", json={"session": LIVE})
+    assert missing.status_code == 400

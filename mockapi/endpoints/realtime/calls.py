@@ -31,6 +31,7 @@ from mockapi.endpoints import objects
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.realtime import sessions
 from mockapi.errors import APIError
+from mockapi.library.fixture import FixtureResponse
 
 KIND = "realtime.calls"
 PREFIX = "rtc_"
@@ -99,17 +100,25 @@ def answer(offer: str, *, seed: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def act(ctx: Context, call_id: str, action: str, **details: Any) -> dict[str, Any]:
-    """Record ``action`` (accepted, ended, referred, rejected) on the call, taking an
-    unknown id for a ringing SIP call; a call that has ended is the 404."""
-    found = ctx.state.get(KIND, call_id)
+def act(
+    ctx: Context, call_id: str, action: str, *, kind: str = KIND, **details: Any
+) -> dict[str, Any]:
+    """Record ``action`` (active, ended, referred, rejected) on the call (kept in
+    ``kind``: a Live session is controlled alike), taking an unknown id for a ringing SIP
+    call; a call that has ended is the 404."""
+    found = ctx.state.get(kind, call_id)
     if isinstance(found, dict) and found.get("status") in ENDED:
         raise gone(call_id)
     record = dict(found) if isinstance(found, dict) else _incoming(ctx, call_id)
     record.update(details)
     record["status"] = action
-    ctx.state.put(KIND, call_id, record)
+    ctx.state.put(kind, call_id, record)
     return record
+
+
+def ok() -> FixtureResponse:
+    """The API's ``200 OK`` with no body (what a call control answers)."""
+    return FixtureResponse(status=200, headers={"content-type": "application/json"}, raw=b"")
 
 
 def accept(ctx: Context, call_id: str, config: Mapping[str, Any]) -> dict[str, Any]:

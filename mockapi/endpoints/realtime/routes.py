@@ -118,12 +118,12 @@ def create_call(ctx: Context) -> FixtureResponse:
 
 def accept(ctx: Context) -> FixtureResponse:
     calls.accept(ctx, ctx.params["call_id"], dict(ctx.body))
-    return _ok()
+    return calls.ok()
 
 
 def hangup(ctx: Context) -> FixtureResponse:
     calls.act(ctx, ctx.params["call_id"], "ended")
-    return _ok()
+    return calls.ok()
 
 
 def refer(ctx: Context) -> FixtureResponse:
@@ -131,7 +131,7 @@ def refer(ctx: Context) -> FixtureResponse:
     if not isinstance(target, str) or not target:
         raise errors.missing_parameter("target_uri")
     calls.act(ctx, ctx.params["call_id"], "referred", target_uri=target)
-    return _ok()
+    return calls.ok()
 
 
 def reject(ctx: Context) -> FixtureResponse:
@@ -145,12 +145,7 @@ def reject(ctx: Context) -> FixtureResponse:
             code="invalid_value",
         )
     calls.act(ctx, ctx.params["call_id"], "rejected", status_code=code)
-    return _ok()
-
-
-def _ok() -> FixtureResponse:
-    """The API's ``200 OK`` with no body."""
-    return FixtureResponse(status=200, headers={"content-type": "application/json"}, raw=b"")
+    return calls.ok()
 
 
 _CALL = "/v1/realtime/calls/{call_id}"
