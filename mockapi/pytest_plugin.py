@@ -23,13 +23,14 @@ if TYPE_CHECKING:
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 MARKER_HELP = (
     "mockapi(record=None, cassette=True, on_miss=None, assert_all_used=False, faults=None, "
-    "rate_limit=None, webhooks=None): per-test mockapi settings. With the marker, the test "
-    "reads (and in a record mode writes) its own fixture file "
+    "rate_limit=None, webhooks=None, sunset=None): per-test mockapi settings. With the "
+    "marker, the test reads (and in a record mode writes) its own fixture file "
     "<fixtures>/<module>/<test>.yaml; record overrides --mockapi-record; on_miss is "
     "'error' or 'synthesize'; assert_all_used fails the test if a fixture it added was "
     "never used; faults (a spec such as 'status=503; times=2', or a list) and rate_limit "
     "('rpm=3,tpm=1000') hold for this test only; webhooks=[(url, 'whsec_...')] receive "
-    "the signed events of this test's finished jobs."
+    "the signed events of this test's finished jobs; sunset='assistants' answers the "
+    "Assistants API as it has answered since its shutdown."
 )
 
 

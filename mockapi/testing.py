@@ -18,6 +18,7 @@ from typing import Any
 
 from mockapi.build import build
 from mockapi.config import OnMiss, RecordMode, Settings
+from mockapi.endpoints.assistants.sunset import check_families
 from mockapi.errors import MockapiError
 from mockapi.faults import ratelimit
 from mockapi.faults import spec as _faults
@@ -106,12 +107,15 @@ class Session:
         faults: object = None,
         rate_limit: object = None,
         webhooks: object = None,
+        sunset: object = None,
     ) -> Iterator[MockapiHandle]:
         """Configure the server for one test; everything is undone on exit.
 
         ``faults`` (a spec or a list) come before the session's rules for this test;
         ``rate_limit`` replaces the session's for this test; ``webhooks`` (a list of
-        ``(url, "whsec_...")``) are where this test's finished jobs' events go.
+        ``(url, "whsec_...")``) are where this test's finished jobs' events go;
+        ``sunset`` (a family or a list: ``"assistants"``) answers those families as
+        the API has since their shutdown.
         """
         mode = RecordMode(record) if record is not None else self.record_mode
         control = self.control
@@ -119,6 +123,7 @@ class Session:
             raise MockapiError(_NEEDS_UPSTREAM.format(mode=mode.value))
         test_rules = _faults.parse_all(faults)  # before any change: a bad spec changes nothing
         test_limits = ratelimit.parse_limits(rate_limit) if rate_limit is not None else None
+        shut = _families(sunset)  # before any change too
         base = control.snapshot()
         if webhooks is not None:
             if not isinstance(webhooks, (list, tuple)):
@@ -129,6 +134,8 @@ class Session:
             control.add_faults(test_rules, first=True)
         if test_limits is not None:
             control.set_rate_limit(test_limits)
+        if shut:
+            control.sunset(shut)  # in the state store: the next reset ends it
         handle = MockapiHandle(self, test_id, assert_all_used=assert_all_used)
         if cassette is not None and cassette.is_file():
             control.add_fixtures(store.load_file(cassette))
@@ -326,6 +333,12 @@ class MockapiHandle:
         with the shipped table again (a reset restores it)."""
         self.control.set_prices(table)
 
+    def sunset(self, *families: str) -> None:
+        """Answer ``families`` (``mockapi.sunset("assistants")``) as the API has since
+        their shutdown, for the rest of this test: the code under test must not call
+        them any more."""
+        self.control.sunset(families)
+
     def rate_limit(self, spec: object = None, **keys: object) -> ratelimit.Limits:
         """Limit this test's requests like the real API: ``mockapi.rate_limit(rpm=3)``
         or ``mockapi.rate_limit("rpm=3,tpm=1000")`` (full buckets; ends with the test)."""
@@ -360,3 +373,16 @@ class MockapiHandle:
                 + ", ".join(f.name for f in self.unused())
             )
         return "\n".join(lines) or None
+
+
+def _families(given: object) -> list[str]:
+    """The marker's ``sunset=`` (a family or a list of them) as a list, each known."""
+    if given is None:
+        return []
+    names = [given] if isinstance(given, str) else given
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise MockapiError("sunset= takes a family name or a list of them, e.g. 'assistants'")
+    try:
+        return sorted(check_families(names))
+    except ValueError as exc:
+        raise MockapiError(str(exc)) from None

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from mockapi.config import OnMiss, RecordMode
 from mockapi.endpoints.admin import costs
+from mockapi.endpoints.assistants import sunset as sunsets
 from mockapi.endpoints.chatkit import stored as chatkit
 from mockapi.endpoints.files import stored as stored_files
 from mockapi.errors import MockapiError
@@ -173,6 +174,15 @@ class Control:
             costs.set_prices(self._replayer.state, table)
         except ValueError as exc:
             raise MockapiError(f"price table: {exc}") from None
+
+    def sunset(self, families: Iterable[str]) -> None:
+        """Answer ``families`` (``"assistants"``) as the API has since their shutdown,
+        for every worker, from now until the next reset (on top of ``--sunset``); none:
+        served again. MockapiError naming a family that cannot be shut down."""
+        try:
+            sunsets.set_sunset(self._replayer.state, list(families))
+        except ValueError as exc:
+            raise MockapiError(str(exc)) from None
 
     def add_chatkit_thread(
         self, user: str, *, title: str | None = None, messages: Iterable[tuple[str, str]] = ()

@@ -24,7 +24,7 @@ from typing_extensions import override
 
 from mockapi.config import OnMiss
 from mockapi.web.server import ServerThread
-from tests.helpers import response_problems, running_server, strict_client
+from tests.helpers import response_problems, running_server
 
 # The SDK marks the whole family deprecated (in favour of the Responses API).
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -404,15 +404,27 @@ def test_assistants_threads_and_messages_crud(client: openai.OpenAI, raw: httpx.
     assert unbeta.status_code == 400 and unbeta.json()["error"]["code"] == "invalid_beta"
 
 
-def test_the_sunset_switch_refuses_every_assistants_route() -> None:
-    with running_server(on_miss=OnMiss.SYNTHESIZE, sunset=frozenset({"assistants"})) as down:
-        with strict_client(down.url + "/v1") as client:
-            with pytest.raises(openai.NotFoundError) as caught:
-                client.beta.assistants.create(model=MODEL)
-            assert "Assistants API was shut down on 2026-08-26" in caught.value.message
-            assert "Responses API" in caught.value.message
-            assert caught.value.status_code == 404
-            with pytest.raises(openai.NotFoundError, match="Invalid URL \\(POST /v1/threads\\)"):
-                client.beta.threads.create()
-            reply = client.responses.create(model=MODEL, input="Hi")  # the way forward answers
-            assert reply.output_text
+def test_the_sunset_switch_refuses_every_assistants_route(
+    server: ServerThread, client: openai.OpenAI
+) -> None:
+    assistant_id = _assistant(client)
+    server.control.sunset(["assistants"])  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(openai.NotFoundError) as caught:
+            client.beta.assistants.retrieve(assistant_id)
+        assert caught.value.status_code == 404
+        error = caught.value.body
+        assert isinstance(error, dict) and (error["type"], error["code"]) == (
+            "invalid_request_error",
+            None,
+        )
+        assert error["message"].startswith(f"Invalid URL (GET /v1/assistants/{assistant_id})")
+        assert "Assistants API was shut down on 2026-08-26" in error["message"]
+        assert "Responses API" in error["message"]
+        with pytest.raises(openai.NotFoundError, match=r"Invalid URL \(POST /v1/threads\)"):
+            client.beta.threads.create()
+        reply = client.responses.create(model=MODEL, input="Hi")  # the way forward answers
+        assert reply.output_text
+    finally:
+        server.replayer.reset()  # type: ignore[attr-defined]
+    assert client.beta.assistants.list().data == []  # served again after the reset
