@@ -41,16 +41,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from mockapi.endpoints.assistants import messages as thread_messages
 from mockapi.endpoints.endpoint import Context
-from mockapi.model import Request
+from mockapi.endpoints.fine_tuning import grader_model
 from mockapi.wire import tokens
 
 CHAT_PATH = "/v1/chat/completions"
-_FORWARDED = ("authorization", "api-key", "host", "openai-organization", "openai-project")
-"""The moving request's headers the chat request carries (its credentials, its host)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,7 @@ def take(
         return Turn(no_room=True)
     if ctx.dispatch is None:
         return Turn(error={"code": "server_error", "message": "The model could not be asked."})
-    answer = ctx.dispatch(_request(ctx, body))
+    answer = ctx.dispatch(grader_model.request(ctx, body, CHAT_PATH))
     answered = answer.body if isinstance(answer.body, dict) else {}
     if not 200 <= answer.status < 300 or answer.events is not None:
         error = answered.get("error")
@@ -231,11 +227,3 @@ def _usage(value: Any) -> dict[str, int]:
         "completion_tokens": completion,
         "total_tokens": int(value.get("total_tokens") or prompt + completion),
     }
-
-
-def _request(ctx: Context, body: dict[str, Any]) -> Request:
-    headers = {
-        name: ctx.request.headers[name] for name in _FORWARDED if name in ctx.request.headers
-    }
-    headers["content-type"] = "application/json"
-    return Request("POST", CHAT_PATH, headers, (), orjson.dumps(body), body)
