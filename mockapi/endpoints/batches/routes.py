@@ -59,8 +59,9 @@ background."""
 INLINE_BYTES = 1024 * 1024
 """The largest input file checked inside the retrieve that validates it (a 50,000-line
 file takes about a second to check); a bigger one is checked in the background."""
-RETIRED_ENDPOINTS = {"/v1/videos": "the Videos API has shut down"}
-"""Endpoints the spec still lists that batch creation no longer accepts."""
+RETIRED_ENDPOINTS = {"/v1/videos": "the Videos API shut down on 2026-09-24"}
+"""Endpoints the spec still lists that batch creation no longer accepts, as the API does
+now (the Videos API itself is still served, as it was: :mod:`mockapi.endpoints.videos`)."""
 _PRIVATE = "batch"
 """The key of a batch's own settings in its job control record (never shown)."""
 
