@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mockapi.config import OnMiss, RecordMode
+from mockapi.endpoints import objects, safety
 from mockapi.endpoints.admin import costs
 from mockapi.endpoints.assistants import sunset as sunsets
 from mockapi.endpoints.chatkit import stored as chatkit
@@ -198,6 +199,46 @@ class Control:
             messages=messages,
             seed=self._replayer.settings.seed,
         )
+
+    def add_safety_alert(self, response_id: str, **details: Any) -> dict[str, Any]:
+        """Put a safety alert about ``response_id`` in place (``error_type``, ``model``,
+        ``request_id``, ``request_paused`` as :func:`mockapi.endpoints.safety.add_alert`
+        takes them), as the API's safety systems raise one, and send its
+        ``safety.alert.created`` webhook; the alert. MockapiError for a bad detail."""
+        replayer = self._replayer
+        try:
+            alert = safety.add_alert(
+                replayer.state, response_id=response_id, seed=replayer.settings.seed, **details
+            )
+        except (TypeError, ValueError) as exc:
+            raise MockapiError(f"safety alert: {exc}") from None
+        notify = replayer.webhooks.notifier()
+        if notify is not None:
+            event_id = objects.id_for(replayer.state, replayer.settings.seed, "evt_")
+            notify(
+                {
+                    "object": "event",
+                    "id": event_id,
+                    "type": "safety.alert.created",
+                    "created_at": alert["created_at"],
+                    "data": {"id": alert["id"]},
+                }
+            )
+        return alert
+
+    def add_safety_case(self, entity_identifier: str, *, notice: str = "warning") -> dict[str, Any]:
+        """Put a safety case (a ``warning`` or ``deactivation`` notice) about
+        ``entity_identifier`` in place; the case. MockapiError for a bad notice."""
+        replayer = self._replayer
+        try:
+            return safety.add_case(
+                replayer.state,
+                entity_identifier=entity_identifier,
+                notice=notice,
+                seed=replayer.settings.seed,
+            )
+        except ValueError as exc:
+            raise MockapiError(f"safety case: {exc}") from None
 
     def file_content(self, file_id: str) -> bytes:
         """The bytes of a file the server keeps; MockapiError naming the files there

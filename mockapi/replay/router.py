@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from mockapi.endpoints import embeddings, models, moderations, provenance
+from mockapi.endpoints import decisions, embeddings, models, moderations, provenance, safety
 from mockapi.endpoints.admin import routes as admin
 from mockapi.endpoints.assistants import routes as assistants
 from mockapi.endpoints.audio import routes as audio
@@ -68,6 +68,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *live.ENDPOINTS,
     *chatkit.ENDPOINTS,
     *provenance.ENDPOINTS,
+    *decisions.ENDPOINTS,
+    *safety.ENDPOINTS,
     *webhook_endpoints.ENDPOINTS,
 )
 

@@ -60,6 +60,7 @@ KEPT_KINDS = frozenset(
     | {"videos", "videos.characters"}
     | {"chatkit.sessions", "chatkit.threads", "chatkit.thread_items"}
     | {"webhook_endpoints", "webhook_endpoints.secrets"}
+    | {"safety.alerts", "safety.cases"}
 )
 """Kinds never evicted: a file, an upload or a batch must not vanish while a client
 works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor

@@ -45,8 +45,10 @@ from mockapi.errors import SchemaError
 from mockapi.validation import (
     additions,
     additions_admin,
+    additions_decisions,
     additions_evals,
     additions_live,
+    additions_safety,
     additions_webhooks,
 )
 from mockapi.validation.additions import Operation
@@ -334,6 +336,8 @@ TARGETS: tuple[Target, ...] = (
     *(Target(*row) for row in additions_webhooks.TARGETS),
     # The Live API's HTTP routes (SDK-only: mockapi.validation.additions_live).
     *(Target(*row) for row in additions_live.TARGETS),
+    *(Target(*row) for row in additions_decisions.TARGETS),
+    *(Target(*row) for row in additions_safety.TARGETS),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(
@@ -509,6 +513,8 @@ def derive(
         *additions_evals.OPERATIONS,
         *additions_webhooks.OPERATIONS,
         *additions_live.OPERATIONS,
+        *additions_decisions.OPERATIONS,
+        *additions_safety.OPERATIONS,
     ),
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
@@ -519,7 +525,7 @@ def derive(
     they name."""
     if added:
         spec = additions.extend(spec, added, additions_admin.COMPONENTS, why=additions_admin.WHY)
-        for more in (additions_webhooks, additions_live):
+        for more in (additions_webhooks, additions_live, additions_decisions, additions_safety):
             spec = additions.extend(spec, (), more.COMPONENTS, why=more.WHY)
     _check_media_patches(targets, media_patches)
     components = apply_patches(_components(spec), patches)

@@ -56,8 +56,6 @@ PENDING = {
         prefix: "being served by issue 20's skills, realtime, ChatKit and rest-of-the-SDK work"
         for prefix in (
             "beta.agents.",
-            "decisions.",
-            "safety.",
         )
     },
 }
@@ -1413,6 +1411,22 @@ CALLS |= {
     ),
     "live.sessions.reject": lambda c: c.live.sessions.with_raw_response.reject(
         _live(c), status_code=486
+    ),
+}
+
+
+CALLS |= {
+    "decisions.create": lambda c: c.decisions.create(
+        model="gpt-6-luna",
+        input="Where is my parcel?",
+        questions=[{"type": "predicate", "instructions": "Is it a complaint?"}],
+    ),
+    # Raised by the API's safety systems; put in place through the server's control here.
+    "safety.alerts.retrieve": lambda c: c.safety.alerts.retrieve(
+        SERVER[0].control.add_safety_alert("resp_every")["id"]  # type: ignore[attr-defined]
+    ),
+    "safety.cases.retrieve": lambda c: c.safety.cases.retrieve(
+        SERVER[0].control.add_safety_case("user_every")["id"]  # type: ignore[attr-defined]
     ),
 }
 
