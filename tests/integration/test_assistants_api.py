@@ -10,6 +10,7 @@ checked against the derived schemas too."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -17,14 +18,14 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from openai import AssistantEventHandler
+from openai import AssistantEventHandler, AsyncAssistantEventHandler
 from openai.types.beta.threads import Message, Run, Text, TextDelta
 from openai.types.beta.threads.runs import RunStep, ToolCall
 from typing_extensions import override
 
 from mockapi.config import OnMiss
 from mockapi.web.server import ServerThread
-from tests.helpers import response_problems, running_server
+from tests.helpers import response_problems, running_server, strict_async_client
 
 # The SDK marks the whole family deprecated (in favour of the Responses API).
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -193,6 +194,50 @@ def test_a_streamed_run_calls_the_event_handler(client: openai.OpenAI) -> None:
     assert resumed.get_final_run().status == "completed"
     assert resumed.steps_done == ["tool_calls", "message_creation"]
     assert "rainy" in "".join(resumed.deltas)
+
+
+class AsyncRecorder(AsyncAssistantEventHandler):
+    """The async twin of :class:`Recorder` (text deltas only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deltas: list[str] = []
+
+    @override
+    async def on_text_delta(self, delta: TextDelta, snapshot: Text) -> None:
+        self.deltas.append(delta.value or "")
+
+
+def test_the_async_sdk_polls_and_streams_runs(server: ServerThread) -> None:
+    server.replayer.reset()  # type: ignore[attr-defined]
+
+    async def main() -> tuple[Run, Run, list[str]]:
+        async with strict_async_client(server.url + "/v1") as client:
+            assistant = await client.beta.assistants.create(model=MODEL, tools=[WEATHER])
+            thread: Any = {"messages": [{"role": "user", "content": "Weather in Nice?"}]}
+            waiting = await client.beta.threads.create_and_run_poll(
+                assistant_id=assistant.id, thread=thread, tool_choice=FORCED
+            )
+            assert waiting.required_action is not None
+            [call] = waiting.required_action.submit_tool_outputs.tool_calls
+            done = await client.beta.threads.runs.submit_tool_outputs_and_poll(
+                run_id=waiting.id,
+                thread_id=waiting.thread_id,
+                tool_outputs=[{"tool_call_id": call.id, "output": "warm"}],
+            )
+            handler = AsyncRecorder()
+            story: Any = {"messages": [{"role": "user", "content": "Tell me about Nice."}]}
+            async with client.beta.threads.create_and_run_stream(
+                assistant_id=assistant.id, thread=story, event_handler=handler
+            ) as stream:
+                await stream.until_done()
+            assert done.status == "completed"
+            return waiting, await handler.get_final_run(), handler.deltas
+
+    waiting, streamed, deltas = asyncio.run(main())
+    assert waiting.status == "requires_action"
+    assert streamed.status == "completed" and streamed.thread_id != waiting.thread_id
+    assert len(deltas) > 1
 
 
 def _events(raw: httpx.Client, path: str, body: dict[str, Any]) -> list[tuple[str, Any]]:
