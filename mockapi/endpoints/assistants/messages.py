@@ -63,12 +63,12 @@ def text_of(message: Mapping[str, Any]) -> str:
 
 def add(ctx: Context, thread_id: str, given: Mapping[str, Any], *, param: str) -> dict[str, Any]:
     """Keep a client's message (``given``: a message create request's fields) in the
-    thread; ``param`` names where it came from, for the errors."""
+    thread; ``param`` prefixes the names its errors give (``messages[0].``, or ``""``)."""
     message = _message(
         ctx, thread_id, str(given.get("role", "user")), content_of(given.get("content"))
     )
     attachments = resources.check_attachments(
-        ctx, given.get("attachments"), param=f"{param}.attachments"
+        ctx, given.get("attachments"), param=f"{param}attachments"
     )
     message.update(attachments=attachments, metadata=records.metadata_of(dict(given)))
     return records.store(ctx, records.MESSAGES, message)
@@ -134,7 +134,7 @@ def create(ctx: Context) -> FixtureResponse:
         raise APIError(
             400, f"Can't add messages to {thread_id} while a run {active['id']} is active."
         )
-    return FixtureResponse(body=add(ctx, thread_id, ctx.body, param="content"))
+    return FixtureResponse(body=add(ctx, thread_id, ctx.body, param=""))
 
 
 def list_messages(ctx: Context) -> FixtureResponse:

@@ -50,7 +50,7 @@ def make(ctx: Context, thread_id: str, body: Mapping[str, Any]) -> dict[str, Any
     if body.get("model") is not None:
         models.check_usable(ctx, body["model"])
     for index, message in enumerate(body.get("additional_messages") or ()):
-        messages.add(ctx, thread_id, message, param=f"additional_messages[{index}]")
+        messages.add(ctx, thread_id, message, param=f"additional_messages[{index}].")
     instructions = body.get("instructions")
     if instructions is None:
         instructions = assistant.get("instructions") or ""

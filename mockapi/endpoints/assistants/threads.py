@@ -39,7 +39,7 @@ def make(ctx: Context, given: Mapping[str, Any], *, param: str = "") -> dict[str
         )
     records.store(ctx, records.THREADS, thread)
     for index, message in enumerate(given_messages):
-        messages.add(ctx, thread["id"], message, param=f"{param}messages[{index}]")
+        messages.add(ctx, thread["id"], message, param=f"{param}messages[{index}].")
     return thread
 
 

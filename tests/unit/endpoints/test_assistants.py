@@ -114,7 +114,7 @@ def test_messages_list_in_order_by_run_and_threads_delete_what_they_hold() -> No
             path,
             {"role": "user", "content": "x", "attachments": [{"file_id": "file-nope"}]},
         )
-    assert caught.value.param == "content.attachments"
+    assert caught.value.param == "attachments"
     run = api.run(thread, api.assistant())
     api.retrieve(run)
     api.retrieve(run)
