@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockapi import errors
 from mockapi.endpoints import objects
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.endpoints.files import rules
 from mockapi.endpoints.skills import bundle, stored
-from mockapi.errors import APIError, StateLimitError
+from mockapi.errors import StateLimitError
 from mockapi.library.fixture import FixtureResponse
 
 ZIP = "application/zip"
@@ -47,12 +48,7 @@ def update(ctx: Context) -> FixtureResponse:
     """``POST /v1/skills/{id}``: point the skill's default at another version."""
     version = ctx.body.get("default_version")
     if not isinstance(version, str) or not version:
-        raise APIError(
-            400,
-            "Missing required parameter: 'default_version'.",
-            param="default_version",
-            code="missing_required_parameter",
-        )
+        raise errors.missing_parameter("default_version")
     return FixtureResponse(body=stored.set_default(ctx, ctx.params["skill_id"], version))
 
 
