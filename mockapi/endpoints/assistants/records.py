@@ -127,8 +127,8 @@ def store(ctx: Context, kind: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def change(ctx: Context, kind: str, object_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Set ``fields`` on the stored object (atomically); the object afterwards (the
-    404-free ``fields`` merged onto an empty one when it was removed meanwhile)."""
+    """Set ``fields`` on the stored object (atomically); the object afterwards (just
+    its id and ``fields`` when another request removed it meanwhile)."""
     updated = ctx.state.update(kind, object_id, lambda raw: {**(raw or {}), **fields})
     return updated if isinstance(updated, dict) else {"id": object_id, **fields}
 
