@@ -319,13 +319,16 @@ def _commit(ctx: Context, batch_id: str, fields: dict[str, Any]) -> dict[str, An
     """Store a step's result over the batch as it is now: a cancel that came meanwhile
     is kept (a step that is not an end stays ``cancelling``; a batch that completed
     while cancelling ends ``cancelled`` with every line done)."""
+    # Read before the update: the clock lives in the store, whose update holds its lock
+    # while ``change`` runs (the memory store's lock is not reentrant).
+    now = ctx.clock.seconds()
 
     def change(current: Any) -> Any:
         base = current if isinstance(current, dict) else {}
         merged = {**base, **fields}
         if base.get("status") == "cancelling":
             if fields.get("status") == "completed":
-                merged.update(status="cancelled", cancelled_at=ctx.clock.seconds())
+                merged.update(status="cancelled", cancelled_at=now)
             elif fields.get("status") == "in_progress":
                 merged["status"] = "cancelling"
         return merged
