@@ -503,3 +503,23 @@ def test_a_bug_in_a_step_fails_the_batch_once_and_logs_it(
     assert logged is not None and logged[0] is KeyError  # the traceback, logged once
     assert "busy" not in (server.state.get(lifecycle.KIND, batch["id"]) or {})
     assert server.state.values(stored.KIND)[1:] == []  # the input file only
+
+
+def test_a_batch_that_finishes_while_cancelling_ends_cancelled(server: Server) -> None:
+    batch = server.create(jsonl(chat_line("a"), chat_line("b")))
+    server.retrieve(batch["id"])
+
+    def cancel_during_the_last_line(sent: int) -> None:
+        if sent == 1:  # the run checks for a cancel every CHUNK lines: not before it ends
+            routes.cancel(server.context("POST", f"/v1/batches/{batch['id']}/cancel"))
+
+    server.before_each.append(cancel_during_the_last_line)
+    answers: list[dict[str, Any]] = []
+    # A deadlock here (the clock read inside the store's update) would hang the retrieve.
+    worker = threading.Thread(target=lambda: answers.append(server.retrieve(batch["id"])))
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the retrieve never returned: the store's lock deadlocked"
+    [done] = answers
+    assert done["status"] == "cancelled" and done["cancelled_at"] == int(server.now)
+    assert done["request_counts"] == {"total": 2, "completed": 2, "failed": 0}
