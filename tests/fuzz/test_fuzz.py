@@ -39,6 +39,7 @@ from mockapi.config import OnMiss
 from mockapi.replay.router import ENDPOINTS
 from mockapi.validation.files import load_schemas
 from mockapi.web.server import ServerThread
+from mockapi.wire.credentials import is_admin_path
 from tests.fuzz import negative, openapi, oracle, steer
 from tests.helpers import running_server
 
@@ -48,6 +49,8 @@ EXAMPLES = int(os.environ.get("MOCKAPI_FUZZ_EXAMPLES", "12"))
 REPORT = os.environ.get("MOCKAPI_FUZZ_REPORT")
 REFUSALS = os.environ.get("MOCKAPI_FUZZ_REFUSALS")
 AUTH = {"Authorization": "Bearer sk-test-mockapi"}
+ADMIN_AUTH = {"Authorization": "Bearer sk-admin-test-mockapi"}
+"""The Administration API takes only an admin key, as a real client sends it."""
 SCHEMAS = load_schemas()
 OPERATIONS = openapi.operations(SCHEMAS, ENDPOINTS)
 WITH_BODY = [op for op in OPERATIONS if op.bodies]
@@ -102,14 +105,15 @@ class Run:
         schema = self.op.bodies.get(case.media_type or "")
         body = case.body if _is_set(case.body) else None
         broken = oracle.request_problems(self.op.key, schema, body, form=form) if schema else []
+        auth = ADMIN_AUTH if is_admin_path(self.op.endpoint.template) else AUTH
         if form and isinstance(body, dict):
             fields, files = steer.form_parts(body)
             parts = [*((name, (None, value)) for name, value in fields), *files]
             sent = self.http.post(
-                self.server.url + case.formatted_path, files=parts, headers=AUTH, timeout=30
+                self.server.url + case.formatted_path, files=parts, headers=auth, timeout=30
             )
         else:
-            sent = case.call(base_url=self.server.url, session=self.http, headers=AUTH, timeout=30)
+            sent = case.call(base_url=self.server.url, session=self.http, headers=auth, timeout=30)
         self.statuses[f"{sent.status_code // 100}xx"] += 1
         if REFUSALS and 400 <= sent.status_code < 500:
             with open(REFUSALS, "a", encoding="utf-8") as out:
