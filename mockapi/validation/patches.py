@@ -179,6 +179,9 @@ _CURSOR_PATCHES: tuple[Patch, ...] = tuple(
         "ListMessagesResponse",
         "ListRunsResponse",
         "ListRunStepsResponse",
+        "EvalList",
+        "EvalRunList",
+        "EvalRunOutputItemList",
     )
     for cursor in ("first_id", "last_id")
 )

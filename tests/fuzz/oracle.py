@@ -47,6 +47,12 @@ SPEECH_MEDIA = {
 }
 # Transcripts asked for as text, srt or vtt come back as text (the spec: a string).
 TRANSCRIPT_TEXT = ("text", "srt", "vtt")
+# Answers that are not JSON by the spec's (or, for SDK-only routes, the SDK's) word: a
+# call's SDP answer, a recording's audio.
+DECLARED_MEDIA = {
+    "POST /v1/realtime/calls": {"application/sdp"},
+    "GET /v1/live/sessions/{session_id}/content": {"audio/wav"},
+}
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ def answer_problems(
     found: list[Problem] = []
     if broken:
         found.append(Problem(KINDS[5], f"{status} to a request that breaks it: {broken[:3]}"))
+    if not answer.content and not has_response_schema:
+        return found  # an operation the spec answers with no content (a call's accept)
     if media == "application/json":
         try:
             value = json.loads(answer.content)
@@ -147,7 +155,7 @@ def _expected_media(key: str, body: Any) -> set[str]:
         return {"text/plain"} if fields.get("response_format") in TRANSCRIPT_TEXT else set()
     if key == "GET /v1/images/files/{image_id}":
         return {"image/png", "image/jpeg", "image/webp"}
-    return set()
+    return DECLARED_MEDIA.get(key, set())
 
 
 def _error_shape(answer: Answer) -> list[Problem]:
