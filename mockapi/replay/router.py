@@ -11,6 +11,7 @@ import re
 
 from mockapi.endpoints import decisions, embeddings, models, moderations, provenance, safety
 from mockapi.endpoints.admin import routes as admin
+from mockapi.endpoints.agents import routes as agents
 from mockapi.endpoints.assistants import routes as assistants
 from mockapi.endpoints.audio import routes as audio
 from mockapi.endpoints.batches import routes as batches
@@ -71,6 +72,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *decisions.ENDPOINTS,
     *safety.ENDPOINTS,
     *webhook_endpoints.ENDPOINTS,
+    *agents.ENDPOINTS,
 )
 
 

@@ -1,0 +1,12 @@
+"""Every route of the Agents platform (beta), one tuple for the router: each module of the
+package declares its own ``ENDPOINTS``; this module only collects them."""
+
+from __future__ import annotations
+
+from mockapi.endpoints.agents import agents, sessions
+from mockapi.endpoints.endpoint import Endpoint
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    *agents.ENDPOINTS,
+    *sessions.ENDPOINTS,
+)
