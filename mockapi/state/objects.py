@@ -66,10 +66,11 @@ KEPT_KINDS = frozenset(
 works with it (a file's bytes are blobs, bounded on their own by the blob limits), nor
 a conversation lose its beginning while a client goes on talking in it, nor a checkpoint
 permission lapse while the project it shares with uses it."""
-KEPT_PREFIXES = ("admin.",)
+KEPT_PREFIXES = ("admin.", "agents.")
 """Kinds never evicted by their name's prefix: the Administration API's organization
 (``admin.projects``, ``admin.users``, ...; :mod:`mockapi.endpoints.admin.org`), whose
-objects must not vanish while the organization uses them."""
+objects must not vanish while the organization uses them, and the Agents platform's
+(``agents.environments``, ``agents.environment_files``, ...), which sessions build on."""
 
 
 class _Raw(bytes):

@@ -3,10 +3,13 @@ package declares its own ``ENDPOINTS``; this module only collects them."""
 
 from __future__ import annotations
 
-from mockapi.endpoints.agents import agents, sessions
+from mockapi.endpoints.agents import agents, automations, environments, sessions, vaults
 from mockapi.endpoints.endpoint import Endpoint
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *agents.ENDPOINTS,
     *sessions.ENDPOINTS,
+    *environments.ENDPOINTS,
+    *vaults.ENDPOINTS,
+    *automations.ENDPOINTS,
 )
