@@ -3,13 +3,11 @@ package declares its own ``ENDPOINTS``; this module only collects them."""
 
 from __future__ import annotations
 
-from mockapi.endpoints.agents import agents, automations, environments, sessions, vaults
+from mockapi.endpoints.agents import agents, environments, sessions
 from mockapi.endpoints.endpoint import Endpoint
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *agents.ENDPOINTS,
     *sessions.ENDPOINTS,
     *environments.ENDPOINTS,
-    *vaults.ENDPOINTS,
-    *automations.ENDPOINTS,
 )
