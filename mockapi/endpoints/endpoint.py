@@ -142,6 +142,10 @@ class Endpoint:
     public: bool = False
     """Answered without an API key (files the mock serves itself, e.g. image URLs that
     a browser's ``<img>`` fetches with no ``Authorization`` header)."""
+    write_only: tuple[str, ...] = ()
+    """Body paths (the fixture ``ignore`` syntax: ``auth.token``) holding write-only
+    secrets (a vault credential's): the journal keeps the redaction placeholder for them,
+    never the value."""
 
     @property
     def key(self) -> str:

@@ -22,16 +22,19 @@ placeholder; key-like substrings in other values are replaced.
 with, one of: ``apikey``, ``authorization``, ``password``, ``passwd``, ``secret``,
 ``cookie``, ``accesstoken``, ``refreshtoken``, ``authtoken``, ``idtoken``,
 ``sessiontoken``, ``securitytoken``, ``bearertoken``, ``secretkey``, ``privatekey``,
-``subscriptionkey``. Plural and counting names never match (``max_tokens``,
-``total_tokens``, ``prompt_tokens``, ``logit_bias``, ``domain_secrets``).
+``subscriptionkey``, ``secretvalue`` (a vault credential's ``secret_value``). Plural
+and counting names never match (``max_tokens``, ``total_tokens``, ``prompt_tokens``,
+``logit_bias``, ``domain_secrets``).
 
 **JSON bodies** (``redact_json``): a value is replaced by the placeholder when its path
 matches one of ``RedactionRules.json_paths``; when its key is secret-like and it is a
 string or a number; when its key is ``token``, ``key`` or ``sig`` (weak names: the
 Responses API's logprobs carry text under ``token``) and it is a credential-like
 string; or when it is a credential-like string anywhere inside a container held by a
-secret-like key (``client_secret: {value: "ek_..."}``). In every other string only
-the key-like substrings are replaced, so a message that pastes a key keeps its text.
+secret-like key (``client_secret: {value: "ek_..."}``); and, whatever it looks like,
+a body's ``auth.token`` (a vault credential's bearer token, write-only). In every
+other string only the key-like substrings are replaced, so a message that pastes a
+key keeps its text.
 
 **Patterns** (``looks_like_secret`` / ``scrub_text``, which only replace the match):
 OpenAI keys ``sk-`` (``sk-proj-``, ``sk-svcacct-``, ``sk-admin-``...) followed by at
@@ -89,6 +92,9 @@ KEPT_RESPONSE_HEADERS = frozenset(
 """Upstream response headers a recording keeps whatever the status."""
 
 _WEAK_JSON_NAMES = frozenset({"token", "key", "sig"})
+_BUILTIN_PATHS = (("auth", "token"),)
+"""Body paths always redacted: a vault credential's ``auth.token`` (``static_bearer``),
+which the weak name ``token`` alone would keep unless it looked like a credential."""
 _SECRET_QUERY_NAMES = frozenset(
     {"key", "token", "sig", "signature", "code", "auth", "credential"}
     | {"xamzsignature", "xamzcredential", "xgoogsignature", "xgoogcredential"}
@@ -284,7 +290,7 @@ def redact_json(value: Any, rules: RedactionRules = DEFAULT_RULES) -> tuple[Any,
     def walk(value: Any, path: tuple[str, ...], kind: str) -> Any:
         # kind: "secret" (held by a secret-like key), "weak" (token/key/sig),
         # "inside" (anywhere below a secret-like key) or "".
-        if path and _path_matches(path, patterns):
+        if path and (_path_matches(path, patterns) or _path_matches(path, _BUILTIN_PATHS)):
             new: Any = rules.placeholder
         elif isinstance(value, (dict, list)):
             inside = kind in ("secret", "inside")

@@ -32,6 +32,7 @@ from mockapi.matching.index import FixtureIndex
 from mockapi.matching.report import format_report
 from mockapi.model import Request, Response
 from mockapi.plugins import NO_HOOKS, Hooks
+from mockapi.recording import redaction
 from mockapi.replay import fault_plan, render
 from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
@@ -468,7 +469,7 @@ class Replayer:
             time=time.time(),
             method=request.method,
             path=request.path,
-            body=request.json,
+            body=self._journaled(request),
             status=status,
             outcome=outcome,
             fixture=fixture.name if fixture else None,
@@ -476,6 +477,17 @@ class Replayer:
             report=report,
             stream=request.wants_stream,
         )
+
+    def _journaled(self, request: Request) -> Any:
+        """What the journal keeps of ``request``'s body: the endpoint's write-only
+        secrets (``Endpoint.write_only``) masked as a recording masks them."""
+        if not isinstance(request.json, dict):
+            return request.json
+        endpoint = self.router.resolve(request.method, request.path)[0]
+        if endpoint is None or not endpoint.write_only:
+            return request.json
+        rules = redaction.RedactionRules(json_paths=endpoint.write_only)
+        return redaction.redact_json(request.json, rules)[0]
 
 
 def _recorded(fixture: Fixture) -> bool:

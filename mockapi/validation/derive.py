@@ -46,6 +46,7 @@ from mockapi.validation import (
     additions,
     additions_admin,
     additions_agents_environments,
+    additions_agents_vaults,
     additions_decisions,
     additions_evals,
     additions_live,
@@ -341,6 +342,8 @@ TARGETS: tuple[Target, ...] = (
     *(Target(*row) for row in additions_safety.TARGETS),
     # The Agents platform's environments, files, templates (additions_agents_environments).
     *(Target(*row) for row in additions_agents_environments.TARGETS),
+    # The Agents platform's vaults, credentials, automations (additions_agents_vaults).
+    *(Target(*row) for row in additions_agents_vaults.TARGETS),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(
@@ -519,6 +522,7 @@ def derive(
         *additions_decisions.OPERATIONS,
         *additions_safety.OPERATIONS,
         *additions_agents_environments.OPERATIONS,
+        *additions_agents_vaults.OPERATIONS,
     ),
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
@@ -535,6 +539,8 @@ def derive(
         spec = additions.extend(
             spec, (), agents_environments.COMPONENTS, why=agents_environments.WHY
         )
+        vaults = additions_agents_vaults
+        spec = additions.extend(spec, (), vaults.COMPONENTS, why=vaults.WHY)
     _check_media_patches(targets, media_patches)
     components = apply_patches(_components(spec), patches)
     info = spec.get("info") or {}

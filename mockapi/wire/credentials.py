@@ -150,6 +150,7 @@ SECRET_SUFFIXES = (
     "secretkey",
     "privatekey",
     "subscriptionkey",
+    "secretvalue",
 )
 """Name endings (lower case, no ``-`` or ``_``) that mark a name as holding a secret."""
 
