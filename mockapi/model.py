@@ -8,7 +8,7 @@ disk or any other part of mockapi: the web layer turns a Starlette request into 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,22 @@ class SSEEvent:
     @property
     def is_done(self) -> bool:
         return isinstance(self.data, str) and self.data == "[DONE]"
+
+
+class LiveEvents(tuple[SSEEvent, ...]):
+    """The events of a stream that goes on after its answer has begun: the events known
+    now, then those ``follow()`` yields as they happen (blocking while it waits, so the
+    web layer iterates it off its event loop). An agent session's event stream is one:
+    it is opened before the input whose turn it carries is posted."""
+
+    follow: Callable[[], Iterator[SSEEvent]]
+
+    def __new__(
+        cls, first: Iterable[SSEEvent], follow: Callable[[], Iterator[SSEEvent]]
+    ) -> LiveEvents:
+        made = super().__new__(cls, first)
+        made.follow = follow
+        return made
 
 
 @dataclass(frozen=True)

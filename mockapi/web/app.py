@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import orjson
 from starlette.applications import Starlette
+from starlette.concurrency import iterate_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
@@ -23,7 +24,7 @@ from starlette.routing import Route
 from mockapi import errors
 from mockapi.errors import APIError
 from mockapi.faults.spec import Fault
-from mockapi.model import Response
+from mockapi.model import LiveEvents, Response
 from mockapi.recording.recorder import Recorder
 from mockapi.recording.upstream import UPSTREAM_ERROR
 from mockapi.replay.control import Control
@@ -224,6 +225,11 @@ def _to_starlette(response: Response, *, honor_delays: bool) -> StarletteRespons
                 if honor_delays and event.delay > 0:
                     await asyncio.sleep(event.delay)
                 yield sse.encode_event(event)
+            if isinstance(events, LiveEvents):
+                # The rest comes as it happens: waited for in a worker thread, so the
+                # loop goes on serving (the request that makes those events included).
+                async for event in iterate_in_threadpool(events.follow()):
+                    yield sse.encode_event(event)
 
         headers.setdefault("cache-control", "no-cache")
         return StreamingResponse(

@@ -3,12 +3,22 @@ package declares its own ``ENDPOINTS``; this module only collects them."""
 
 from __future__ import annotations
 
-from mockapi.endpoints.agents import agents, automations, environments, sessions, vaults
+from mockapi.endpoints.agents import (
+    agents,
+    artifacts,
+    automations,
+    environments,
+    history,
+    sessions,
+    vaults,
+)
 from mockapi.endpoints.endpoint import Endpoint
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *agents.ENDPOINTS,
     *sessions.ENDPOINTS,
+    *history.ENDPOINTS,
+    *artifacts.ENDPOINTS,
     *environments.ENDPOINTS,
     *vaults.ENDPOINTS,
     *automations.ENDPOINTS,
