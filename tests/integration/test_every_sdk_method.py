@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -1432,15 +1434,7 @@ AGENTS = (
     "does not describe: not served by issue 20's work"
 )
 _AGENT_METHODS = (
-    "automations.create", "automations.delete", "automations.invocations.create",
-    "automations.invocations.list", "automations.invocations.retrieve", "automations.list",
-    "automations.pause", "automations.resume", "automations.retrieve", "automations.update",
-    "create", "delete", "environments.create", "environments.files.create",
-    "environments.files.list", "environments.files.prepare",
-    "environments.files.prepare_directory", "environments.files.upload", "environments.list",
-    "environments.retrieve", "environments.templates.create", "environments.templates.delete",
-    "environments.templates.list", "environments.templates.retrieve",
-    "environments.templates.update", "list", "retrieve", "sessions.artifacts.content",
+    "create", "delete", "list", "retrieve", "sessions.artifacts.content",
     "sessions.artifacts.delete", "sessions.artifacts.for_result", "sessions.artifacts.list",
     "sessions.artifacts.retrieve", "sessions.create", "sessions.delete", "sessions.events.create",
     "sessions.events.stream", "sessions.items.list", "sessions.list", "sessions.retrieve",
@@ -1448,12 +1442,121 @@ _AGENT_METHODS = (
     "sessions.subagents.retrieve", "sessions.subagents.turns.items.list",
     "sessions.subagents.turns.list", "sessions.subagents.turns.retrieve", "sessions.traces.list",
     "sessions.turns.items.list", "sessions.turns.list", "sessions.turns.retrieve",
-    "sessions.update", "update", "vaults.create", "vaults.credentials.create",
-    "vaults.credentials.delete", "vaults.credentials.list", "vaults.credentials.retrieve",
-    "vaults.credentials.update", "vaults.delete", "vaults.list", "vaults.retrieve",
-    "vaults.update",
+    "sessions.update", "update",
 )  # fmt: skip
 NOT_SERVED |= {f"beta.agents.{name}": AGENTS for name in _AGENT_METHODS}
+
+
+_VAULTS, _AUTOMATIONS = "beta.agents.vaults", "beta.agents.automations"
+_BEARER: Any = {"type": "static_bearer", "token": "every-t", "mcp_server_url": "https://m.x"}
+_TARGET: Any = {"type": "existing_session", "session_id": "agsess_every", "instructions": "Go"}
+
+
+def _vault(client: openai.OpenAI) -> str:
+    return client.beta.agents.vaults.create(name="every").id
+
+
+def _credential(client: openai.OpenAI) -> tuple[str, str]:
+    vault_id = _vault(client)
+    made = client.beta.agents.vaults.credentials.create(vault_id, name="c", auth=_BEARER)
+    return made.id, vault_id
+
+
+def _automation(client: openai.OpenAI) -> str:
+    made = client.beta.agents.automations.create(
+        type="periodic", name="every", expression="0 9 * * *", timezone="UTC", target=_TARGET
+    )
+    return made.id
+
+
+def _invocation(client: openai.OpenAI) -> Any:
+    automation_id = _automation(client)
+    made = client.beta.agents.automations.invocations.create(automation_id)
+    return client.beta.agents.automations.invocations.retrieve(made.id, automation_id=automation_id)
+
+
+CALLS |= {
+    f"{_VAULTS}.create": _vault,
+    f"{_VAULTS}.list": lambda c: c.beta.agents.vaults.list(),
+    f"{_VAULTS}.retrieve": lambda c: c.beta.agents.vaults.retrieve(_vault(c)),
+    f"{_VAULTS}.update": lambda c: c.beta.agents.vaults.update(_vault(c), name="renamed"),
+    f"{_VAULTS}.delete": lambda c: c.beta.agents.vaults.delete(_vault(c)),
+    f"{_VAULTS}.credentials.create": _credential,
+    f"{_VAULTS}.credentials.list": lambda c: c.beta.agents.vaults.credentials.list(_vault(c)),
+    f"{_VAULTS}.credentials.retrieve": lambda c: (
+        lambda ids: c.beta.agents.vaults.credentials.retrieve(ids[0], vault_id=ids[1])
+    )(_credential(c)),
+    f"{_VAULTS}.credentials.update": lambda c: (
+        lambda ids: c.beta.agents.vaults.credentials.update(ids[0], vault_id=ids[1], metadata={})
+    )(_credential(c)),
+    f"{_VAULTS}.credentials.delete": lambda c: (
+        lambda ids: c.beta.agents.vaults.credentials.delete(ids[0], vault_id=ids[1])
+    )(_credential(c)),
+    f"{_AUTOMATIONS}.create": _automation,
+    f"{_AUTOMATIONS}.list": lambda c: c.beta.agents.automations.list(),
+    f"{_AUTOMATIONS}.retrieve": lambda c: c.beta.agents.automations.retrieve(_automation(c)),
+    f"{_AUTOMATIONS}.update": lambda c: c.beta.agents.automations.update(
+        _automation(c), name="renamed"
+    ),
+    f"{_AUTOMATIONS}.delete": lambda c: c.beta.agents.automations.delete(_automation(c)),
+    f"{_AUTOMATIONS}.pause": lambda c: c.beta.agents.automations.pause(_automation(c)),
+    f"{_AUTOMATIONS}.resume": lambda c: c.beta.agents.automations.resume(_automation(c)),
+    f"{_AUTOMATIONS}.invocations.create": _invocation,
+    f"{_AUTOMATIONS}.invocations.list": lambda c: c.beta.agents.automations.invocations.list(
+        _automation(c)
+    ),
+    f"{_AUTOMATIONS}.invocations.retrieve": _invocation,
+}
+
+
+def _agent_env(client: openai.OpenAI) -> str:
+    return client.beta.agents.environments.create(environment={"type": "openai_hosted"}).id
+
+
+def _agent_template(client: openai.OpenAI) -> str:
+    return client.beta.agents.environments.templates.create(name="every").id
+
+
+def _agent_local_file() -> str:
+    """A file on disk for the SDK's prepare helpers (they read local paths)."""
+    folder = tempfile.mkdtemp(prefix="mockapi-every-")
+    with open(os.path.join(folder, "a.txt"), "wb") as out:
+        out.write(b"every")
+    return folder
+
+
+_ENVS = "beta.agents.environments"
+CALLS |= {
+    f"{_ENVS}.create": _agent_env,
+    f"{_ENVS}.list": lambda c: c.beta.agents.environments.list(),
+    f"{_ENVS}.retrieve": lambda c: c.beta.agents.environments.retrieve(_agent_env(c)),
+    f"{_ENVS}.files.create": lambda c: c.beta.agents.environments.files.create(
+        _agent_env(c), type="inline", data="ZXZlcnk=", path="/workspace/a.txt"
+    ),
+    f"{_ENVS}.files.list": lambda c: c.beta.agents.environments.files.list(_agent_env(c)),
+    f"{_ENVS}.files.upload": lambda c: c.beta.agents.environments.files.upload(
+        _agent_env(c), file=("a.txt", b"every"), path="/workspace/a.txt"
+    ),
+    f"{_ENVS}.files.prepare": lambda c: c.beta.agents.environments.files.prepare(
+        {"/workspace/a.txt": os.path.join(_agent_local_file(), "a.txt")}
+    ),
+    f"{_ENVS}.files.prepare_directory": lambda c: (
+        c.beta.agents.environments.files.prepare_directory(
+            _agent_local_file(), destination="/workspace/in", include=["*.txt"]
+        )
+    ),
+    f"{_ENVS}.templates.create": _agent_template,
+    f"{_ENVS}.templates.list": lambda c: c.beta.agents.environments.templates.list(),
+    f"{_ENVS}.templates.retrieve": lambda c: c.beta.agents.environments.templates.retrieve(
+        _agent_template(c)
+    ),
+    f"{_ENVS}.templates.update": lambda c: c.beta.agents.environments.templates.update(
+        _agent_template(c), name="renamed"
+    ),
+    f"{_ENVS}.templates.delete": lambda c: c.beta.agents.environments.templates.delete(
+        _agent_template(c)
+    ),
+}
 
 
 def sdk_methods(client: openai.OpenAI, *, client_side: bool = False) -> set[str]:
