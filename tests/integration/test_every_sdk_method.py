@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -1432,12 +1434,7 @@ AGENTS = (
     "does not describe: not served by issue 20's work"
 )
 _AGENT_METHODS = (
-    "create", "delete", "environments.create", "environments.files.create",
-    "environments.files.list", "environments.files.prepare",
-    "environments.files.prepare_directory", "environments.files.upload", "environments.list",
-    "environments.retrieve", "environments.templates.create", "environments.templates.delete",
-    "environments.templates.list", "environments.templates.retrieve",
-    "environments.templates.update", "list", "retrieve", "sessions.artifacts.content",
+    "create", "delete", "list", "retrieve", "sessions.artifacts.content",
     "sessions.artifacts.delete", "sessions.artifacts.for_result", "sessions.artifacts.list",
     "sessions.artifacts.retrieve", "sessions.create", "sessions.delete", "sessions.events.create",
     "sessions.events.stream", "sessions.items.list", "sessions.list", "sessions.retrieve",
@@ -1509,6 +1506,56 @@ CALLS |= {
         _automation(c)
     ),
     f"{_AUTOMATIONS}.invocations.retrieve": _invocation,
+}
+
+
+def _agent_env(client: openai.OpenAI) -> str:
+    return client.beta.agents.environments.create(environment={"type": "openai_hosted"}).id
+
+
+def _agent_template(client: openai.OpenAI) -> str:
+    return client.beta.agents.environments.templates.create(name="every").id
+
+
+def _agent_local_file() -> str:
+    """A file on disk for the SDK's prepare helpers (they read local paths)."""
+    folder = tempfile.mkdtemp(prefix="mockapi-every-")
+    with open(os.path.join(folder, "a.txt"), "wb") as out:
+        out.write(b"every")
+    return folder
+
+
+_ENVS = "beta.agents.environments"
+CALLS |= {
+    f"{_ENVS}.create": _agent_env,
+    f"{_ENVS}.list": lambda c: c.beta.agents.environments.list(),
+    f"{_ENVS}.retrieve": lambda c: c.beta.agents.environments.retrieve(_agent_env(c)),
+    f"{_ENVS}.files.create": lambda c: c.beta.agents.environments.files.create(
+        _agent_env(c), type="inline", data="ZXZlcnk=", path="/workspace/a.txt"
+    ),
+    f"{_ENVS}.files.list": lambda c: c.beta.agents.environments.files.list(_agent_env(c)),
+    f"{_ENVS}.files.upload": lambda c: c.beta.agents.environments.files.upload(
+        _agent_env(c), file=("a.txt", b"every"), path="/workspace/a.txt"
+    ),
+    f"{_ENVS}.files.prepare": lambda c: c.beta.agents.environments.files.prepare(
+        {"/workspace/a.txt": os.path.join(_agent_local_file(), "a.txt")}
+    ),
+    f"{_ENVS}.files.prepare_directory": lambda c: (
+        c.beta.agents.environments.files.prepare_directory(
+            _agent_local_file(), destination="/workspace/in", include=["*.txt"]
+        )
+    ),
+    f"{_ENVS}.templates.create": _agent_template,
+    f"{_ENVS}.templates.list": lambda c: c.beta.agents.environments.templates.list(),
+    f"{_ENVS}.templates.retrieve": lambda c: c.beta.agents.environments.templates.retrieve(
+        _agent_template(c)
+    ),
+    f"{_ENVS}.templates.update": lambda c: c.beta.agents.environments.templates.update(
+        _agent_template(c), name="renamed"
+    ),
+    f"{_ENVS}.templates.delete": lambda c: c.beta.agents.environments.templates.delete(
+        _agent_template(c)
+    ),
 }
 
 
