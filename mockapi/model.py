@@ -87,13 +87,14 @@ class SSEEvent:
 class LiveEvents(tuple[SSEEvent, ...]):
     """The events of a stream that goes on after its answer has begun: the events known
     now, then those ``follow()`` yields as they happen (blocking while it waits, so the
-    web layer iterates it off its event loop). An agent session's event stream is one:
+    web layer iterates it off its event loop; a ``None`` now and then says "nothing yet",
+    so a client gone is noticed between waits). An agent session's event stream is one:
     it is opened before the input whose turn it carries is posted."""
 
-    follow: Callable[[], Iterator[SSEEvent]]
+    follow: Callable[[], Iterator[SSEEvent | None]]
 
     def __new__(
-        cls, first: Iterable[SSEEvent], follow: Callable[[], Iterator[SSEEvent]]
+        cls, first: Iterable[SSEEvent], follow: Callable[[], Iterator[SSEEvent | None]]
     ) -> LiveEvents:
         made = super().__new__(cls, first)
         made.follow = follow

@@ -46,6 +46,7 @@ from mockapi.validation import (
     additions,
     additions_admin,
     additions_agents_environments,
+    additions_agents_sessions,
     additions_agents_vaults,
     additions_decisions,
     additions_evals,
@@ -344,6 +345,8 @@ TARGETS: tuple[Target, ...] = (
     *(Target(*row) for row in additions_agents_environments.TARGETS),
     # The Agents platform's vaults, credentials, automations (additions_agents_vaults).
     *(Target(*row) for row in additions_agents_vaults.TARGETS),
+    # The Agents platform's agents and sessions (the SDK's types: additions_agents_sessions).
+    *(Target(*row) for row in additions_agents_sessions.TARGETS),
     Target("POST", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.create"),
     Target("GET", _FT_PERMISSIONS, "fine_tuning.checkpoints.permissions.list"),
     Target(
@@ -523,6 +526,7 @@ def derive(
         *additions_safety.OPERATIONS,
         *additions_agents_environments.OPERATIONS,
         *additions_agents_vaults.OPERATIONS,
+        *additions_agents_sessions.OPERATIONS,
     ),
     source_name: str = "openapi.yaml",
 ) -> dict[str, dict[str, Any]]:
@@ -541,6 +545,8 @@ def derive(
         )
         vaults = additions_agents_vaults
         spec = additions.extend(spec, (), vaults.COMPONENTS, why=vaults.WHY)
+        agents = additions_agents_sessions
+        spec = additions.extend(spec, (), agents.COMPONENTS, why=agents.WHY)
     _check_media_patches(targets, media_patches)
     components = apply_patches(_components(spec), patches)
     info = spec.get("info") or {}

@@ -228,8 +228,9 @@ def _to_starlette(response: Response, *, honor_delays: bool) -> StarletteRespons
             if isinstance(events, LiveEvents):
                 # The rest comes as it happens: waited for in a worker thread, so the
                 # loop goes on serving (the request that makes those events included).
-                async for event in iterate_in_threadpool(events.follow()):
-                    yield sse.encode_event(event)
+                async for live in iterate_in_threadpool(events.follow()):
+                    if live is not None:
+                        yield sse.encode_event(live)
 
         headers.setdefault("cache-control", "no-cache")
         return StreamingResponse(

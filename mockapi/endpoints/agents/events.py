@@ -30,7 +30,7 @@ from mockapi.state.store import StateStore
 
 QUIET_SECONDS = 10.0
 """How long a followed stream waits for a new event before it ends (wall time)."""
-POLL_SECONDS = 0.01
+POLL_SECONDS = 0.02
 _TURN_ENDS = frozenset(
     {"agent.session.turn.completed", "agent.session.turn.failed", "agent.session.turn.cancelled"}
 )
@@ -85,9 +85,10 @@ def logged(state: StateStore, session_id: str) -> list[dict[str, Any]]:
 
 def follow(
     state: StateStore, session_id: str, start: int, *, quiet: float = QUIET_SECONDS
-) -> Iterator[SSEEvent]:
+) -> Iterator[SSEEvent | None]:
     """The session's events logged from index ``start`` on, as they come (blocking
-    between them: the web layer runs this off its event loop), until a turn that began
+    between them, a None after each wait: the web layer runs this off its event loop),
+    until a turn that began
     here has ended and the session is idle (or failed), the session is gone, or
     ``quiet`` seconds pass with nothing new."""
     cursor = start
@@ -114,3 +115,4 @@ def follow(
         elif time.monotonic() - last > quiet:
             return
         time.sleep(POLL_SECONDS)
+        yield None  # nothing yet: the web layer may stop here if the client has left
