@@ -178,7 +178,9 @@ def test_an_automation_paused_resumed_and_invoked(
     invocation = automations.invocations.create(made.id)
     shown = checked(f"POST {AUTOMATION}/invocations", invocation)
     assert shown["source"] == {"type": "manual"} and shown["automation_id"] == made.id
-    assert invocation.status in ("queued", "completed")
+    assert invocation.status == "completed" and invocation.session_id
+    session = sdk.beta.agents.sessions.retrieve(invocation.session_id)
+    assert session.vault_ids == [vault.id], "the new session has the target's vaults"
     assert automations.invocations.retrieve(invocation.id, automation_id=made.id) == invocation
     page = automations.invocations.list(made.id)
     assert [i.id for i in page] == [invocation.id]
@@ -200,7 +202,10 @@ def test_a_once_automation_runs_when_the_clock_passes_it(
     sdk: openai.OpenAI, served: tuple[ServerThread, Built]
 ) -> None:
     now = int(served[1].control.clock_now()[0])
-    target = {"type": "existing_session", "session_id": "agsess_1", "instructions": "Check in"}
+    session = sdk.beta.agents.sessions.create(
+        agent={"model": "gpt-5.2"}, environment={"type": "self_hosted", "workspace_directory": "/w"}
+    )
+    target = {"type": "existing_session", "session_id": session.id, "instructions": "Check in"}
     made = sdk.beta.agents.automations.create(
         type="once", name="ping", run_at=now + 3600, target=target
     )
@@ -213,12 +218,18 @@ def test_a_once_automation_runs_when_the_clock_passes_it(
     [scheduled] = sdk.beta.agents.automations.invocations.list(made.id)
     shown = checked(f"GET {AUTOMATION}/invocations/{{invocation_id}}", scheduled)
     assert shown["scheduled_at"] == now + 3600 and shown["status"] == "completed"
-    assert shown["session_id"] == "agsess_1" and shown["source"]["type"] == "automation"
+    assert shown["session_id"] == session.id and shown["source"]["type"] == "automation"
+    turns = sdk.beta.agents.sessions.turns.list(session.id)
+    assert len(turns.data) == 1, "the instructions were delivered as a turn"
     with pytest.raises(openai.BadRequestError, match="completed"):
         sdk.beta.agents.automations.pause(made.id)
-    listed = sdk.beta.agents.automations.list(session_id="agsess_1")
+    listed = sdk.beta.agents.automations.list(session_id=session.id)
     assert [a.id for a in listed] == [made.id]
-    assert list(sdk.beta.agents.automations.list(session_id="agsess_2")) == []
+    assert list(sdk.beta.agents.automations.list(session_id="sess_other")) == []
+    with pytest.raises(openai.NotFoundError):
+        sdk.beta.agents.automations.create(
+            type="once", name="x", run_at=now + 7200, target={**target, "session_id": "sess_x"}
+        )
 
 
 def test_async_client_reads_a_vault(served: tuple[ServerThread, Built]) -> None:

@@ -1449,7 +1449,12 @@ NOT_SERVED |= {f"beta.agents.{name}": AGENTS for name in _AGENT_METHODS}
 
 _VAULTS, _AUTOMATIONS = "beta.agents.vaults", "beta.agents.automations"
 _BEARER: Any = {"type": "static_bearer", "token": "every-t", "mcp_server_url": "https://m.x"}
-_TARGET: Any = {"type": "existing_session", "session_id": "agsess_every", "instructions": "Go"}
+_TARGET: Any = {
+    "type": "new_session",
+    "agent": {"model": "gpt-5.2"},
+    "environment": {"type": "self_hosted", "workspace_directory": "/w"},
+    "input": [],
+}
 
 
 def _vault(client: openai.OpenAI) -> str:

@@ -10,18 +10,22 @@ environment, the first input, the vaults it may use: each must exist) or an
 SDK's types do: the environment without its confidential ``env`` and
 ``setup_commands``, the inline agent with its defaults resolved.
 
-An invocation (kind :data:`INVOCATIONS`) is one delivery: ``POST .../invocations`` is a
-manual one (``source.type`` ``manual``); a ``once`` automation whose ``run_at`` the
-mock's clock has passed makes its scheduled one when it is next read, with a snapshot of
-itself as the source, and is then ``completed``. A delivery to an ``existing_session``
-is ``completed`` with that session's id; a ``new_session`` delivery starts a session
-through the sessions module when it offers one (:func:`_start_session`), else it stays
-``queued`` with no session yet (mockapi does not run the agent for it).
+An invocation (kind :data:`INVOCATIONS`) is one delivery, made through the sessions
+module (:mod:`~mockapi.endpoints.agents.sessions`): a ``new_session`` target starts a
+session (its first turn taken from the target's input, through the replay flow); an
+``existing_session`` target gets the instructions as a user message (a turn). The
+invocation is ``completed`` with the session's id, ``skipped`` (``pending_delivery``)
+when that session is busy with a turn, ``failed`` with the refusal's code and message
+otherwise. ``POST .../invocations`` is a manual one (``source.type`` ``manual``); a
+``once`` automation whose ``run_at`` the mock's clock has passed makes its scheduled one
+when it is next read, with a snapshot of itself as the source, and is then
+``completed``.
 
 Assumed where the SDK's types do not say: the ids' prefixes (``auto_``, ``autoinv_``);
 the defaults of a resolved inline agent (no instructions, ``auto`` service tier, text
 format ``text`` at ``medium`` verbosity, no reasoning settings, subagents off); the
-wordings of the 400s and 404s; that pausing a completed automation is a 400; that
+wordings of the 400s and 404s; that pausing a completed automation is a 400; that an
+``existing_session`` target must exist when it is set; the failure codes; that
 periodic schedules never fire on their own in the mock (invoke them by hand).
 """
 
@@ -30,11 +34,12 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from mockapi import errors
 from mockapi.endpoints import objects
-from mockapi.endpoints.agents import vaults
+from mockapi.endpoints.agents import sessions, stored, vaults
 from mockapi.endpoints.chat.stored import check_metadata
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.errors import APIError
@@ -42,7 +47,10 @@ from mockapi.library.fixture import FixtureResponse
 
 AUTOMATIONS = "agents.automations"
 INVOCATIONS = "agents.automation_invocations"
-KINDS = (AUTOMATIONS, INVOCATIONS)
+TARGETS = "agents.automations.targets"
+"""A ``new_session`` target as the request gave it (the environment's confidential
+``env`` and ``setup_commands`` included), to start each session with."""
+KINDS = (AUTOMATIONS, INVOCATIONS, TARGETS)
 """The state store kinds of this module (never evicted: see ``KEPT_KINDS``)."""
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
 _HOSTED_SHOWN = (
@@ -51,6 +59,7 @@ _HOSTED_SHOWN = (
 )  # fmt: skip
 """What an ``openai_hosted`` environment shows (``env`` and ``setup_commands`` are
 confidential: never shown)."""
+_SESSION_FIELDS = ("agent", "agent_id", "environment", "input", "metadata", "vault_ids")
 
 
 def _bad(param: str, message: str) -> APIError:
@@ -155,6 +164,7 @@ def _target(ctx: Context, given: Any, *, kind: str | None = None) -> dict[str, A
             "to deliver elsewhere.",
         )
     if given.get("type") == "existing_session":
+        stored.find_session(ctx, str(given["session_id"]))
         return {
             "type": "existing_session",
             "session_id": str(given["session_id"]),
@@ -222,6 +232,7 @@ def create(ctx: Context) -> FixtureResponse:
         record["timezone"] = _timezone(ctx.body.get("timezone"))
     else:
         record["run_at"] = _run_at(ctx, ctx.body.get("run_at"))
+    ctx.state.put(TARGETS, record["id"], ctx.body["target"])
     ctx.state.put(AUTOMATIONS, record["id"], record)
     return FixtureResponse(body=record)
 
@@ -263,6 +274,7 @@ def update(ctx: Context) -> FixtureResponse:
         changes["metadata"] = check_metadata(ctx.body["metadata"])
     if "target" in ctx.body:
         changes["target"] = _target(ctx, ctx.body["target"], kind=current["target"]["type"])
+        ctx.state.put(TARGETS, str(current["id"]), ctx.body["target"])
     kept = ctx.state.update(AUTOMATIONS, str(current["id"]), lambda held: {**held, **changes})
     if not isinstance(kept, dict):
         raise _not_found(str(current["id"]))
@@ -273,6 +285,7 @@ def delete(ctx: Context) -> FixtureResponse:
     automation_id = str(_find(ctx, ctx.params["automation_id"])["id"])
     for invocation in _invocations(ctx, automation_id):
         ctx.state.delete(INVOCATIONS, str(invocation["id"]))
+    ctx.state.delete(TARGETS, automation_id)
     ctx.state.delete(AUTOMATIONS, automation_id)
     answer = {"id": automation_id, "object": "agent.automation.deleted", "deleted": True}
     return FixtureResponse(body=answer)
@@ -309,34 +322,46 @@ def resume(ctx: Context) -> FixtureResponse:
 # -- invocations ------------------------------------------------------------------------
 
 
-def _start_session(ctx: Context, target: Mapping[str, Any]) -> str | None:
-    """The id of a session started for a ``new_session`` target, or None while the
-    sessions module offers no way to start one from here."""
-    from mockapi.endpoints.agents import sessions
-
-    start = getattr(sessions, "start_for_automation", None)
-    return str(start(ctx, target)) if callable(start) else None
+def _delivered(ctx: Context, automation: Mapping[str, Any]) -> dict[str, Any]:
+    """The outcome of one delivery through the sessions module: a new session started
+    (its first turn taken from the target's input), or the instructions sent to the
+    existing session as a user message (a turn); ``status``, ``session_id``,
+    ``skip_reason`` and ``error`` as the invocation shows them."""
+    target = automation["target"]
+    outcome: dict[str, Any] = {"status": "completed", "skip_reason": None, "error": None}
+    try:
+        if target["type"] == "existing_session":
+            outcome["session_id"] = session_id = str(target["session_id"])
+            message = {"type": "agent.session.input.message", "input": target["instructions"]}
+            sessions.post_events(
+                replace(ctx, params={"session_id": session_id}, body={"events": [message]})
+            )
+        else:
+            given = ctx.state.get(TARGETS, str(automation["id"])) or target
+            body = {k: given[k] for k in _SESSION_FIELDS if given.get(k) is not None}
+            outcome["session_id"] = str(sessions.create(replace(ctx, body=body)).body["id"])
+    except APIError as refused:
+        if refused.code == "active_turn_not_steerable":
+            # The session is busy with a turn: this occurrence waits on it (as skipped).
+            return {**outcome, "status": "skipped", "skip_reason": "pending_delivery"}
+        code = refused.code or ("session_not_found" if refused.status == 404 else "invalid_request")
+        error = {"code": code, "message": refused.message}
+        return {**outcome, "status": "failed", "error": error}
+    return outcome
 
 
 def _deliver(
     ctx: Context, automation: Mapping[str, Any], source: dict[str, Any], scheduled_at: Any
 ) -> dict[str, Any]:
-    """One invocation of ``automation``, delivered as far as the mock can."""
-    target = automation["target"]
-    if target["type"] == "existing_session":
-        session_id: str | None = str(target["session_id"])
-    else:
-        session_id = _start_session(ctx, target)
+    """One invocation of ``automation``, delivered now."""
     record = {
         "id": objects.new_id(ctx, "autoinv_"),
         "object": "agent.automation.invocation",
         "automation_id": automation["id"],
         "source": source,
         "scheduled_at": scheduled_at,
-        "status": "completed" if session_id else "queued",
-        "session_id": session_id,
-        "skip_reason": None,
-        "error": None,
+        "session_id": None,
+        **_delivered(ctx, automation),
         "created_at": ctx.clock.seconds(),
     }
     ctx.state.put(INVOCATIONS, record["id"], record)
