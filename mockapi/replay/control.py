@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from mockapi.config import OnMiss, RecordMode
 from mockapi.endpoints import objects, safety
 from mockapi.endpoints.admin import costs
+from mockapi.endpoints.agents import artifacts as agent_artifacts
 from mockapi.endpoints.assistants import sunset as sunsets
 from mockapi.endpoints.chatkit import stored as chatkit
 from mockapi.endpoints.files import stored as stored_files
@@ -199,6 +200,27 @@ class Control:
             messages=messages,
             seed=self._replayer.settings.seed,
         )
+
+    def add_agent_artifact(
+        self, session_id: str, path: str, content: bytes, *, turn_id: str | None = None
+    ) -> dict[str, Any]:
+        """Publish ``content`` at ``path`` (absolute, in the session's environment) as an
+        artifact of an agent session's completed turn (its last one by default), as the
+        turn's environment would have (the mock runs none); the artifact, which ``GET
+        /v1/agents/sessions/{id}/artifacts`` then lists. Raises :class:`MockapiError` for
+        a session without an environment or a completed turn."""
+        try:
+            return agent_artifacts.add_artifact(
+                self._replayer.state,
+                seed=self._replayer.settings.seed,
+                now=self._replayer.clock.seconds(),
+                session_id=session_id,
+                path=path,
+                content=content,
+                turn_id=turn_id,
+            )
+        except ValueError as exc:
+            raise MockapiError(str(exc)) from None
 
     def add_safety_alert(self, response_id: str, **details: Any) -> dict[str, Any]:
         """Put a safety alert about ``response_id`` in place (``error_type``, ``model``,

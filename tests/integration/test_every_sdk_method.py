@@ -1427,24 +1427,132 @@ CALLS |= {
 }
 
 
-AGENTS = (
-    "the Agents platform (beta.agents: agents, environments and their files and "
-    "templates, sessions with turns, subagents, items, artifacts, traces and event "
-    "streams, vaults and credentials, automations and invocations), 60 methods the spec "
-    "does not describe: not served by issue 20's work"
-)
-_AGENT_METHODS = (
-    "create", "delete", "list", "retrieve", "sessions.artifacts.content",
-    "sessions.artifacts.delete", "sessions.artifacts.for_result", "sessions.artifacts.list",
-    "sessions.artifacts.retrieve", "sessions.create", "sessions.delete", "sessions.events.create",
-    "sessions.events.stream", "sessions.items.list", "sessions.list", "sessions.retrieve",
-    "sessions.stream", "sessions.subagents.items.list", "sessions.subagents.list",
-    "sessions.subagents.retrieve", "sessions.subagents.turns.items.list",
-    "sessions.subagents.turns.list", "sessions.subagents.turns.retrieve", "sessions.traces.list",
-    "sessions.turns.items.list", "sessions.turns.list", "sessions.turns.retrieve",
-    "sessions.update", "update",
-)  # fmt: skip
-NOT_SERVED |= {f"beta.agents.{name}": AGENTS for name in _AGENT_METHODS}
+_SESSIONS = "beta.agents.sessions"
+_FUNCTION: Any = {
+    "type": "function",
+    "name": "get_time",
+    "description": "The time",
+    "parameters": {"type": "object", "properties": {}},
+}
+
+
+def _agent(client: openai.OpenAI) -> str:
+    return client.beta.agents.create(model="gpt-5.5", name="every", tools=[_FUNCTION]).id
+
+
+def _session(client: openai.OpenAI) -> str:
+    """A session of an agent with one completed turn, in a hosted environment."""
+    made = client.beta.agents.sessions.create(
+        agent_id=_agent(client), environment={"type": "openai_hosted"}, input="Hi"
+    )
+    return made.id
+
+
+def _turn(client: openai.OpenAI) -> tuple[str, str]:
+    session_id = _session(client)
+    return client.beta.agents.sessions.turns.list(session_id).data[0].id, session_id
+
+
+def _artifact(client: openai.OpenAI) -> tuple[str, str]:
+    session_id = _session(client)
+    control = SERVER[0].control  # type: ignore[attr-defined]
+    made = control.add_agent_artifact(session_id, "/mnt/data/out.txt", b"every")
+    return made["id"], session_id
+
+
+def _posted(client: openai.OpenAI) -> Any:
+    session_id = _session(client)
+    message: Any = {"type": "agent.session.input.message", "input": [_USER]}
+    client.beta.agents.sessions.events.create(session_id, events=[message])
+    return client.beta.agents.sessions.retrieve(session_id)
+
+
+def _streamed(client: openai.OpenAI) -> Any:
+    with client.beta.agents.sessions.stream(_session(client), input="Again") as stream:
+        return stream.get_final_result()
+
+
+def _first_event(client: openai.OpenAI) -> Any:
+    with client.beta.agents.sessions.events.stream(_session(client)) as events:
+        return next(iter(events))
+
+
+def _for_result(client: openai.OpenAI) -> Any:
+    session_id = _session(client)
+    with client.beta.agents.sessions.stream(session_id, input="Write it") as stream:
+        result = stream.get_final_result()
+    control = SERVER[0].control  # type: ignore[attr-defined]
+    control.add_agent_artifact(session_id, "/mnt/data/out.txt", b"every")
+    return client.beta.agents.sessions.artifacts.for_result(result).content("/mnt/data/out.txt")
+
+
+def _no_subagent(call: Callable[..., Any]) -> Any:
+    try:
+        call()
+    except openai.NotFoundError as exc:
+        return exc.body  # the mock's agents open no subagents: the 404 is the answer
+    raise AssertionError("a subagent the mock never opened was found")
+
+
+_USER: Any = {"role": "user", "content": [{"type": "input_text", "text": "More"}]}
+_SUB = "sub_every"
+CALLS |= {
+    "beta.agents.create": _agent,
+    "beta.agents.list": lambda c: c.beta.agents.list(),
+    "beta.agents.retrieve": lambda c: c.beta.agents.retrieve(_agent(c)),
+    "beta.agents.update": lambda c: c.beta.agents.update(_agent(c), name="renamed"),
+    "beta.agents.delete": lambda c: c.beta.agents.delete(_agent(c)),
+    f"{_SESSIONS}.create": _session,
+    f"{_SESSIONS}.list": lambda c: c.beta.agents.sessions.list(),
+    f"{_SESSIONS}.retrieve": lambda c: c.beta.agents.sessions.retrieve(_session(c)),
+    f"{_SESSIONS}.update": lambda c: c.beta.agents.sessions.update(
+        _session(c), metadata={"k": "v"}
+    ),
+    f"{_SESSIONS}.delete": lambda c: c.beta.agents.sessions.delete(_session(c)),
+    f"{_SESSIONS}.stream": _streamed,
+    f"{_SESSIONS}.events.create": _posted,
+    f"{_SESSIONS}.events.stream": _first_event,
+    f"{_SESSIONS}.items.list": lambda c: c.beta.agents.sessions.items.list(_session(c)),
+    f"{_SESSIONS}.turns.list": lambda c: c.beta.agents.sessions.turns.list(_session(c)),
+    f"{_SESSIONS}.turns.retrieve": lambda c: (
+        lambda ids: c.beta.agents.sessions.turns.retrieve(ids[0], session_id=ids[1])
+    )(_turn(c)),
+    f"{_SESSIONS}.turns.items.list": lambda c: (
+        lambda ids: c.beta.agents.sessions.turns.items.list(ids[0], session_id=ids[1])
+    )(_turn(c)),
+    f"{_SESSIONS}.subagents.list": lambda c: c.beta.agents.sessions.subagents.list(_session(c)),
+    f"{_SESSIONS}.subagents.retrieve": lambda c: _no_subagent(
+        lambda: c.beta.agents.sessions.subagents.retrieve(_SUB, session_id=_session(c))
+    ),
+    f"{_SESSIONS}.subagents.items.list": lambda c: _no_subagent(
+        lambda: c.beta.agents.sessions.subagents.items.list(_SUB, session_id=_session(c))
+    ),
+    f"{_SESSIONS}.subagents.turns.list": lambda c: _no_subagent(
+        lambda: c.beta.agents.sessions.subagents.turns.list(_SUB, session_id=_session(c))
+    ),
+    f"{_SESSIONS}.subagents.turns.retrieve": lambda c: _no_subagent(
+        lambda: c.beta.agents.sessions.subagents.turns.retrieve(
+            "turn_every", session_id=_session(c), subagent_id=_SUB
+        )
+    ),
+    f"{_SESSIONS}.subagents.turns.items.list": lambda c: _no_subagent(
+        lambda: c.beta.agents.sessions.subagents.turns.items.list(
+            "turn_every", session_id=_session(c), subagent_id=_SUB
+        )
+    ),
+    f"{_SESSIONS}.traces.list": lambda c: c.beta.agents.sessions.traces.list(_session(c)),
+    f"{_SESSIONS}.artifacts.list": lambda c: c.beta.agents.sessions.artifacts.list(_session(c)),
+    f"{_SESSIONS}.artifacts.retrieve": lambda c: (
+        lambda ids: c.beta.agents.sessions.artifacts.retrieve(ids[0], session_id=ids[1])
+    )(_artifact(c)),
+    f"{_SESSIONS}.artifacts.content": lambda c: (
+        lambda ids: c.beta.agents.sessions.artifacts.content(ids[0], session_id=ids[1])
+    )(_artifact(c)),
+    f"{_SESSIONS}.artifacts.delete": lambda c: (
+        lambda ids: c.beta.agents.sessions.artifacts.delete(ids[0], session_id=ids[1])
+    )(_artifact(c)),
+    f"{_SESSIONS}.artifacts.for_result": _for_result,
+}
 
 
 _VAULTS, _AUTOMATIONS = "beta.agents.vaults", "beta.agents.automations"
