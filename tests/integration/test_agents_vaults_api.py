@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import openai
 import pytest
@@ -160,7 +160,7 @@ def test_an_automation_paused_resumed_and_invoked(
         name="digest",
         expression="0 9 * * 1-5",
         timezone="Europe/Paris",
-        target={**NEW_SESSION, "vault_ids": [vault.id]},
+        target=cast(Any, {**NEW_SESSION, "vault_ids": [vault.id]}),
         metadata={"team": "ops"},
     )
     body = checked("POST /v1/agents/automations", made)
@@ -194,7 +194,7 @@ def test_an_automation_paused_resumed_and_invoked(
             type="once",
             name="x",
             run_at=2_000_000_000,
-            target={**NEW_SESSION, "vault_ids": ["vault_nope"]},
+            target=cast(Any, {**NEW_SESSION, "vault_ids": ["vault_nope"]}),
         )
 
 
@@ -205,11 +205,11 @@ def test_a_once_automation_runs_when_the_clock_passes_it(
     session = sdk.beta.agents.sessions.create(
         agent={"model": "gpt-5.2"}, environment={"type": "self_hosted", "workspace_directory": "/w"}
     )
-    target = {"type": "existing_session", "session_id": session.id, "instructions": "Check in"}
+    target: Any = {"type": "existing_session", "session_id": session.id, "instructions": "Hi"}
     made = sdk.beta.agents.automations.create(
         type="once", name="ping", run_at=now + 3600, target=target
     )
-    assert made.status == "active" and made.run_at == now + 3600
+    assert made.type == "once" and made.status == "active" and made.run_at == now + 3600
     assert list(sdk.beta.agents.automations.invocations.list(made.id)) == []
     served[1].control.clock_advance(3601)
     done = sdk.beta.agents.automations.retrieve(made.id)
@@ -228,7 +228,10 @@ def test_a_once_automation_runs_when_the_clock_passes_it(
     assert list(sdk.beta.agents.automations.list(session_id="sess_other")) == []
     with pytest.raises(openai.NotFoundError):
         sdk.beta.agents.automations.create(
-            type="once", name="x", run_at=now + 7200, target={**target, "session_id": "sess_x"}
+            type="once",
+            name="x",
+            run_at=now + 7200,
+            target=cast(Any, {**target, "session_id": "sess_x"}),
         )
 
 
