@@ -29,7 +29,7 @@ def components(types: Mapping[str, Any], *, prefix: str) -> dict[str, Any]:
     """The components for ``types`` (component name without ``prefix`` -> SDK type),
     each named ``prefix + name``, with the nested types they refer to (``prefix`` + the
     name pydantic gives them, unique over the whole set)."""
-    holder = TypedDict("holder", dict(types))  # type: ignore[misc]
+    holder = TypedDict("holder", dict(types))  # type: ignore[misc]  # noqa: UP013 (names known at run time)
     template = "#/components/schemas/" + prefix + "{model}"
     schema = TypeAdapter(holder).json_schema(by_alias=True, ref_template=template)
     found: dict[str, Any] = {}
