@@ -28,11 +28,11 @@ from mockapi.faults import ratelimit
 from mockapi.faults.spec import Fault
 from mockapi.faults.state import FaultState
 from mockapi.library.fixture import Fixture, FixtureResponse
+from mockapi.matching.diff import parse_path
 from mockapi.matching.index import FixtureIndex
 from mockapi.matching.report import format_report
 from mockapi.model import Request, Response
 from mockapi.plugins import NO_HOOKS, Hooks
-from mockapi.recording import redaction
 from mockapi.replay import fault_plan, render
 from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
@@ -480,14 +480,28 @@ class Replayer:
 
     def _journaled(self, request: Request) -> Any:
         """What the journal keeps of ``request``'s body: the endpoint's write-only
-        secrets (``Endpoint.write_only``) masked as a recording masks them."""
+        secrets (``Endpoint.write_only``) replaced by the recordings' placeholder."""
         if not isinstance(request.json, dict):
             return request.json
         endpoint = self.router.resolve(request.method, request.path)[0]
         if endpoint is None or not endpoint.write_only:
             return request.json
-        rules = redaction.RedactionRules(json_paths=endpoint.write_only)
-        return redaction.redact_json(request.json, rules)[0]
+        return _masked(request.json, tuple(parse_path(p) for p in endpoint.write_only), ())
+
+
+def _masked(value: Any, paths: tuple[tuple[str, ...], ...], at: tuple[str, ...]) -> Any:
+    """``value`` (found at ``at``) with what lies at ``paths`` (``*``: any key or index)
+    replaced by ``REDACTED``."""
+    if at and any(
+        len(path) == len(at) and all(p in ("*", a) for p, a in zip(path, at, strict=True))
+        for path in paths
+    ):
+        return "REDACTED"
+    if isinstance(value, dict):
+        return {k: _masked(v, paths, (*at, str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, paths, (*at, str(i))) for i, v in enumerate(value)]
+    return value
 
 
 def _recorded(fixture: Fixture) -> bool:

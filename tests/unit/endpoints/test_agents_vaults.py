@@ -184,6 +184,7 @@ def test_the_journal_and_recordings_mask_every_secret_of_a_credential() -> None:
         recorded["auth"]["secret_value"] == "REDACTED" and recorded["auth"]["token"] == "REDACTED"
     )
     assert recorded["auth"]["secret_name"] == "API_KEY"
+    assert {path.rsplit(".", 1)[1] for path in vaults.WRITE_ONLY} == set(vaults.SECRET_FIELDS)
     write_only = {e.key: e.write_only for e in vaults.ENDPOINTS if e.write_only}
     assert set(write_only) == {
         "POST /v1/vaults/{vault_id}/credentials",
