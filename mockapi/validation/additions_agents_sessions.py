@@ -159,6 +159,8 @@ _ROWS: tuple[tuple[str, StreamOperation], ...] = (
     ),
     ("agents.sessions.artifacts.retrieve", _op("GET", _ARTIFACT, "SessionArtifact")),
     ("agents.sessions.artifacts.delete", _op("DELETE", _ARTIFACT, "SessionArtifactDeleted")),
+    # The artifact's bytes (application/octet-stream): its path parameters only.
+    ("agents.sessions.artifacts.content", _op("GET", _ARTIFACT + "/content")),
 )
 OPERATIONS: tuple[Operation, ...] = tuple(operation for _, operation in _ROWS)
 TARGETS = tuple((op.method, op.path, stem) for stem, op in _ROWS)
