@@ -8,8 +8,9 @@ subagents off, ``compaction.async`` false, ``experimental.time_awareness`` false
 tool's defaults: a function's ``defer_loading`` false, an MCP server's
 ``connection_origin`` ``service``, web search ``medium`` context in ``live`` mode, ...).
 A session (kind :data:`SESSIONS`, ``sess_`` id) holds a copy of its agent as it was when
-the session was made (later updates of the agent do not reach it), its environment, its
-status and usage.
+the session was made (later updates of the agent do not reach it), its environment (an
+``environment_id`` or ``environment_template_id`` must name one of
+:mod:`~mockapi.endpoints.agents.environments`: else its 404), its status and usage.
 
 Assumed where the SDK's types are silent: the id prefixes (``agent_``, ``sess_``,
 ``turn_``, ``msg_``, ``fc_``, ``fco_``, ``evt_``, ``env_``), the 404 wordings, and that a
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mockapi.endpoints import objects
+from mockapi.endpoints.agents import environment_templates, environments
 from mockapi.endpoints.endpoint import Context
 from mockapi.errors import APIError
 
@@ -214,6 +216,11 @@ def environment(ctx: Context, given: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "openai_hosted":
         network = dict(given.get("network") or {})
         packages = dict(given.get("packages") or {})
+        if given.get("environment_id"):
+            # An environment made with environments.create: it must exist.
+            environments.find(ctx, str(given["environment_id"]))
+        if given.get("environment_template_id"):
+            environment_templates.find(ctx, str(given["environment_template_id"]))
         shown: dict[str, Any] = {
             "type": "openai_hosted",
             "id": given.get("environment_id") or objects.new_id(ctx, "env_"),

@@ -179,9 +179,13 @@ def test_the_apis_refusals_of_a_session() -> None:
         api.call("POST", SESSIONS, {"environment": {"type": "none"}, "input": "Hi"})
     with pytest.raises(APIError, match="'input'"):
         api.call("POST", SESSIONS, {"agent": {"model": "m"}, "environment": {"type": "none"}})
-    session = api.call(
-        "POST", SESSIONS, {"agent": {"model": "m"}, "environment": {"type": "openai_hosted"}}
-    )
+    unknown = {"type": "openai_hosted", "environment_id": "env_nope"}
+    with pytest.raises(APIError, match="env_nope"):
+        api.call("POST", SESSIONS, {"agent": {"model": "m"}, "environment": unknown})
+    made = api.call("POST", "/v1/agents/environments", {"environment": {"type": "openai_hosted"}})
+    known = {"type": "openai_hosted", "environment_id": made["id"]}
+    session = api.call("POST", SESSIONS, {"agent": {"model": "m"}, "environment": known})
+    assert session["environment"]["id"] == made["id"]
     path = f"{SESSIONS}/{session['id']}/events"
     approval = {"type": "agent.session.input.mcp_approval_request_result", "request_id": "r1"}
     with pytest.raises(APIError, match="Unknown approval request: r1"):
