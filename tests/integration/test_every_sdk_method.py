@@ -1467,7 +1467,7 @@ def _posted(client: openai.OpenAI) -> Any:
     return client.beta.agents.sessions.retrieve(session_id)
 
 
-def _streamed(client: openai.OpenAI) -> Any:
+def _session_streamed(client: openai.OpenAI) -> Any:
     with client.beta.agents.sessions.stream(_session(client), input="Again") as stream:
         return stream.get_final_result()
 
@@ -1509,7 +1509,7 @@ CALLS |= {
         _session(c), metadata={"k": "v"}
     ),
     f"{_SESSIONS}.delete": lambda c: c.beta.agents.sessions.delete(_session(c)),
-    f"{_SESSIONS}.stream": _streamed,
+    f"{_SESSIONS}.stream": _session_streamed,
     f"{_SESSIONS}.events.create": _posted,
     f"{_SESSIONS}.events.stream": _first_event,
     f"{_SESSIONS}.items.list": lambda c: c.beta.agents.sessions.items.list(_session(c)),
