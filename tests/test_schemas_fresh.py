@@ -77,7 +77,7 @@ def test_every_endpoint_served_has_derived_schemas() -> None:
         elif endpoint.body is Body.FORM and "form" not in roles:
             missing.append(f"{endpoint.key}: no form schema")
     assert not missing, (
-        "add a row to mockapi.validation.derive.TARGETS and re-derive:\n" + "\n".join(missing)
+        "add a row to mockapi.validation.targets.TARGETS and re-derive:\n" + "\n".join(missing)
     )
     families = {key.split()[1].split("/")[2] for key in index}
     assert {"chat", "models", "embeddings", "completions", "moderations"} <= families

@@ -1,7 +1,8 @@
 """Spec -> derived schemas -> compiled checks: the only importer of ``jsonschema``.
 
 ``derive`` turns the OpenAPI document into self-contained JSON Schemas per endpoint
-(``patches`` holds where the real API and the spec disagree, with evidence), ``files``
+(``targets`` lists the endpoints, ``additions_*`` declare the operations the spec lacks,
+``patches`` holds where the real API and the spec disagree, with evidence), ``files``
 writes and loads them, ``predicates`` compiles request schemas into fast checks,
 ``validator`` answers a request in the real API's words, and ``forms`` types the string
 fields of a multipart form by its schema.
