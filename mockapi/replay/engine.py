@@ -17,11 +17,9 @@ from typing import TYPE_CHECKING, Any
 from mockapi import errors
 from mockapi.config import OnMiss, Settings
 from mockapi.endpoints import models
-from mockapi.endpoints.admin import keys as admin_keys
 from mockapi.endpoints.admin import ledger as usage_ledger
 from mockapi.endpoints.admin.rate_limits import ProjectLimiter
-from mockapi.endpoints.endpoint import Body, Context, Endpoint, Handler, body_limit, body_of
-from mockapi.endpoints.realtime import secrets as client_secrets
+from mockapi.endpoints.endpoint import Context, Endpoint, Handler, body_limit, body_of
 from mockapi.endpoints.webhook_endpoints import stored as webhook_endpoints
 from mockapi.errors import APIError, MockapiError
 from mockapi.faults import ratelimit
@@ -33,7 +31,7 @@ from mockapi.matching.index import FixtureIndex
 from mockapi.matching.report import format_report
 from mockapi.model import Request, Response
 from mockapi.plugins import NO_HOOKS, Hooks
-from mockapi.replay import fault_plan, render
+from mockapi.replay import admission, fault_plan, render
 from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
 from mockapi.replay.router import Router
@@ -43,13 +41,11 @@ from mockapi.state.objects import ObjectStore
 from mockapi.state.store import StateStore
 from mockapi.validation import forms
 from mockapi.validation.validator import RequestValidator
-from mockapi.wire import azure, credentials
+from mockapi.wire import azure
 from mockapi.wire.headers import base_headers
 
 if TYPE_CHECKING:
     from mockapi.validation.files import SchemaSet
-
-_JSON_TYPES = ("application/json", "text/json")
 
 
 @dataclass(frozen=True)
@@ -275,8 +271,8 @@ class Replayer:
                 raise errors.method_not_allowed(request.method, request.path, allowed)
             raise errors.invalid_url(request.method, request.path)
         if endpoint is None or not endpoint.public:
-            self._authenticate(request)
-        self._check_size(request, endpoint)
+            admission.authenticate(request, self.state, self.settings)
+        admission.check_size(request, endpoint, self.settings)
         # Bodies of known endpoints must be JSON (or a form, for uploads), unless
         # validation is off and the upstream is there to answer whatever was sent.
         if (
@@ -284,7 +280,7 @@ class Replayer:
             and endpoint.has_body
             and (self.validator is not None or not proxying)
         ):
-            self._check_body(request, endpoint)
+            admission.check_body(request, endpoint)
         if endpoint is not None and request.is_form and self.schemas is not None:
             schema = self.schemas.schema(endpoint.key, "form")
             request = replace(request, json=forms.coerce(request.json, schema))
@@ -404,55 +400,10 @@ class Replayer:
                 found.extend(m for m in data or [] if isinstance(m, dict))
         return found or models.DEFAULT_MODELS
 
-    def _authenticate(self, request: Request) -> None:
-        token = credentials.bearer_token(request.headers)
-        if admin_keys.refused(self.state, token):
-            raise admin_keys.revoked_key_error(token)  # deleted or expired: the 401
-        if client_secrets.expired(self.state, token):
-            raise client_secrets.expired_key_error(token)  # an ek_ past its expiry
-        problem = credentials.key_error(
-            request.headers,
-            self.settings.api_keys,
-            method=request.method,
-            path=request.path,
-            admin_api_keys=self.settings.admin_api_keys,
-            issued=self._issued,
-        )
-        if problem is not None:
-            raise problem
-
-    def _issued(self, secret: str) -> bool:
-        """Whether the Administration API issued ``secret``, or the Realtime API did (an
-        ephemeral ``ek_`` key not yet expired): accepted whatever ``--api-key`` and
-        ``--admin-api-key`` say."""
-        return admin_keys.issued(self.state, secret) or client_secrets.live(self.state, secret)
-
     def body_limit(self, method: str, path: str) -> int:
         """The largest body a request to ``method path`` may send (an upload's is its
         file limit, others ``--max-body-size``)."""
         return body_limit(self.router.resolve(method, path)[0], self.settings)
-
-    def _check_size(self, request: Request, endpoint: Endpoint | None) -> None:
-        limit = body_limit(endpoint, self.settings)
-        if len(request.body) > limit:
-            upload = endpoint is not None and endpoint.upload > 0
-            raise errors.body_too_large(len(request.body), limit, upload=upload)
-
-    def _check_body(self, request: Request, endpoint: Endpoint) -> None:
-        content_type = request.headers.get("content-type", "")
-        media = content_type.split(";", 1)[0].strip().lower()
-        is_json = not media or media in _JSON_TYPES or media.endswith("+json")
-        accepted = {
-            Body.JSON: is_json,
-            Body.FORM: request.is_form,
-            Body.EITHER: is_json or request.is_form,
-        }.get(endpoint.body, True)
-        if not accepted:
-            raise errors.unsupported_media_type(content_type, form=endpoint.body is Body.FORM)
-        if request.json_error is not None:
-            if request.is_form:
-                raise errors.invalid_form(request.json_error)
-            raise errors.invalid_json(request.json_error)
 
     def _entry(
         self,
