@@ -104,6 +104,21 @@ class Background:
     work: Callable[[], None]
 
 
+def inline_or_background(
+    background: bool, work: Callable[[], dict[str, Any] | None], current: dict[str, Any]
+) -> dict[str, Any] | Background:
+    """A step's ``work``, run now (its object, or ``current`` when it stores none), or
+    when ``background`` (too long for one request: the event loop would stop for it) in a
+    thread that holds the step's lease."""
+    if not background:
+        return work() or current
+
+    def later() -> None:
+        work()
+
+    return Background(later)
+
+
 class Family(Protocol):
     """A family of jobs: its lifecycle and the work of each step."""
 

@@ -86,22 +86,13 @@ class BatchFamily:
         lease: jobs.Lease,
     ) -> dict[str, Any] | jobs.Background:
         if target == "in_progress":
-            if _input_size(ctx, current) > INLINE_BYTES:
-
-                def check() -> None:
-                    _validate(ctx, current)
-
-                return jobs.Background(check)
-            return _validate(ctx, current)
+            big = _input_size(ctx, current) > INLINE_BYTES
+            return jobs.inline_or_background(big, lambda: _validate(ctx, current), current)
         if target == "completed":
             total = int((current.get("request_counts") or {}).get("total", 0))
-            if total > INLINE_LINES:
-
-                def work() -> None:
-                    _run(ctx, current["id"], lease)
-
-                return jobs.Background(work)
-            return _run(ctx, current["id"], lease) or current
+            return jobs.inline_or_background(
+                total > INLINE_LINES, lambda: _run(ctx, current["id"], lease), current
+            )
         if target == "failed":
             return _fail(ctx, current, control)
         if target == "expired":

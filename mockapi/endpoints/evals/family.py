@@ -67,13 +67,8 @@ class EvalRunFamily:
         if target == "in_progress":
             return _start(ctx, current)
         if target == "completed":
-            if _size(ctx, current) > INLINE_ITEMS:
-
-                def work() -> None:
-                    _grade_all(ctx, run_id, lease)
-
-                return jobs.Background(work)
-            return _grade_all(ctx, run_id, lease) or current
+            big = _size(ctx, current) > INLINE_ITEMS
+            return jobs.inline_or_background(big, lambda: _grade_all(ctx, run_id, lease), current)
         if target == "canceled":
             return _commit(ctx, run_id, {"status": "canceled"})
         return _fail(ctx, run_id, control)

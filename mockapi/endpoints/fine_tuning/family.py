@@ -96,13 +96,8 @@ class FineTuningFamily:
         lease: jobs.Lease,
     ) -> dict[str, Any] | jobs.Background:
         if target == "queued":
-            if _files_size(ctx, current) > INLINE_BYTES:
-
-                def check() -> None:
-                    _validate(ctx, current)
-
-                return jobs.Background(check)
-            return _validate(ctx, current)
+            big = _files_size(ctx, current) > INLINE_BYTES
+            return jobs.inline_or_background(big, lambda: _validate(ctx, current), current)
         if target == "running":
             return _start(ctx, current)
         if target == "succeeded":

@@ -64,13 +64,8 @@ class FileFamily:
         lease: jobs.Lease,
     ) -> dict[str, Any] | jobs.Background:
         if target == "completed":
-            if _size(ctx, str(current["id"])) > INLINE_BYTES:
-
-                def work() -> None:
-                    process(ctx, current)
-
-                return jobs.Background(work)
-            return process(ctx, current)
+            big = _size(ctx, str(current["id"])) > INLINE_BYTES
+            return jobs.inline_or_background(big, lambda: process(ctx, current), current)
         code = control.plan.code if control.plan.code in ERROR_CODES else "server_error"
         message = control.plan.message or lifecycle.DEFAULT_FAILURE_MESSAGE
         if control.plan.code and control.plan.code != code:
