@@ -9,16 +9,15 @@ from typing import Any
 
 import pytest
 
-from mockapi.config import Settings
 from mockapi.endpoints.admin import keys, ledger, org
 from mockapi.endpoints.admin import routes as admin_routes
 from mockapi.endpoints.endpoint import Context, Endpoint
-from mockapi.endpoints.models import DEFAULT_MODELS
 from mockapi.errors import APIError
 from mockapi.model import FilePart, Request, Response, SSEEvent
 from mockapi.replay.router import Router
 from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
+from tests.unit.endpoints.contexts import handler_context
 
 ROUTES = {endpoint.key: endpoint for endpoint in admin_routes.ENDPOINTS}
 NOW = 1_700_000_000
@@ -48,17 +47,8 @@ class Org:
     ) -> Context:
         headers = {"authorization": f"Bearer {ADMIN}"}
         request = Request(endpoint.method, endpoint.template, headers, query=query, json=body)
-        return Context(
-            request=request,
-            endpoint=endpoint,
-            params=params or {},
-            body=body or {},
-            seed=0,
-            state=self.state,
-            models=DEFAULT_MODELS,
-            synthesize=False,
-            clock=self.clock,
-            settings=Settings(),
+        return handler_context(
+            request, endpoint, self.state, self.clock, params=params, synthesize=False
         )
 
     def call(self, key: str, body: dict[str, Any] | None = None, **kwargs: Any) -> Any:

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockapi.config import Settings
 from mockapi.endpoints.endpoint import Context, Endpoint
-from mockapi.endpoints.models import DEFAULT_MODELS
 from mockapi.endpoints.vector_stores import kinds
 from mockapi.model import Request
 from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
+from tests.unit.endpoints.contexts import handler_context
 
 RETURNS = (
     "Our return policy: items may be returned within 30 days of purchase with a receipt. "
@@ -79,15 +78,4 @@ class Stores:
     ) -> Context:
         """The context of a request with ``body`` to ``endpoint``."""
         request = Request(endpoint.method, endpoint.template, {}, json=body)
-        return Context(
-            request=request,
-            endpoint=endpoint,
-            params=dict(params),
-            body=body,
-            seed=0,
-            state=self.state,
-            models=DEFAULT_MODELS,
-            synthesize=True,
-            clock=self.clock,
-            settings=Settings(),
-        )
+        return handler_context(request, endpoint, self.state, self.clock, params=params)

@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 
-from mockapi.config import Settings
 from mockapi.endpoints.agents import environments, hosted
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.files import stored as files
-from mockapi.endpoints.models import DEFAULT_MODELS
 from mockapi.endpoints.skills import bundle
 from mockapi.endpoints.skills import stored as skills
 from mockapi.errors import APIError
@@ -24,6 +22,7 @@ from mockapi.replay.router import Router
 from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
 from tests.helpers import response_problems
+from tests.unit.endpoints.contexts import handler_context
 
 ROUTER = Router(environments.ENDPOINTS)
 ENVS = "/v1/agents/environments"
@@ -42,18 +41,9 @@ class Api:
     ) -> Context:
         endpoint, _ = ROUTER.resolve(method, path)
         assert endpoint is not None, f"no route {method} {path}"
-        return Context(
-            request=Request(method, path, {}, tuple(query), json=body),
-            endpoint=endpoint,
-            params=ROUTER.params(endpoint, path),
-            body=body or {},
-            seed=0,
-            state=self.state,
-            models=DEFAULT_MODELS,
-            synthesize=True,
-            clock=self.clock,
-            settings=Settings(),
-        )
+        request = Request(method, path, {}, tuple(query), json=body)
+        params = ROUTER.params(endpoint, path)
+        return handler_context(request, endpoint, self.state, self.clock, params=params)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None, **kw: Any) -> Any:
         ctx = self.context(method, path, body, **kw)

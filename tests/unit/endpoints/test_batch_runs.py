@@ -26,6 +26,7 @@ from mockapi.state import lifecycle
 from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
 from mockapi.state.store import BlobLimits
+from tests.unit.endpoints.contexts import handler_context
 
 CHAT = "/v1/chat/completions"
 ROUTER = Router()
@@ -62,18 +63,9 @@ class Server:
         request = Request(
             method, path, {"authorization": "Bearer sk-user", **(headers or {})}, json=body
         )
-        return Context(
-            request=request,
-            endpoint=endpoint,
-            params=ROUTER.params(endpoint, path),
-            body=body or {},
-            seed=0,
-            state=self.state,
-            models=[],
-            synthesize=True,
-            clock=self.clock,
-            settings=Settings(),
-            dispatch=self.dispatch,
+        params = ROUTER.params(endpoint, path)
+        return handler_context(
+            request, endpoint, self.state, self.clock, params=params, dispatch=self.dispatch
         )
 
     def upload(self, data: bytes, purpose: str = "batch") -> str:

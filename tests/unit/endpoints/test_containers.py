@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 
-from mockapi.config import Settings
 from mockapi.endpoints.containers import routes, stored
 from mockapi.endpoints.endpoint import Context, Endpoint
 from mockapi.endpoints.files import stored as files
-from mockapi.endpoints.models import DEFAULT_MODELS
 from mockapi.errors import APIError
 from mockapi.model import FilePart, Request
 from mockapi.state.clock import Clock
 from mockapi.state.objects import ObjectStore
+from tests.unit.endpoints.contexts import handler_context
 
 ROUTES = {endpoint.key: endpoint for endpoint in routes.ENDPOINTS}
 ONE = "/v1/containers/{container_id}"
@@ -49,18 +48,7 @@ class Box:
             json=body,
             files=(upload,) if upload else (),
         )
-        return Context(
-            request=request,
-            endpoint=endpoint,
-            params=params or {},
-            body=body or {},
-            seed=0,
-            state=self.state,
-            models=DEFAULT_MODELS,
-            synthesize=True,
-            clock=self.clock,
-            settings=Settings(),
-        )
+        return handler_context(request, endpoint, self.state, self.clock, params=params)
 
     def call(self, key: str, body: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """The answer of the endpoint ``key``'s handler: its body, or its raw bytes."""
