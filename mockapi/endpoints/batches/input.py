@@ -33,9 +33,11 @@ Codes and wording are the API's where public reports show them (``invalid_json_l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from mockapi.wire import jsonbody
 
@@ -124,8 +126,11 @@ def check(data: bytes, endpoint: str) -> Checked:
 
 
 def lines(data: bytes) -> Iterator[Line]:
-    """The requests of a checked file, in order (lines that are not requests skipped)."""
-    for number, raw in _raw_lines(data):
+    """The requests of a checked file, in order (lines that are not requests skipped).
+
+    The file passed :func:`check`, so each line is strict JSON already: orjson decodes it
+    to the same value, at a tenth of the strict decoder's cost."""
+    for number, raw in _raw_lines(data, orjson.loads):
         if not isinstance(raw, dict):
             continue
         custom_id, url, body = raw.get("custom_id"), raw.get("url"), raw.get("body")
@@ -149,7 +154,9 @@ class _Unparsable:
 _UNPARSABLE = _Unparsable()
 
 
-def _raw_lines(data: bytes) -> Iterator[tuple[int, Any]]:
+def _raw_lines(
+    data: bytes, loads: Callable[[bytes], Any] = jsonbody.loads
+) -> Iterator[tuple[int, Any]]:
     """Each non-blank line's 1-based number and its decoded JSON (or :data:`_UNPARSABLE`)."""
     number = 0
     start = 0
@@ -164,7 +171,7 @@ def _raw_lines(data: bytes) -> Iterator[tuple[int, Any]]:
         if not raw.strip():
             continue
         try:
-            yield number, jsonbody.loads(raw)
+            yield number, loads(raw)
         except ValueError:
             yield number, _UNPARSABLE
 

@@ -179,6 +179,9 @@ def run(
     ``tally``; None when every line ran, else why it stopped (``lost`` when the lease
     is gone: nothing is to be written then)."""
     requests = batch_input.lines(data)
+    # What every line's request shares, once for the batch.
+    headers = _headers(ctx, batch["id"])
+    dispatch = ctx.dispatch
     for done, line in enumerate(requests):
         if done % CHUNK == 0:
             try:
@@ -189,8 +192,9 @@ def run(
                 if stop.status == "expired":
                     _expire_rest(batch, files, tally, line, requests)
                 return stop
-        request = _request(ctx, line, batch["id"])
-        response = ctx.dispatch(request) if ctx.dispatch is not None else None
+        body = line.body
+        request = Request("POST", line.url, headers, (), orjson.dumps(body), body)
+        response = dispatch(request) if dispatch is not None else None
         _record(batch, line, response, files, tally)
     return None
 
@@ -261,13 +265,14 @@ def _reason_to_stop(
     return None
 
 
-def _request(ctx: Context, line: batch_input.Line, batch_id: str) -> Request:
+def _headers(ctx: Context, batch_id: str) -> dict[str, str]:
+    """The headers of each line's request (shared by all of them: never changed)."""
     headers = {
         name: ctx.request.headers[name] for name in _FORWARDED if name in ctx.request.headers
     }
     headers["content-type"] = "application/json"
     headers[BATCH_HEADER] = batch_id  # usage counts the line as a batch line
-    return Request("POST", line.url, headers, (), orjson.dumps(line.body), line.body)
+    return headers
 
 
 def _record(
