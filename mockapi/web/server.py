@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from importlib.util import find_spec
 
 import uvicorn
 from starlette.types import ASGIApp as ASGIApp
@@ -74,10 +75,36 @@ def closing(app: ASGIApp, close: Callable[[], None]) -> ASGIApp:
     return with_shutdown
 
 
+HTTP_PARSERS = ("httptools", "h11")
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
+def fastest_stack() -> tuple[str, str]:
+    """uvicorn's ``(http, loop)`` to serve with: httptools and uvloop (the
+    ``uvicorn[standard]`` extras) when installed, else h11 and asyncio.
+
+    Chosen by measurement, not by uvicorn's ``auto``: ``python -m bench --only compare``
+    runs the reference app and mockapi under both, and httptools + uvloop answered
+    a replayed chat completion 1.6x as fast (24,488 vs ~15,000 req/s for the
+    reference). Windows has no uvloop, and a bare ``pip install uvicorn`` neither.
+    """
+    http = HTTP_PARSERS[0] if find_spec(HTTP_PARSERS[0]) else HTTP_PARSERS[1]
+    loop = EVENT_LOOPS[0] if find_spec(EVENT_LOOPS[0]) else EVENT_LOOPS[1]
+    return http, loop
+
+
 def _config(
-    app: ASGIApp, host: str, port: int, log_level: str, *, lifespan: bool = False
+    app: ASGIApp,
+    host: str,
+    port: int,
+    log_level: str,
+    *,
+    lifespan: bool = False,
+    http: str | None = None,
+    loop: str | None = None,
 ) -> uvicorn.Config:
     install_log_filter()
+    fast_http, fast_loop = fastest_stack()
     return uvicorn.Config(
         app,
         host=host,
@@ -86,6 +113,8 @@ def _config(
         access_log=False,
         lifespan="on" if lifespan else "off",
         timeout_graceful_shutdown=1,
+        http=http or fast_http,
+        loop=loop or fast_loop,
     )
 
 
@@ -96,11 +125,18 @@ def serve(
     port: int,
     log_level: str = "info",
     on_shutdown: Callable[[], None] | None = None,
+    http: str | None = None,
+    loop: str | None = None,
 ) -> None:
-    """Serve ``app`` in the foreground until interrupted; then ``on_shutdown()``."""
+    """Serve ``app`` in the foreground until interrupted; then ``on_shutdown()``.
+
+    ``http`` and ``loop`` name uvicorn's HTTP parser (``httptools``, ``h11``) and event
+    loop (``uvloop``, ``asyncio``); by default :func:`fastest_stack`'s.
+    """
     if on_shutdown is not None:
         app = closing(app, on_shutdown)
-    config = _config(app, host, port, log_level, lifespan=on_shutdown is not None)
+    lifespan = on_shutdown is not None
+    config = _config(app, host, port, log_level, lifespan=lifespan, http=http, loop=loop)
     uvicorn.Server(config).run()
 
 
@@ -113,9 +149,12 @@ def serve_workers(factory: str, *, host: str, port: int, workers: int, log_level
     database). The lifespan is on, so that an app wrapped in :func:`closing` closes
     what it holds when its worker stops.
     """
+    http, loop = fastest_stack()
     uvicorn.run(
         factory,
         factory=True,
+        http=http,
+        loop=loop,
         workers=workers,
         host=host,
         port=port,
