@@ -41,6 +41,7 @@ def running_server(**overrides: object) -> Iterator[ServerThread]:
     server = ServerThread(built.app)
     server.replayer = built.replayer  # type: ignore[attr-defined]
     server.control = built.control  # type: ignore[attr-defined]
+    server.app = built.app  # type: ignore[attr-defined]
     with server:
         yield server
 

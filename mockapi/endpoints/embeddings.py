@@ -204,6 +204,11 @@ class EmbeddingShape(PlainShape):
     endpoint = "embeddings"
     example = "{data: [{embedding: [...]}]}"
 
+    def pinned(self, body: JSON, request: Mapping[str, Any]) -> bool:
+        """Always: an embeddings answer has no id or time, and its vectors are drawn
+        from the input alone."""
+        return True
+
     def complete(self, body: JSON, request: Mapping[str, Any]) -> JSON:
         """``body`` with what it leaves out filled in (see the module docstring)."""
         if not isinstance(body, dict):

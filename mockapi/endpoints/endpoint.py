@@ -107,7 +107,10 @@ class Shape(Protocol):
       asked for as ``text``, ``srt`` or ``vtt``); None answers JSON;
     * ``restream(events, request) -> tuple[SSEEvent, ...]``: the events to answer a
       stream request with when the fixture is a stream (chat fits a recording to the
-      request's ``stream_options``); without it the events are sent as written.
+      request's ``stream_options``); without it the events are sent as written;
+    * ``pinned(body, request) -> bool``: whether ``complete`` gives a fixture's ``body``
+      alike every time (nothing drawn fresh: ids, times); only then may the answer be
+      memoized (:mod:`mockapi.replay.memo`). Without it, never.
     """
 
     def complete(self, body: JSON, request: Mapping[str, Any]) -> JSON:
@@ -133,6 +136,9 @@ class Endpoint:
     synthesize: Handler | None = field(default=None, compare=False)
     lookup: Handler | None = field(default=None, compare=False)
     remember: Remember | None = field(default=None, compare=False)
+    remembers: Callable[[Any], bool] | None = field(default=None, compare=False)
+    """Whether ``remember`` keeps anything of an answer to this JSON body (None: it
+    may, whatever the body); a replay it would not remember may be memoized."""
     amend: Amend | None = field(default=None, compare=False)
     shape: Shape | None = field(default=None, compare=False)
     upload: int = 0

@@ -43,6 +43,18 @@ def authenticate(request: Request, state: StateStore, settings: Settings) -> Non
         raise problem
 
 
+def stable(request: Request, state: StateStore) -> bool:
+    """Whether :func:`authenticate`'s verdict on ``request``'s key depends on nothing but
+    the settings: a key the mock did not issue (an issued one can be revoked, or expire)."""
+    token = credentials.bearer_token(request.headers)
+    return not (
+        admin_keys.issued(state, token)
+        or admin_keys.refused(state, token)
+        or client_secrets.live(state, token)
+        or client_secrets.expired(state, token)
+    )
+
+
 def check_size(request: Request, endpoint: Endpoint | None, settings: Settings) -> None:
     """Raise the API's 413 for a body over the endpoint's limit."""
     limit = body_limit(endpoint, settings)

@@ -148,6 +148,7 @@ class Control:
     def objects(self, kind: str) -> list[Any]:
         """What the server created of ``kind`` (``"files"``, ``"batches"``, ...), oldest
         first: what the code under test made."""
+        self._replayer.flush_usage()  # the usage ledger's newest rows too
         return self._replayer.state.values(kind)
 
     def clock_now(self) -> tuple[float, float]:

@@ -34,6 +34,7 @@ from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.replay import admission, fault_plan, render
 from mockapi.replay.fault_plan import Plan
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
+from mockapi.replay.memo import Memo, memoizable
 from mockapi.replay.router import Router
 from mockapi.replay.webhooks import Webhooks
 from mockapi.state.clock import Clock
@@ -87,6 +88,11 @@ class Replayer:
         self.webhooks.subscribers = webhook_endpoints.Registered(self.state)
         self._uses: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.pending_usage = usage_ledger.Pending()
+        """Usage of memoized replays not yet in the ledger (:meth:`flush_usage`)."""
+        self.generation = 0
+        """Counts the changes to what the server answers (fixtures, record mode, limits,
+        resets): a :class:`~mockapi.replay.memo.Memo` of an older one is stale."""
         seed = settings.seed if settings.fault_seed is None else settings.fault_seed
         self.faults = FaultState(fault_plan.rules(settings.faults), seed=seed)
         self.limiter: ratelimit.RateLimiter | None = None
@@ -110,6 +116,8 @@ class Replayer:
         fault rules and webhook endpoints stay)."""
         with self._lock:
             self._uses.clear()
+            self.generation += 1
+        self.pending_usage.drop()
         self.webhooks.cancel()
         self.journal.clear()
         self.state.clear()
@@ -121,6 +129,7 @@ class Replayer:
     def set_rate_limit(self, limits: ratelimit.Limits | None) -> None:
         """Limit requests like the real API from now on (None: no limit); full buckets."""
         self.limiter = ratelimit.RateLimiter(limits) if limits is not None else None
+        self.generation += 1
 
     @property
     def _limits(self) -> ratelimit.Limits | None:
@@ -134,6 +143,7 @@ class Replayer:
         fresh = list(fixtures)
         sources = {fixture.source for fixture in fresh}
         with self._lock:
+            self.generation += 1
             if any(f.source in sources for f in self.index.fixtures):
                 self.index.remove_if(lambda f: f.source in sources)
             for fixture in fresh:
@@ -142,6 +152,7 @@ class Replayer:
     def remove_fixtures(self, condition: Callable[[Fixture], bool]) -> int:
         """Stop serving the fixtures for which ``condition`` holds; returns how many."""
         with self._lock:
+            self.generation += 1
             for fixture in self.index.fixtures:
                 if condition(fixture):
                     self._uses.pop(fixture.source, None)
@@ -159,6 +170,7 @@ class Replayer:
         with self._lock:
             self.settings = replace(self.settings, on_miss=on_miss)
             self.proxy_all = proxy_all
+            self.generation += 1
 
     def _available(self, fixture: Fixture) -> bool:
         return fixture.times is None or self._uses.get(fixture.source, 0) < fixture.times
@@ -211,19 +223,31 @@ class Replayer:
     def serve(self, request: Request) -> tuple[Response | Forward, Fault | None]:
         """:meth:`handle`, and the fault the web layer is to deliver the answer with
         (latency, pacing, a cut, a reset, a stall), if any."""
+        result, fault, _memo = self.serve_memoized(request)
+        return result, fault
+
+    def serve_memoized(
+        self, request: Request
+    ) -> tuple[Response | Forward, Fault | None, Memo | None]:
+        """:meth:`serve`, and a :class:`~mockapi.replay.memo.Memo` when the same bytes
+        may be answered again through :meth:`replay` (see :mod:`mockapi.replay.memo`)."""
+        generation = self.generation
+        if self.pending_usage:
+            self.flush_usage()
         seq = self.journal.next_seq()
         started = time.perf_counter()
         plan = Plan()
         try:
             result = self._handle(request, seq, plan)
             if isinstance(result, Forward):
-                return replace(result, started=started), None
+                return replace(result, started=started), None, None
             response, entry = result
         except APIError as exc:
             response = exc.response(base_headers())
             entry = self._entry(seq, request, response.status, Outcome.REJECTED, report=exc.message)
+        usage: tuple[usage_ledger.Row, ...] | None = ()
         if response.status == 200 and usage_ledger.billable(request):
-            self._record_usage(request, response)
+            usage = self._record_usage(request, response)
         fault = plan.fault
         if fault is not None:
             entry = replace(entry, fault=fault.describe())
@@ -232,14 +256,74 @@ class Replayer:
         elapsed = str(round((time.perf_counter() - started) * 1000))
         headers = {**plan.limit_headers, **response.headers, "openai-processing-ms": elapsed}
         delivered = fault if fault is not None and fault_plan.delivers(fault, response) else None
-        return replace(response, headers=headers), delivered
+        response = replace(response, headers=headers)
+        memo = None
+        if plan.hit is not None and fault is None and usage is not None:
+            memo = self._memo(generation, request, plan, response, entry, usage)
+        return response, delivered, memo
 
-    def _record_usage(self, request: Request, response: Response) -> None:
+    def _memo(
+        self,
+        generation: int,
+        request: Request,
+        plan: Plan,
+        response: Response,
+        entry: JournalEntry,
+        usage: tuple[usage_ledger.Row, ...],
+    ) -> Memo | None:
+        """The memo of this answer, if the same bytes will always be answered alike."""
+        assert plan.hit is not None
+        endpoint, fixture, answer = plan.hit
+        if plan.limit_headers or not memoizable(request, endpoint, fixture, answer, response):
+            return None
+        if self.hooks.names or self.proxy_all or self.settings.on_miss is OnMiss.PROXY:
+            return None  # plugins may answer anything; an upstream may record afresh
+        if not self._steady() or not admission.stable(request, self.state):
+            return None
+        return Memo(generation, fixture.source, entry, usage)
+
+    def _steady(self) -> bool:
+        """Whether no fault rule, server rate limit or project rate limit could change
+        an answer (these change outside the replayer's methods: looked at each time)."""
+        return (
+            not self.faults.rules
+            and self.limiter is None
+            and not self.project_limits.active(self.state)
+        )
+
+    def replay(self, memo: Memo) -> bool:
+        """Account for answering ``memo``'s request again (the journal, the fixture's use
+        count, the usage ledger); False, doing nothing, when the memo is stale."""
+        if memo.generation != self.generation or not self._steady():
+            return False
+        seq = self.journal.next_seq()
+        with self._lock:
+            self._uses[memo.source] = self._uses.get(memo.source, 0) + 1
+        if memo.usage:
+            self.pending_usage.add(self.clock.now(), memo.usage)
+        self.journal.append(replace(memo.entry, seq=seq, time=time.time()))
+        return True
+
+    def flush_usage(self) -> None:
+        """Write the usage of memoized replays to the ledger (see
+        :class:`~mockapi.endpoints.admin.ledger.Pending`)."""
+        self.pending_usage.flush(self.state)
+
+    def _record_usage(
+        self, request: Request, response: Response
+    ) -> tuple[usage_ledger.Row, ...] | None:
         """Add what a billable answer used to the usage ledger that the admin usage and
-        costs routes read (:mod:`mockapi.endpoints.admin.ledger`)."""
+        costs routes read (:mod:`mockapi.endpoints.admin.ledger`); what was added, or
+        None when recording it did more than add rows."""
         endpoint = self.router.resolve(request.method, request.path)[0]
         shape = endpoint.shape if endpoint is not None else None
-        usage_ledger.record(self.state, self.clock.now(), request, response, shape)
+        now = self.clock.now()
+        rows = usage_ledger.rows_of(self.state, request, response, shape)
+        if rows is None:
+            usage_ledger.record(self.state, now, request, response, shape)
+        else:
+            usage_ledger.add(self.state, now, rows)
+        return rows
 
     def dispatch(self, request: Request) -> Response:
         """Answer ``request`` through the whole flow as a client's request (a batch's
@@ -324,6 +408,7 @@ class Replayer:
                 )
                 return response, entry
             entry = self._entry(seq, request, response.status, Outcome.HIT, fixture=fixture)
+            plan.hit = (endpoint, fixture, answer)
             return response, entry
         return self._miss(request, endpoint, seq, original)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from mockapi.endpoints.endpoint import Endpoint
 from mockapi.errors import APIError, FaultSpecError, MockapiError
 from mockapi.faults import answers as fault_answers
 from mockapi.faults import pacing, ratelimit
@@ -32,6 +33,9 @@ class Plan:
     rule: Fault | None = None
     fixture: Fault | None = None
     limit_headers: dict[str, str] = field(default_factory=dict)
+    hit: tuple[Endpoint | None, Fixture, FixtureResponse] | None = None
+    """The endpoint, fixture and response that answered, once one did (for
+    :mod:`mockapi.replay.memo`)."""
 
     @property
     def fault(self) -> Fault | None:

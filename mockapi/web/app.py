@@ -31,7 +31,8 @@ from mockapi.replay.control import Control
 from mockapi.replay.engine import Forward, Replayer
 from mockapi.replay.request import parse_request
 from mockapi.web.admin import ADMIN_PREFIX, admin_routes
-from mockapi.web.delivery import FaultyResponse, TransportMiddleware
+from mockapi.web.delivery import FaultyResponse
+from mockapi.web.fastlane import KEY, FastLane
 from mockapi.web.websocket import websocket_route
 from mockapi.wire import sse
 from mockapi.wire.headers import OPENAI_HEADERS, base_headers
@@ -40,8 +41,8 @@ JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream; charset=utf-8"
 __all__ = ["ADMIN_PREFIX", "create_app"]
 
-App = Starlette
-"""The type of the app :func:`create_app` builds (for callers that do not import starlette)."""
+App = FastLane
+"""The type of the app :func:`create_app` builds: the fast lane, in front of Starlette."""
 
 
 def create_app(
@@ -49,14 +50,16 @@ def create_app(
     recorder: Recorder | None = None,
     *,
     control: Control | None = None,
-) -> Starlette:
+) -> FastLane:
     """The ASGI app serving ``replayer``'s fixtures, the admin API and the inspector.
 
     With a ``recorder``, requests the replayer forwards go upstream through it.
     ``control`` is what the admin API calls: :func:`mockapi.build.build` wires it to the
     recorder; without one, the admin API cannot switch record modes. CORS headers are
-    sent for the origins in ``replayer.settings.cors_origins``.
+    sent for the origins in ``replayer.settings.cors_origins``. Requests answered before
+    are answered again by the :class:`~mockapi.web.fastlane.FastLane` in front.
     """
+    lane = FastLane(replayer)
 
     async def api(request: StarletteRequest) -> StarletteResponse:
         try:
@@ -68,13 +71,17 @@ def create_app(
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = tuple(request.query_params.multi_items())
         model_request = parse_request(request.method, request.url.path, headers, body, query)
-        result, fault = replayer.serve(model_request)
+        key = request.scope.get(KEY)
+        result, fault, memo = replayer.serve_memoized(model_request)
         if isinstance(result, Forward):
             return await _forward(replayer, recorder, result)
         honor = replayer.settings.honor_delays
         if fault is not None:
             return _with_fault(result, fault, honor_delays=honor)
-        return _to_starlette(result, honor_delays=honor)
+        answer = _to_starlette(result, honor_delays=honor)
+        if memo is not None and key is not None:
+            lane.keep(key, memo, answer.status_code, answer.raw_headers, bytes(answer.body))
+        return answer
 
     async def unrouted(request: StarletteRequest, exc: Exception) -> StarletteResponse:
         return await api(request)
@@ -106,15 +113,14 @@ def create_app(
             middleware=cors_middleware(origins),
         ),
     ]
-    # The transport is found outermost, where ``receive`` is still the server's own.
-    return Starlette(
+    lane.app = Starlette(
         routes=routes,
         # Starlette answers a path its routes cannot match (a `%0A` in an id: `{path:path}`
         # stops at a line break) or a method they do not list in plain text; the API
         # answers both in its error shape, so they go through the API flow too.
         exception_handlers={404: unrouted, 405: unrouted, Exception: crash},
-        middleware=[Middleware(TransportMiddleware)],
     )
+    return lane
 
 
 def cors_middleware(origins: tuple[str, ...]) -> list[Middleware]:

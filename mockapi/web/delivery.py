@@ -13,10 +13,11 @@ fault is sent by :class:`FaultyResponse`, an ASGI response that:
   ends, so the client's stream raises); at ``malformed_at`` it slips in an event whose
   JSON is cut off; at ``stall_after`` it goes silent.
 
-Closing needs the connection's transport, which ASGI does not hand to apps:
-:class:`TransportMiddleware` finds uvicorn's (the object behind ``receive``) and puts
-it in the scope. Under another server, a reset or a cut falls back to raising, which
-servers answer by closing the connection.
+Closing needs the connection's transport, which ASGI does not hand to apps: the
+outermost layer (:class:`~mockapi.web.fastlane.FastLane`) finds uvicorn's (the object
+behind ``receive``, :func:`transport_of`) and puts it in the scope. Under another
+server, a reset or a cut falls back to raising, which servers answer by closing the
+connection.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import struct
 from typing import Any
 
 from starlette.responses import Response as StarletteResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mockapi.errors import MockapiError
 from mockapi.faults import answers as fault_answers
@@ -43,17 +44,10 @@ class FaultCut(MockapiError):
     """Raised to drop a connection when the server gives no transport to close."""
 
 
-class TransportMiddleware:
-    """Puts the connection's transport in ``scope[TRANSPORT_KEY]`` (or None)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            owner = getattr(receive, "__self__", None)
-            scope[TRANSPORT_KEY] = getattr(owner, "transport", None)
-        await self.app(scope, receive, send)
+def transport_of(receive: Receive) -> Any:
+    """The connection's transport behind the server's own ``receive`` (uvicorn's), or
+    None under a server that hides it; what ``scope[TRANSPORT_KEY]`` holds."""
+    return getattr(getattr(receive, "__self__", None), "transport", None)
 
 
 async def drop(scope: Scope, *, reset: bool) -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -305,15 +306,98 @@ def record(
     if request.path in _OWNED:
         _own(state, now, caller, body.get("id"), _OWNED[request.path])
         return
-    used = BILLABLE[request.path](request, body)
     if request.path == "/v1/responses":
         for item in body.get("output") or []:
             if isinstance(item, dict) and item.get("type") == "code_interpreter_call":
                 _own(state, now, caller, item.get("container_id"), "container")
+    add(state, now, _rows(request, body, caller))
+
+
+Row = tuple[str, str, Mapping[str, Any], Counts]
+"""One ledger addition: its category, the digest of its dimensions, the dimensions and
+the counts (see :func:`add`)."""
+
+
+def rows_of(
+    state: StateStore, request: Request, response: Response, shape: Shape | None
+) -> tuple[Row, ...] | None:
+    """What :func:`record` would add for this answer, computed once so that the same
+    answer to the same request (a memoized replay) adds it again with :func:`add`
+    alone; None when recording it does more than add rows (it names an object's owner)."""
+    if response.status != 200 or not billable(request):
+        return ()
+    if request.path in _OWNED:
+        return None
+    body = _body(request, response, shape)
+    if request.path == "/v1/responses" and any(
+        isinstance(item, dict) and item.get("type") == "code_interpreter_call"
+        for item in body.get("output") or []
+    ):
+        return None
+    return _rows(request, body, who(state, request.headers))
+
+
+def _rows(request: Request, body: dict[str, Any], caller: Who) -> tuple[Row, ...]:
     batch = BATCH_HEADER in request.headers
-    for one in used:
+    found: list[Row] = []
+    for one in BILLABLE[request.path](request, body):
         dims = {**caller.dims(), "batch": batch, **one.dims}
-        _add(state, now, one.category, dims, one.counts)
+        found.append((one.category, _digest(dims), dims, one.counts))
+    return tuple(found)
+
+
+def add(state: StateStore, now: float, rows: Iterable[Row]) -> None:
+    """Add ``rows`` to the ledger at ``now`` (each to its minute's row)."""
+    for category, digest, dims, counts in rows:
+        _add(state, now, category, dims, counts, digest)
+
+
+class Pending:
+    """Rows added by memoized replays (:mod:`mockapi.replay.memo`), summed in memory per
+    minute's row and written with one store update per row by :meth:`flush`: a replay
+    answered from memory should not pay for a store write. The replayer flushes before
+    anything else it serves (the usage routes included), before the state is read
+    through the admin API, and shortly after the first row waits (the web layer's
+    timer), so another worker sharing the store sees the rows within that delay."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[int, str, str], tuple[Mapping[str, Any], Counts]] = {}
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+    def add(self, now: float, rows: Iterable[Row]) -> bool:
+        """Count ``rows`` at ``now``; True when they are the first waiting."""
+        minute = int(now // 60) * 60
+        with self._lock:
+            first = not self._rows
+            for category, digest, dims, counts in rows:
+                key = (minute, category, digest)
+                found = self._rows.get(key)
+                if found is None:
+                    self._rows[key] = (dims, dict(counts))
+                    continue
+                summed = found[1]
+                for name, value in counts.items():
+                    summed[name] = summed.get(name, 0) + value
+        return first
+
+    def flush(self, state: StateStore) -> None:
+        """Write what waits to the ledger."""
+        with self._lock:
+            rows, self._rows = self._rows, {}
+        for (minute, category, digest), (dims, counts) in rows.items():
+            _add(state, minute, category, dims, counts, digest)
+
+    def drop(self) -> None:
+        """Forget what waits (the state it was for was cleared)."""
+        with self._lock:
+            self._rows.clear()
+
+
+def _digest(dims: Mapping[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(dims, option=orjson.OPT_SORT_KEYS)).hexdigest()[:20]
 
 
 def _body(request: Request, response: Response, shape: Shape | None) -> dict[str, Any]:
@@ -335,11 +419,15 @@ def _own(state: StateStore, now: float, caller: Who, object_id: Any, noun: str) 
 
 
 def _add(
-    state: StateStore, now: float, category: str, dims: Mapping[str, Any], counts: Counts
+    state: StateStore,
+    now: float,
+    category: str,
+    dims: Mapping[str, Any],
+    counts: Counts,
+    digest: str | None = None,
 ) -> None:
     minute = int(now // 60) * 60
-    key = hashlib.sha256(orjson.dumps(dims, option=orjson.OPT_SORT_KEYS)).hexdigest()[:20]
-    row_id = f"{minute}|{category}|{key}"
+    row_id = f"{minute}|{category}|{digest or _digest(dims)}"
     start = {"id": row_id, "minute": minute, "category": category, "dims": dict(dims), "counts": {}}
 
     def added(row: Any) -> Any:

@@ -252,6 +252,10 @@ class ProjectLimiter:
         with self._lock:
             self._limiters.clear()
 
+    def active(self, state: StateStore) -> bool:
+        """Whether any project has limits set (one read of the state store)."""
+        return isinstance(state.get(KIND, _OVERRIDES), dict)
+
     def take(self, state: StateStore, request: Request) -> dict[str, str] | None:
         """Take ``request`` (a ``POST``) from its project's buckets for its model: the
         ``x-ratelimit-*`` headers to answer with, None when no limit of the project

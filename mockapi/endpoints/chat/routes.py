@@ -56,9 +56,14 @@ def create(ctx: Context) -> FixtureResponse:
     return FixtureResponse(body=chat.synthesize(ctx.body, seed=ctx.seed))
 
 
+def remembers(body: Any) -> bool:
+    """Whether :func:`remember` keeps an answer to ``body``: a ``store: true`` request's."""
+    return isinstance(body, dict) and body.get("store") is True
+
+
 def remember(ctx: Context, response: Response) -> None:
     """Keep the completion answered to a ``store: true`` request (plain or streamed)."""
-    if ctx.body.get("store") is not True:
+    if not remembers(ctx.body):
         return
     completion = _answered(response, ctx.body)
     if completion is None:
@@ -166,6 +171,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=Body.JSON,
         synthesize=create,
         remember=remember,
+        remembers=remembers,
         shape=SHAPE,
     ),
     Endpoint("GET", "/v1/chat/completions", lookup=list_completions),

@@ -43,6 +43,11 @@ class ChatShape:
         completed: JSON = synthesis.complete(body, request)
         return completed
 
+    def pinned(self, body: JSON, request: Mapping[str, Any]) -> bool:
+        """Whether :meth:`complete` gives ``body`` alike every time: it names its own id
+        and creation time (a recording does), which would otherwise be drawn fresh."""
+        return isinstance(body, dict) and "id" in body and "created" in body
+
     def to_events(self, body: JSON, request: Mapping[str, Any]) -> tuple[SSEEvent, ...]:
         """The chunks the API streams for ``body`` (a completed body), then ``[DONE]``."""
         if not isinstance(body, dict):
