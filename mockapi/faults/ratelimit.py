@@ -13,6 +13,11 @@ every answer carries the real headers::
 
 (``reset``: the time until the bucket is full again, written as the API writes
 durations). Pure: the clock is injected, so tests need not sleep.
+
+The buckets are kept in process (:class:`LocalBuckets`, the default) or, for several
+replicas behind one load balancer, by any :class:`Buckets` shared between them
+(``mockapi.state.redis_shared``: the same arithmetic in one atomic script), so that a
+limit of 3 requests per minute is 3 across the fleet.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from mockapi.errors import APIError
 from mockapi.wire import tokens
@@ -108,6 +113,73 @@ class Bucket:
         """Seconds until the bucket is full again."""
         return max(0.0, (self.capacity - self.level) / self.rate)
 
+    @classmethod
+    def at(cls, capacity: int, level: float) -> Bucket:
+        """A bucket of ``capacity`` holding ``level`` units (a shared bucket's state)."""
+        bucket = cls(capacity, 0.0)
+        bucket.level = level
+        return bucket
+
+
+TAKEN, TOO_LARGE, NO_REQUESTS, NO_TOKENS = 0, 1, 2, 3
+"""What a take from a (requests, tokens) pair of buckets came to: taken; refused as larger
+than the token bucket; refused for want of a request; refused for want of tokens. A
+shared :class:`Buckets` answers with these numbers."""
+
+
+def outcome(calls: float, toks: float, tpm: int, requested: int) -> int:
+    """Whether ``requested`` tokens and one request fit buckets at these levels."""
+    if requested > tpm:
+        return TOO_LARGE
+    if calls < 1 - 1e-9:
+        return NO_REQUESTS
+    if toks < requested - 1e-9:
+        return NO_TOKENS
+    return TAKEN
+
+
+class Buckets(Protocol):
+    """Where a :class:`RateLimiter` keeps its buckets, by name (an API key and a model)."""
+
+    def take(self, name: str, rpm: int, tpm: int, requested: int) -> tuple[int, float, float]:
+        """Refill the pair of buckets ``name`` (``rpm`` requests, ``tpm`` tokens per
+        minute; full when new) and take one request and ``requested`` tokens if they fit
+        (:func:`outcome`), atomically; the outcome and the two levels after it."""
+        ...
+
+    def clear(self) -> None:
+        """Forget every bucket (all full again)."""
+        ...
+
+
+class LocalBuckets:
+    """:class:`Buckets` in this process (thread-safe), on ``clock``'s seconds."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._buckets: dict[tuple[str, int, int], tuple[Bucket, Bucket]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, name: str, rpm: int, tpm: int, requested: int) -> tuple[int, float, float]:
+        with self._lock:
+            now = self.clock()
+            pair = self._buckets.get((name, rpm, tpm))
+            if pair is None:
+                pair = Bucket(rpm, now), Bucket(tpm, now)
+                self._buckets[(name, rpm, tpm)] = pair
+            calls, toks = pair
+            calls.refill(now)
+            toks.refill(now)
+            result = outcome(calls.level, toks.level, tpm, requested)
+            if result == TAKEN:
+                calls.level -= 1
+                toks.level -= requested
+            return result, calls.level, toks.level
+
+    def clear(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -118,18 +190,23 @@ class Verdict:
 
 
 class RateLimiter:
-    """Buckets per (API key, model) for :class:`Limits`; ``clock`` gives seconds."""
+    """Buckets per (API key, model) for :class:`Limits`; ``clock`` gives seconds to the
+    in-process buckets, unless ``buckets`` (shared by a fleet, on its own clock) keeps them."""
 
-    def __init__(self, limits: Limits, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        buckets: Buckets | None = None,
+    ) -> None:
         self.limits = limits
         self.clock = clock
-        self._buckets: dict[tuple[str, str], tuple[Bucket, Bucket]] = {}
-        self._lock = threading.Lock()
+        self._buckets: Buckets = buckets if buckets is not None else LocalBuckets(clock)
 
     def reset(self) -> None:
         """Refill every bucket (each test starts with full buckets)."""
-        with self._lock:
-            self._buckets.clear()
+        self._buckets.clear()
 
     def check(
         self,
@@ -143,34 +220,25 @@ class RateLimiter:
         """Take one request and ``requested`` tokens for ``key`` and ``model``, or refuse;
         ``project`` names the project whose limits these are in the 429's message."""
         org = organization or self.limits.organization
-        with self._lock:
-            now = self.clock()
-            pair = self._buckets.get((key, model))
-            if pair is None:
-                pair = Bucket(self.limits.rpm, now), Bucket(self.limits.tpm, now)
-                self._buckets[(key, model)] = pair
-            calls, toks = pair
-            calls.refill(now)
-            toks.refill(now)
-            error: APIError | None = None
-            if requested > toks.capacity:
-                error = too_large(model, org, toks.capacity, requested, project=project)
-            elif calls.level < 1 - 1e-9:
-                wait = calls.wait_for(1)
-                used = calls.capacity - calls.remaining
-                error = rate_limited(
-                    "requests", model, org, calls.capacity, used, 1, wait, project=project
-                )
-            elif toks.level < requested - 1e-9:
-                wait = toks.wait_for(requested)
-                used = toks.capacity - toks.remaining
-                error = rate_limited(
-                    "tokens", model, org, toks.capacity, used, requested, wait, project=project
-                )
-            else:
-                calls.level -= 1
-                toks.level -= requested
-            headers = limit_headers(calls, toks)
+        rpm, tpm = self.limits.rpm, self.limits.tpm
+        result, calls_level, toks_level = self._buckets.take(f"{key}\0{model}", rpm, tpm, requested)
+        calls, toks = Bucket.at(rpm, calls_level), Bucket.at(tpm, toks_level)
+        headers = limit_headers(calls, toks)
+        error: APIError | None = None
+        if result == TOO_LARGE:
+            error = too_large(model, org, toks.capacity, requested, project=project)
+        elif result == NO_REQUESTS:
+            wait = calls.wait_for(1)
+            used = calls.capacity - calls.remaining
+            error = rate_limited(
+                "requests", model, org, calls.capacity, used, 1, wait, project=project
+            )
+        elif result == NO_TOKENS:
+            wait = toks.wait_for(requested)
+            used = toks.capacity - toks.remaining
+            error = rate_limited(
+                "tokens", model, org, toks.capacity, used, requested, wait, project=project
+            )
         if error is not None:
             error.headers.update(headers)
         return Verdict(headers, error)

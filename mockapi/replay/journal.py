@@ -8,19 +8,25 @@ entry's body as compact JSON plus its report. The newest entry is always kept, w
 its size, so the journal holds at most ``max_bytes`` plus one request body (itself
 bounded by ``--max-body-size``). What it keeps is always serialisable, whatever the
 client sent.
+
+:class:`SharedJournal` keeps the same list, within the same bounds, in a
+:class:`JournalStore` that several replicas share (``mockapi.state.redis_shared``): each
+reads what all of them received. The in-process :class:`Journal` stays the default.
 """
 
 from __future__ import annotations
 
 import enum
 import itertools
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
+from mockapi.errors import APIError
 from mockapi.model import JSON
 from mockapi.wire import jsonbody
 
@@ -75,6 +81,11 @@ class JournalEntry:
             "stream": self.stream,
             "fault": self.fault,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JournalEntry:
+        """The entry :meth:`to_json` wrote."""
+        return cls(**{**data, "outcome": Outcome(data["outcome"])})
 
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
@@ -162,3 +173,76 @@ def _size(entry: JournalEntry) -> int:
     except (TypeError, orjson.JSONEncodeError):  # cleaned already: never expected
         body = len(str(entry.body))
     return body + len(entry.report.encode("utf-8", "replace")) if entry.report else body
+
+
+# -- shared by replicas ------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
+
+
+class JournalStore(Protocol):
+    """Where a :class:`SharedJournal` keeps its entries: shared by a fleet of replicas."""
+
+    def next_seq(self) -> int:
+        """The next sequence number of the fleet (1, 2, ...)."""
+        ...
+
+    def append(self, record: bytes, size: int, *, maxlen: int, max_bytes: int) -> None:
+        """Keep ``record`` (counting ``size`` bytes) last, then drop the oldest while more
+        than one is kept and they are over ``maxlen`` records or ``max_bytes``, atomically."""
+        ...
+
+    def records(self) -> list[bytes]:
+        """Every record kept, oldest first."""
+        ...
+
+    def usage(self) -> tuple[int, int]:
+        """How many records are kept and their counted size."""
+        ...
+
+    def clear(self) -> None:
+        """Forget every record (the sequence numbers go on)."""
+        ...
+
+
+class SharedJournal(Journal):
+    """The :class:`Journal` of a fleet of replicas, in ``store``, within the same bounds.
+
+    Journaling never fails a request: while the store is unreachable (its 503), an entry
+    is not kept and the sequence number is 0, with a warning in the log; reading the
+    journal answers the store's 503.
+    """
+
+    def __init__(
+        self, maxlen: int, *, store: JournalStore, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        super().__init__(maxlen, max_bytes=max_bytes)
+        self._store = store
+
+    def next_seq(self) -> int:
+        try:
+            return self._store.next_seq()
+        except APIError as exc:
+            log.warning("journal: no sequence number: %s", exc.message)
+            return 0
+
+    def append(self, entry: JournalEntry) -> None:
+        entry = _serialisable(entry)
+        record = orjson.dumps(entry.to_json())
+        try:
+            self._store.append(record, _size(entry), maxlen=self._maxlen, max_bytes=self._max_bytes)
+        except APIError as exc:
+            log.warning("journal: %s %s not kept: %s", entry.method, entry.path, exc.message)
+
+    def entries(self, *, since: int = 0) -> list[JournalEntry]:
+        found = (JournalEntry.from_json(orjson.loads(r)) for r in self._store.records())
+        return [entry for entry in found if entry.seq > since]
+
+    def usage(self) -> tuple[int, int]:
+        return self._store.usage()
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    def __len__(self) -> int:
+        return self._store.usage()[0]
