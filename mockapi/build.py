@@ -30,6 +30,7 @@ from mockapi.recording.recorder import Recorder
 from mockapi.recording.upstream import Upstream
 from mockapi.replay.control import Control
 from mockapi.replay.engine import Replayer
+from mockapi.replay.shared import Fleet, SharedReplayer
 from mockapi.state.objects import ObjectStore
 from mockapi.state.sqlite import SQLiteStore
 from mockapi.state.store import BlobLimits, StateStore
@@ -131,26 +132,66 @@ def build_replayer(
     if settings.validate:
         # The bundled schemas are checked against the metaschema by the test suite.
         validator = RequestValidator(schemas, check=schemas_dir is not None)
-    return Replayer(
-        settings,
-        fixtures,
-        validator,
-        proxy_all=proxy_all,
-        hooks=hooks,
-        schemas=schemas,
-        state=state,
-    )
+    arguments: dict[str, Any] = {
+        "proxy_all": proxy_all,
+        "hooks": hooks,
+        "schemas": schemas,
+        "state": state,
+    }
+    if settings.state_url is not None:  # replicas: what they share is in Redis too
+        fleet = _fleet(state)
+        return SharedReplayer(settings, fixtures, validator, fleet=fleet, **arguments)
+    return Replayer(settings, fixtures, validator, **arguments)
 
 
 def build_state(settings: Settings) -> StateStore:
-    """Where the server keeps what it created: the SQLite database at
+    """Where the server keeps what it created: the Redis server at ``settings.state_url``
+    (shared by replicas on several machines), the SQLite database at
     ``settings.state_path`` (shared by ``--workers``, kept across restarts), else memory;
-    either within the file size limits of the settings."""
+    each within the file size limits of the settings."""
     limits = BlobLimits(settings.max_file_bytes, settings.max_state_bytes)
+    if settings.state_url is not None:
+        return _redis_store(settings.state_url, limits)
     if settings.state_path is None:
         return ObjectStore(blob_limits=limits)
     _check_state_path(settings.state_path)
     return SQLiteStore(settings.state_path, blob_limits=limits)  # MockapiError if it cannot
+
+
+def _redis_store(url: str, limits: BlobLimits) -> StateStore:
+    """The Redis store at ``url`` (imported only then: the client is the optional
+    ``mockapi[redis]`` extra). An unreachable Redis is a warning, not a failure: a
+    replica may start before its Redis, and answers 503 to what needs state until then."""
+    try:
+        from mockapi.state.redis import RedisStore
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "redis":
+            raise
+        raise MockapiError(
+            f"--state {url.partition('://')[0]}://...: the Redis client is not installed; "
+            "pip install 'mockapi[redis]'"
+        ) from None
+    store = RedisStore(url, blob_limits=limits)
+    problem = store.link.problem()
+    if problem is not None:
+        logging.getLogger("mockapi").warning(
+            "%s; requests that need it answer 503 until it answers", problem
+        )
+    return store
+
+
+def _fleet(state: StateStore) -> Fleet:
+    """The journal, fault counters and rate-limit buckets beside the Redis ``state``."""
+    from mockapi.state import redis_shared
+    from mockapi.state.redis import RedisStore
+
+    assert isinstance(state, RedisStore)
+    link = state.link
+    return Fleet(
+        journal=redis_shared.RedisJournal(link),
+        fault_counters=redis_shared.RedisFaultCounters(link),
+        buckets=redis_shared.RedisBuckets(link),
+    )
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"

@@ -86,6 +86,11 @@ class Settings:
     state_path: Path | None = None
     """The SQLite database that keeps what the server created (files, batches, stored
     responses) across restarts and shares it between ``--workers``; None: in memory."""
+    state_url: str | None = field(default=None, repr=False)
+    """The Redis server (``redis://HOST:PORT/DB``) that keeps what the server created, the
+    rate-limit buckets, the fault counters and the journal, shared by replicas on several
+    machines (:mod:`mockapi.state.redis`); wins over ``state_path``. Kept out of ``repr``
+    (a password in the URL)."""
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     """The largest file an upload may store (``--max-file-size``)."""
     max_state_bytes: int = DEFAULT_MAX_STATE_BYTES

@@ -73,6 +73,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SPEC",
         help="limit requests per key and model like the real API, e.g. 'rpm=3,tpm=1000'",
     )
+    group.addoption(
+        "--mockapi-state",
+        default=None,
+        metavar="PATH|redis://HOST:PORT/DB",
+        help="keep the server's state (files, batches, stored objects) in a SQLite database "
+        "or a Redis server shared with other mockapi servers (default: in memory); each "
+        "test's reset clears it for all of them",
+    )
     parser.addini("mockapi_record", "default record mode", default="none")
     parser.addini("mockapi_faults", "fault rules for every test", type="linelist", default=[])
     parser.addini("mockapi_rate_limit", "rate limit for every test (rpm=N,tpm=N)", default="")
@@ -85,6 +93,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("mockapi_on_miss", "error (default) or synthesize", default="error")
     parser.addini("mockapi_plugins", "mockapi plugins to load", type="linelist", default=[])
+    parser.addini("mockapi_state", "state store: a SQLite path or redis://HOST:PORT/DB", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -171,6 +180,7 @@ def _session_options(config: pytest.Config) -> dict[str, Any]:
         "rate_limit": config.getoption("--mockapi-rate-limit")
         or config.getini("mockapi_rate_limit")
         or None,
+        "state": config.getoption("--mockapi-state") or config.getini("mockapi_state") or None,
     }
 
 

@@ -12,7 +12,7 @@ import itertools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from mockapi.replay.control import RUNTIME_PRIORITY, Control
 from mockapi.replay.engine import Replayer
 from mockapi.replay.jobs import Jobs
 from mockapi.replay.journal import JournalEntry, Outcome
+from mockapi.state.location import state_location
 from mockapi.web.server import ServerThread
 from mockapi.web.webhooks import Sender
 
@@ -38,6 +39,19 @@ _NEEDS_UPSTREAM = (
     "record mode {mode!r} needs an upstream: pass --mockapi-upstream URL or set "
     "mockapi_upstream in the ini file"
 )
+
+
+def _with_state(settings: Settings, state: str) -> Settings:
+    """``settings`` keeping the state in ``state`` (``--mockapi-state``): a SQLite
+    database's path or a Redis URL, shared with whatever else is given it (each test's
+    reset clears it for all of them)."""
+    try:
+        location = state_location(state)
+    except MockapiError as exc:
+        raise MockapiError(f"--mockapi-state / mockapi_state {exc}") from None
+    if isinstance(location, Path):
+        return replace(settings, state_path=location)
+    return replace(settings, state_url=location)
 
 
 @dataclass
@@ -75,6 +89,8 @@ class Session:
             fault_seed=options.get("fault_seed"),
             rate_limit=options.get("rate_limit") or None,
         )
+        if options.get("state"):
+            settings = _with_state(settings, options["state"])
         recorded = recording.has_fixtures(dirs[0])
         built = build(settings, cassettes=False, missing_ok=True)
         server = ServerThread(built.app).start()

@@ -75,8 +75,9 @@ def _serve(args: argparse.Namespace) -> int:
         faults=fault_rules,
         fault_seed=args.fault_seed,
         rate_limit=args.rate_limit,
-        # Absolute: the banner names it, and it means the same file to every worker.
-        state_path=args.state.expanduser().absolute() if args.state else None,
+        # Absolute (parser.state): the banner names it, the same file to every worker.
+        state_path=args.state if isinstance(args.state, Path) else None,
+        state_url=args.state if isinstance(args.state, str) else None,
         max_file_bytes=args.max_file_size,
         max_state_bytes=args.max_state_size,
         poll_after_ms=args.poll_after_ms,
@@ -182,12 +183,20 @@ def _admin_banner(settings: Settings, port: int, workers: int) -> str:
     else:
         line = f"inspector: {inspector}"
     if workers > 1:
-        line += f"; {workers} workers, each with its own journal and run-time fixtures"
+        journal = "" if settings.state_url is not None else " journal and"
+        line += f"; {workers} workers, each with its own{journal} run-time fixtures"
     return line
 
 
 def _state_banner(settings: Settings, workers: int, *, kept: bool) -> str:
     """Where what the server creates (files, batches, stored objects) lives."""
+    if settings.state_url is not None:
+        from mockapi.state.location import shown
+
+        return (
+            f"state: {shown(settings.state_url)} (shared by every replica given it: objects, "
+            "files, rate-limit buckets, fault counters and journal; kept as Redis keeps it)"
+        )
     path = settings.state_path
     if path is None:
         return "state: in memory, gone when the server stops (--state PATH keeps it)"

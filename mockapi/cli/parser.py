@@ -19,6 +19,7 @@ from mockapi.config import (
     RecordMode,
 )
 from mockapi.endpoints.assistants.sunset import FAMILIES as SUNSET_FAMILIES
+from mockapi.errors import MockapiError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,13 +217,16 @@ def _add_fault_options(serve: argparse.ArgumentParser) -> None:
 def _add_state_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--state",
-        type=Path,
+        type=state,
         default=None,
-        metavar="PATH",
+        metavar="PATH|redis://HOST:PORT/DB",
         help="keep what the server creates (files and their bytes, uploads, batches, stored "
         "completions and responses) in the SQLite database PATH, created if absent, bytes "
         "in PATH.blobs/: kept across restarts and shared by --workers (default: in "
-        "memory; with --workers, a temporary database removed when the server stops)",
+        "memory; with --workers, a temporary database removed when the server stops); or "
+        "in the Redis server at redis://HOST:PORT/DB, shared by replicas on several "
+        "machines with the rate-limit buckets, fault counters and journal (pip install "
+        "'mockapi[redis]')",
     )
     serve.add_argument(
         "--max-file-size",
@@ -248,6 +252,16 @@ def _add_state_options(serve: argparse.ArgumentParser) -> None:
         help="the openai-poll-after-ms header on a retrieve of an unfinished batch or job: how "
         f"long the SDK's pollers wait before retrieving again (default {DEFAULT_POLL_AFTER_MS})",
     )
+
+
+def state(text: str) -> Path | str:
+    """``--state``: a path (absolute) or a Redis URL (see ``mockapi.state.location``)."""
+    from mockapi.state.location import state_location
+
+    try:
+        return state_location(text)
+    except MockapiError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}

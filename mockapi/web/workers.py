@@ -68,10 +68,10 @@ def run(settings: Settings, *, port: int, workers: int, log_level: str) -> None:
 @contextmanager
 def shared_state(settings: Settings, workers: int) -> Iterator[Settings]:
     """``settings`` with a state database every worker can open: as they are when
-    they name one (``--state``) or for one process (which keeps state in memory); else
-    with ``state_path`` in a new temporary directory, removed with what is in it when
-    the block exits (the server stopped)."""
-    if workers < 2 or settings.state_path is not None:
+    they name one (``--state``: a path or a Redis URL) or for one process (which keeps
+    state in memory); else with ``state_path`` in a new temporary directory, removed
+    with what is in it when the block exits (the server stopped)."""
+    if workers < 2 or settings.state_path is not None or settings.state_url is not None:
         yield settings
         return
     directory = Path(tempfile.mkdtemp(prefix="mockapi-state-"))

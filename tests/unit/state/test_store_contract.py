@@ -1,5 +1,6 @@
-"""The state store's contract, held by both backends: the memory store (ObjectStore)
-and the SQLite store. Each test runs once per backend."""
+"""The state store's contract, held by every backend: the memory store (ObjectStore),
+the SQLite store and the Redis store (on a real redis-server). Each test runs once per
+backend."""
 
 from __future__ import annotations
 
@@ -14,19 +15,33 @@ import pytest
 from mockapi.errors import StateLimitError
 from mockapi.state.clock import Clock
 from mockapi.state.objects import MemoryStore
+from mockapi.state.redis import RedisStore
 from mockapi.state.sqlite import SQLiteStore
 from mockapi.state.store import BlobLimits, Order, StateStore, page_of
+from tests.redis_server import RedisServer
 
 LIMITS = BlobLimits(max_file_bytes=100, max_total_bytes=250)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the module's Redis cases (each starts on an empty one)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
-    made: StateStore = (
-        MemoryStore(blob_limits=LIMITS)
-        if request.param == "memory"
-        else SQLiteStore(tmp_path / "state.db", blob_limits=LIMITS)
-    )
+    made: StateStore
+    if request.param == "memory":
+        made = MemoryStore(blob_limits=LIMITS)
+    elif request.param == "sqlite":
+        made = SQLiteStore(tmp_path / "state.db", blob_limits=LIMITS)
+    else:
+        server: RedisServer = request.getfixturevalue("redis_server")
+        server.client().flushall()
+        made = RedisStore(server.url(), blob_limits=LIMITS)
     yield made
     made.close()
 
