@@ -116,7 +116,9 @@ def build_replayer(
     """
     state = build_state(settings)  # first: a bad --state fails before the slow part
     dirs = settings.fixture_dirs or default_fixture_dirs()
-    recorded = recording.has_fixtures(settings.record_dir)
+    # Only mode once asks whether recordings exist (listing 10,000 files takes a while).
+    once = settings.record_mode is RecordMode.ONCE
+    recorded = once and recording.has_fixtures(settings.record_dir)
     on_miss, proxy_all = recording.plan(settings.record_mode, recorded=recorded)
     if on_miss is not None:
         settings = replace(settings, on_miss=on_miss)

@@ -7,6 +7,7 @@ crash or a concurrent writer never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 
 from mockapi.errors import FixtureError, LibraryError
-from mockapi.library import staging
+from mockapi.library import cache, staging
 from mockapi.library.fixture import FORMAT_VERSION, BodyFiles, Fixture, parse_document
 
 try:
@@ -43,37 +44,71 @@ def read_yaml(path: Path) -> Any:
     :data:`MAX_ALIAS_NODES` nodes (or refer to themselves) are refused before they are
     built, in time linear in the file.
     """
-    return _read(path)[0]
+    return decode_yaml(_read_bytes(path), path)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, refused past :data:`MAX_FILE_BYTES` (never read further)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file is
+    except OSError as exc:
+        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+    _check_size(data, path)
+    return data
+
+
+def _check_size(data: bytes, path: Path) -> None:
+    if len(data) > MAX_FILE_BYTES:
+        raise FixtureError(
+            str(path),
+            f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, more than a fixture "
+            "file may be; split it into several files, or keep a large answer in a "
+            "body_file beside it",
+        )
+
+
+def decode_yaml(data: bytes, path: Path) -> Any:
+    """The document in ``data`` (the bytes of ``path``), as :func:`read_yaml` decodes it."""
+    _check_size(data, path)
+    if b"*" not in data:
+        # No alias can be written without a '*': nothing to bound, so the node tree
+        # (a third of the time) is not kept for the check.
+        loader = _Loader(data)
+        try:
+            return loader.get_single_data()
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc, path) from None
+        finally:
+            loader.dispose()
+    return _decode(data, path)[0]
 
 
 def _read(path: Path) -> tuple[Any, Any]:
     """The document at ``path`` and its node tree (None for an empty file), bounded."""
+    return _decode(_read_bytes(path), path)
+
+
+def _decode(data: bytes, path: Path) -> tuple[Any, Any]:
+    """The document in ``data`` and its node tree, its aliases bounded."""
+    loader = _Loader(data)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file is
-        if len(data) > MAX_FILE_BYTES:
-            raise FixtureError(
-                str(path),
-                f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, more than a fixture "
-                "file may be; split it into several files, or keep a large answer in a "
-                "body_file beside it",
-            )
-        loader = _Loader(data)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None, None
-            _check_aliases(node, path)
-            return loader.construct_document(node), node
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _check_aliases(node, path)
+        return loader.construct_document(node), node
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FixtureError(where, f"not valid YAML: {problem}") from None
-    except OSError as exc:
-        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+        raise _yaml_error(exc, path) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(exc: yaml.YAMLError, path: Path) -> FixtureError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return FixtureError(where, f"not valid YAML: {problem}")
 
 
 def _check_aliases(root: Any, path: Path) -> None:
@@ -133,16 +168,38 @@ FIXTURE_SUFFIXES = (".yaml", ".yml")
 
 
 def fixture_files(directory: Path) -> list[Path]:
-    """The fixture files under ``directory``, recursively, in a stable order."""
+    """The fixture files under ``directory``, recursively, in a stable order (by path
+    component), skipping hidden files and folders (names starting with ``.``)."""
+    return [path for _, path in _listing(directory)]
+
+
+def _listing(directory: Path) -> list[tuple[str, Path]]:
+    """:func:`fixture_files` with each file's path relative to ``directory`` (``/``-separated)."""
     if not directory.is_dir():
         raise FixtureError(str(directory), "is not a directory; pass an existing fixtures folder")
-    return sorted(
-        p
-        for p in directory.rglob("*")
-        if p.suffix in FIXTURE_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
-    )
+    found: list[tuple[str, ...]] = []
+    _scan(str(directory), (), found)  # os.scandir: no stat per file, no Path per entry
+    found.sort()  # by component, as Paths compare
+    root = str(directory)
+    return [("/".join(parts), Path(os.path.join(root, *parts))) for parts in found]
+
+
+def _scan(folder: str, parts: tuple[str, ...], found: list[tuple[str, ...]]) -> None:
+    """Add the fixture files under ``folder`` (``parts`` below the root); as ``rglob``
+    did, symlinked folders are not followed and one that may not be read is skipped."""
+    try:
+        with os.scandir(folder) as scanned:
+            entries = list(scanned)
+    except PermissionError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if name.endswith(FIXTURE_SUFFIXES) and entry.is_file():
+            found.append((*parts, name))
+        elif entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, (*parts, name), found)
 
 
 def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list[Fixture]:
@@ -151,27 +208,54 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
     ``cassettes=False`` leaves out the files that belong to one test (a top-level
     ``test:`` key, written by the pytest plugin): those are loaded for their test only.
     All broken files are reported together, each with its path and problem, in one
-    :class:`LibraryError`, so that a user fixes them in one pass.
+    :class:`LibraryError`, so that a user fixes them in one pass. Decoded documents
+    are cached across runs (:mod:`mockapi.library.cache`), never served stale.
     """
     fixtures: list[Fixture] = []
     problems: list[FixtureError] = []
-    for directory in directories:
-        try:
-            files = fixture_files(directory)
-        except FixtureError as exc:
-            problems.append(exc)
-            continue
-        for path in files:
+    collecting = gc.isenabled()
+    gc.disable()  # a library is a million new objects, none of them garbage: no passes
+    try:
+        for directory in directories:
             try:
-                document = read_yaml(path)
-                if not cassettes and isinstance(document, dict) and "test" in document:
-                    continue
-                fixtures.extend(parse_document(document, str(path), body_files=body_reader(path)))
+                files = _listing(directory)
             except FixtureError as exc:
                 problems.append(exc)
+                continue
+            cached = cache.DirectoryCache.open(directory, len(files))
+            for rel, path in files:
+                try:
+                    document = _document(path, rel, cached)
+                    if not cassettes and isinstance(document, dict) and "test" in document:
+                        continue
+                    fixtures.extend(
+                        parse_document(document, str(path), body_files=body_reader(path))
+                    )
+                except FixtureError as exc:
+                    problems.append(exc)
+            if cached is not None:
+                cached.save()
+    finally:
+        if collecting:
+            gc.enable()
     if problems:
         raise LibraryError(problems)
     return fixtures
+
+
+def _document(path: Path, rel: str, cached: cache.DirectoryCache | None) -> Any:
+    """The decoded document of fixture file ``path`` (``rel`` in its directory), from
+    ``cached`` when it can be."""
+    if cached is None:
+        return cache.intern_strings(read_yaml(path))
+    try:
+        return cached.document(path, rel, _decode_interned)
+    except OSError as exc:
+        raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _decode_interned(data: bytes, path: Path) -> Any:
+    return cache.intern_strings(decode_yaml(data, path))
 
 
 def load_file(path: Path) -> list[Fixture]:

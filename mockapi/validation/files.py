@@ -10,7 +10,7 @@ pretty, key-sorted JSON file per schema plus ``index.json``, atomically.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,8 +83,41 @@ def derive_to_dir(spec_path: Path, out_dir: Path) -> list[Path]:
     return written
 
 
+class _Documents(Mapping[str, Mapping[str, Any]]):
+    """Schema documents read from their files when first asked for: the bundled set is
+    some 900 files, of which a server (or a test session) uses a few."""
+
+    def __init__(self, directory: Path, names: Iterable[str]) -> None:
+        self._directory = directory
+        self._names = tuple(sorted(set(names)))
+        self._known = frozenset(self._names)
+        self._read: dict[str, Mapping[str, Any]] = {}
+
+    def __getitem__(self, name: str) -> Mapping[str, Any]:
+        found = self._read.get(name)
+        if found is None:
+            if name not in self._known:
+                raise KeyError(name)
+            found = self._read[name] = _read_json(self._directory / name)
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def load_schemas(directory: Path | None = None) -> SchemaSet:
-    """Load ``index.json`` and the schemas it names from ``directory`` (default: bundled)."""
+    """Load ``index.json`` and the schemas it names from ``directory`` (default: bundled).
+
+    A given directory's schemas are all read now, so that a broken file is reported at
+    start-up; the bundled ones (checked by the test suite) each when first used.
+    """
+    lazy = directory is None
     if directory is None:
         try:
             directory = resources.bundled_dir("schemas")
@@ -107,20 +140,23 @@ def load_schemas(directory: Path | None = None) -> SchemaSet:
     if not isinstance(endpoints, dict):
         raise SchemaError(f"{index_path}: no 'endpoints' mapping; {_HINT}")
     documents: dict[str, Mapping[str, Any]] = {}
+    names: list[str] = []
     for endpoint, roles in sorted(endpoints.items()):
         if not isinstance(roles, dict):
             raise SchemaError(f"{index_path}: endpoint {endpoint!r} maps to {roles!r}; {_HINT}")
         for name in roles.values():
             if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
                 raise SchemaError(f"{index_path}: {endpoint!r} names a bad file {name!r}; {_HINT}")
-            if name not in documents:
+            if name not in documents and not lazy:
                 path = directory / name
                 if not path.is_file():
                     raise SchemaError(f"{path}: missing (named by {index_path}); {_HINT}")
                 documents[name] = _read_json(path)
+            names.append(name)
     source = index.get("source", {})
     note = f"{source.get('title', '?')} {source.get('version', '?')}" if source else ""
-    return SchemaSet(index=index, documents=documents, source=note)
+    found = _Documents(directory, names) if lazy else documents
+    return SchemaSet(index=index, documents=found, source=note)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -67,44 +67,62 @@ class _Request:
 
 
 class RequestValidator:
-    """Validates request bodies (and, for tests, responses) against a ``SchemaSet``."""
+    """Validates request bodies (and, for tests, responses) against a ``SchemaSet``.
+
+    Each schema is compiled the first time its endpoint is asked about (a server
+    answers a few of the hundreds of endpoints it knows; compiling all of them took
+    most of its start-up), except with ``check``, where every schema is compiled and
+    checked now, so that a broken one is reported at start-up.
+    """
 
     def __init__(self, schemas: SchemaSet, *, check: bool = True) -> None:
-        """Compile ``schemas``; ``check=False`` skips re-checking them against the
+        """Prepare ``schemas``; ``check=False`` skips re-checking them against the
         metaschema (about 0.5 s), for the bundled schemas the test suite checks."""
-        self._requests: dict[str, _Request] = {}
-        self._forms: dict[str, _Request] = {}
-        self._parameters: dict[str, _Request] = {}
-        self._others: dict[tuple[str, str], Draft202012Validator] = {}
-        for endpoint in schemas.endpoints:
-            for role in derive.ROLES:
-                document = schemas.schema(endpoint, role)
-                if document is None:
-                    continue
-                compiled = _compile(
-                    document, schemas.file_for(endpoint, role) or endpoint, check=check
-                )
-                if role in ("request", "form", "parameters"):
-                    # Unknown query parameters are ignored, as the API does (Azure's
-                    # clients send api-version); unknown body keys are refused.
-                    known = _known_properties(document) if role != "parameters" else None
-                    fast = predicates.Compiler.fast_path(document)
-                    compiled_request = _Request(
-                        compiled, known, derive.ref_resolver(document), fast, document
-                    )
-                    table = {
-                        "request": self._requests,
-                        "form": self._forms,
-                        "parameters": self._parameters,
-                    }[role]
-                    table[endpoint] = compiled_request
-                else:
-                    self._others[(endpoint, role)] = compiled
+        self._schemas = schemas
+        self._check = check
+        self._compiled: dict[tuple[str, str], _Request | Draft202012Validator | None] = {}
+        self._endpoints = frozenset(
+            endpoint
+            for endpoint in schemas.endpoints
+            if schemas.file_for(endpoint, "request") or schemas.file_for(endpoint, "form")
+        )
+        if check:
+            for endpoint in schemas.endpoints:
+                for role in derive.ROLES:
+                    self._compiled_for(endpoint, role)
+
+    def _compiled_for(self, endpoint: str, role: str) -> _Request | Draft202012Validator | None:
+        """The compiled ``role`` schema of ``endpoint`` (None: it has none), compiled
+        on first use. Two threads may compile one at once: both results are equal."""
+        key = (endpoint, role)
+        try:
+            return self._compiled[key]
+        except KeyError:
+            pass
+        document = self._schemas.schema(endpoint, role)
+        found: _Request | Draft202012Validator | None = None
+        if document is not None:
+            name = self._schemas.file_for(endpoint, role) or endpoint
+            compiled = _compile(document, name, check=self._check)
+            if role in ("request", "form", "parameters"):
+                # Unknown query parameters are ignored, as the API does (Azure's
+                # clients send api-version); unknown body keys are refused.
+                known = _known_properties(document) if role != "parameters" else None
+                fast = predicates.Compiler.fast_path(document)
+                found = _Request(compiled, known, derive.ref_resolver(document), fast, document)
+            else:
+                found = compiled
+        self._compiled[key] = found
+        return found
+
+    def _request(self, endpoint: str, role: str) -> _Request | None:
+        found = self._compiled_for(endpoint, role)
+        return found if isinstance(found, _Request) else None
 
     @property
     def endpoints(self) -> frozenset[str]:
         """Endpoints whose request bodies are validated (JSON or form)."""
-        return frozenset(self._requests) | frozenset(self._forms)
+        return self._endpoints
 
     def validate(self, endpoint: str, body: Any, *, form: bool = False) -> APIError | None:
         """None when ``body`` is valid for ``endpoint`` (or there is no schema), else a 400.
@@ -113,10 +131,10 @@ class RequestValidator:
         the form schema. Never raises: a failure inside validation is itself reported
         as a 400.
         """
-        request = (self._forms if form else self._requests).get(endpoint)
-        if request is None:
-            return None
         try:
+            request = self._request(endpoint, "form" if form else "request")
+            if request is None:
+                return None
             return _check(request, body)
         except Exception as exc:  # a 400 naming the problem, never a 500
             return APIError(
@@ -129,7 +147,7 @@ class RequestValidator:
 
     def checks_parameters(self, endpoint: str) -> bool:
         """Whether ``endpoint`` declares query or path parameters to validate."""
-        return endpoint in self._parameters
+        return self._schemas.file_for(endpoint, "parameters") is not None
 
     def validate_parameters(
         self, endpoint: str, query: Iterable[tuple[str, str]], path: Mapping[str, str]
@@ -141,10 +159,10 @@ class RequestValidator:
         Values are typed by the schema first (:func:`mockapi.validation.forms.parameters`),
         so ``limit=5`` is the integer 5 and ``stream=maybe`` stays a string. Never raises.
         """
-        request = self._parameters.get(endpoint)
-        if request is None:
-            return None
         try:
+            request = self._request(endpoint, "parameters")
+            if request is None:
+                return None
             return _check(request, forms.parameters(query, path, request.schema))
         except Exception as exc:  # a 400 naming the problem, never a 500
             return APIError(
@@ -160,8 +178,8 @@ class RequestValidator:
 
         Each problem reads ``"<path>: <what is wrong>"``; empty when valid or unknown.
         """
-        validator = self._others.get((endpoint, role))
-        if validator is None:
+        validator = self._compiled_for(endpoint, role)
+        if not isinstance(validator, Draft202012Validator):
             return []
         found = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
         return [f"{_param(list(e.absolute_path)) or '(body)'}: {_short(e.message)}" for e in found]
