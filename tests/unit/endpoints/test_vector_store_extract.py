@@ -100,6 +100,9 @@ def test_a_zip_that_is_not_a_word_document_is_unsupported() -> None:
         (b" \n\t\n", "blank.txt"),
         (documents.pdf([]), "no-text.pdf"),
     ],
+    # Named by file: a zip's bytes hold the time it was made, and pytest-xdist needs
+    # every worker to collect the same ids.
+    ids=["broken.pdf", "broken.docx", "empty.txt", "blank.txt", "no-text.pdf"],
 )
 def test_a_document_that_cannot_be_read_or_has_no_text_is_an_invalid_file(
     data: bytes, name: str
