@@ -33,7 +33,7 @@ from mockapi.model import Request, Response
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.replay import admission, fault_plan, render
 from mockapi.replay.fault_plan import Plan
-from mockapi.replay.journal import Journal, JournalEntry, Outcome
+from mockapi.replay.journal import Journal, JournalEntry, Outcome, prepare
 from mockapi.replay.memo import Memo, memoizable
 from mockapi.replay.router import Router
 from mockapi.replay.webhooks import Webhooks
@@ -280,7 +280,7 @@ class Replayer:
             return None  # plugins may answer anything; an upstream may record afresh
         if not self._steady() or not admission.stable(request, self.state):
             return None
-        return Memo(generation, fixture.source, entry, usage)
+        return Memo(generation, fixture.source, *prepare(entry), usage)
 
     def _steady(self) -> bool:
         """Whether no fault rule, server rate limit or project rate limit could change
@@ -301,7 +301,7 @@ class Replayer:
             self._uses[memo.source] = self._uses.get(memo.source, 0) + 1
         if memo.usage:
             self.pending_usage.add(self.clock.now(), memo.usage)
-        self.journal.append(replace(memo.entry, seq=seq, time=time.time()))
+        self.journal.keep(replace(memo.entry, seq=seq, time=time.time()), memo.entry_size)
         return True
 
     def flush_usage(self) -> None:

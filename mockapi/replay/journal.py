@@ -111,9 +111,12 @@ class Journal:
             return next(self._seq)
 
     def append(self, entry: JournalEntry) -> None:
-        """Keep ``entry``, made serialisable first (see :func:`_serialisable`)."""
-        entry = _serialisable(entry)
-        size = _size(entry)
+        """Keep ``entry``, made serialisable first (see :func:`prepare`)."""
+        self.keep(*prepare(entry))
+
+    def keep(self, entry: JournalEntry, size: int) -> None:
+        """Keep ``entry`` as :func:`prepare` made it, counting ``size`` (a memoized
+        replay prepares its entry once; only ``seq`` and ``time`` change)."""
         with self._lock:
             self._entries.append(entry)
             self._sizes.append(size)
@@ -146,6 +149,12 @@ class Journal:
 
 
 _TEXTS = ("method", "path", "report", "fixture", "fixture_source", "fault")
+
+
+def prepare(entry: JournalEntry) -> tuple[JournalEntry, int]:
+    """``entry`` made serialisable (:func:`_serialisable`), and the size it counts."""
+    entry = _serialisable(entry)
+    return entry, _size(entry)
 
 
 def _serialisable(entry: JournalEntry) -> JournalEntry:
@@ -226,11 +235,10 @@ class SharedJournal(Journal):
             log.warning("journal: no sequence number: %s", exc.message)
             return 0
 
-    def append(self, entry: JournalEntry) -> None:
-        entry = _serialisable(entry)
+    def keep(self, entry: JournalEntry, size: int) -> None:
         record = orjson.dumps(entry.to_json())
         try:
-            self._store.append(record, _size(entry), maxlen=self._maxlen, max_bytes=self._max_bytes)
+            self._store.append(record, size, maxlen=self._maxlen, max_bytes=self._max_bytes)
         except APIError as exc:
             log.warning("journal: %s %s not kept: %s", entry.method, entry.path, exc.message)
 

@@ -43,7 +43,9 @@ class Memo:
     source: str
     """The fixture's source, whose use count each replay adds one to."""
     entry: JournalEntry
-    """The journal entry, whose ``seq`` and ``time`` each replay fills in."""
+    """The journal entry (prepared: :func:`~mockapi.replay.journal.prepare`), whose
+    ``seq`` and ``time`` each replay fills in."""
+    entry_size: int
     usage: tuple[Row, ...]
     """What each answer adds to the usage ledger (:func:`~mockapi.endpoints.admin.ledger.add`)."""
 
