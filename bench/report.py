@@ -1,218 +1,302 @@
-"""The benchmark's results as a Markdown table; the budget of issues 5 and 15, line by line."""
+"""The benchmark's results as text: a header (date, machine, commit), one Markdown table
+per section, the budget lines (:mod:`bench.budget`), and the README's Performance section
+(``python -m bench --markdown``)."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 from bench import batch
+from bench.budget import Line, batch_growth, budget, budget_text, fmt, get, ratio
+from bench.ceiling import figure_bottleneck
 
-Row = tuple[str, str, str, str]
+__all__ = ["budget", "budget_text", "header", "markdown", "table"]
 
-
-def _get(data: Any, *path: str) -> float | None:
-    node = data
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return float(node) if isinstance(node, (int, float)) else None
+Row = tuple[str, ...]
+BUSY = 0.5
+"""A load average per core above this at the start: the header says the figures are noisy."""
 
 
-def _fmt(value: float | None, unit: str = "ms") -> str:
+def _x(a: float | None, b: float | None, *, bound: str | None = None) -> str:
+    value = ratio(a, b)
     if value is None:
         return "n/a"
-    if unit == "req/s":
-        return f"{value:,.0f} req/s"
-    if unit == "MB":
-        return f"{value:.1f} MB"
-    if unit == "s":
-        return f"{value:.3f} s"
-    return f"{value:.2f} ms"
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    if a is None or b is None or b == 0:
-        return "n/a"
-    return f"{a / b:.2f}x"
+    return f"{value:.2f}x" + (" (n/a: see the budget)" if bound else "")
 
 
 def _added(after: float | None, before: float | None, unit: str = "ms") -> str:
     if after is None or before is None:
         return "n/a"
     sign = "+" if after >= before else "-"
-    return f"{sign}{_fmt(abs(after - before), unit)}"
+    return f"{sign}{fmt(abs(after - before), unit)}"
 
 
-def _pair(label: str, a: Any, b: Any, path: tuple[str, ...], unit: str = "ms") -> Row:
-    x, y = _get(a, *path), _get(b, *path)
-    return label, _fmt(x, unit), _fmt(y, unit), _ratio(y, x)
+def _p50_p99(data: Any, key: str) -> str:
+    p50, p99 = get(data, key, "latency_ms", "p50"), get(data, key, "latency_ms", "p99")
+    return "n/a" if p50 is None or p99 is None else f"{p50:.2f} / {p99:.2f} ms"
+
+
+def _p_ratio(a: Any, b: Any, key: str) -> str:
+    parts = [_x(get(a, key, "latency_ms", p), get(b, key, "latency_ms", p)) for p in ("p50", "p99")]
+    return " / ".join(parts)
+
+
+def _cpu(data: Any, key: str) -> str:
+    gen, server = get(data, key, "generator_cpu"), get(data, key, "server_cpu")
+    if gen is None:
+        return ""
+    return f"generator {gen:.0%}" + (f", server {server:.0%}" if server is not None else "")
+
+
+def _compare(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
+    stack = data["default_stack"]
+    ceiling = data.get("ceiling", {})
+    peer = data.get("aimock", {})
+    has_peer = peer.get("status", "ok") == "ok"
+    rows: list[Row] = [
+        ("chat completion", "reference", "mockapi", "mockapi/reference", "aimock", "mockapi/aimock")
+    ]
+    for name in data["stacks"]:
+        ref, mock = data["reference"][name], data["mockapi"][name]
+        other = peer if has_peer and name == stack else None
+        for c in (32, 1):
+            key = f"json_c{c}"
+            r, m = get(ref, key, "rps"), get(mock, key, "rps")
+            a = get(other, key, "rps")
+            many = c > 1
+            bound = figure_bottleneck(ref.get(key), ceiling.get(key), many=many)
+            peer_bound = (
+                figure_bottleneck(other.get(key), ceiling.get(key), many=many) if other else None
+            )
+            rows.append(
+                (
+                    f"c={c}, {name}: requests/s",
+                    fmt(r, "req/s"),
+                    fmt(m, "req/s"),
+                    _x(m, r, bound=bound),
+                    fmt(a, "req/s") if other else "",
+                    _x(m, a, bound=peer_bound) if other else "",
+                )
+            )
+            rows.append(
+                (
+                    f"c={c}, {name}: latency p50 / p99",
+                    _p50_p99(ref, key),
+                    _p50_p99(mock, key),
+                    _p_ratio(mock, ref, key),
+                    _p50_p99(other, key) if other else "",
+                    _p_ratio(mock, other, key) if other else "",
+                )
+            )
+            rows.append(
+                (
+                    f"c={c}, {name}: CPU used (one core = 100%)",
+                    _cpu(ref, key),
+                    _cpu(mock, key),
+                    "",
+                    _cpu(other, key) if other else "",
+                    "",
+                )
+            )
+    ref, mock = data["reference"][stack], data["mockapi"][stack]
+    for c in (1, 32):
+        key = f"sse_c{c}"
+        label = f"c={c}, {stack}: 20-event stream"
+        for what, path, unit in (
+            ("first event p50", ("ttfb_ms", "p50"), "ms"),
+            ("total p50", ("latency_ms", "p50"), "ms"),
+            ("streams/s", ("rps",), "req/s"),
+        ):
+            r, m = get(ref, key, *path), get(mock, key, *path)
+            rows.append((f"{label}: {what}", fmt(r, unit), fmt(m, unit), _x(m, r), "", ""))
+    cells = []
+    for server in (ref, mock):
+        burst = server.get("open_streams", {})
+        cells.append(
+            f"{burst.get('requests', 0)} done, {burst.get('errors', '?')} errors, "
+            f"{burst.get('max_open', 0)} open at once, {burst.get('wall_s', 0):.2f} s"
+        )
+    rows.append((f"{plan['open_streams']} paced streams held open", *cells, "", "", ""))
+    for label, path, unit in (
+        ("process start to first answer", ("startup_s",), "s"),
+        ("RSS after the above", ("rss_mb",), "MB"),
+    ):
+        r, m, a = get(ref, *path), get(mock, *path), get(peer, *path)
+        rows.append((label, fmt(r, unit), fmt(m, unit), _x(m, r), fmt(a, unit), _x(m, a)))
+    sizes = [get(x, "json_c32", "answer_bytes") for x in (ref, mock, peer)]
+    shown = [f"{s:,.0f} bytes" if s is not None else "n/a" for s in sizes]
+    rows.append(("chat answer body", shown[0], shown[1], "", shown[2], ""))
+    for c in (32, 1):
+        top = get(ceiling, f"json_c{c}", "rps")
+        label = f"c={c}: load generator's ceiling (a trivial server)"
+        rows.append((label, fmt(top, "req/s"), "", "", "", ""))
+    if not has_peer:
+        rows.append(("aimock", "", "", "", str(peer.get("status")), ""))
+    return rows
 
 
 def _ends(scale: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The smallest and the largest library of the scaling section."""
     ordered = sorted(scale.values(), key=lambda s: int(s["fixtures"]))
     return ordered[0], ordered[-1]
 
 
-def _compare_rows(results: dict[str, Any]) -> list[Row]:
-    ref, mock = results["compare"]["reference"], results["compare"]["mockapi"]
-    rows: list[Row] = []
-    for c in (1, 32):
-        key = f"json_c{c}"
-        rows.append(_pair(f"chat, c={c}: throughput", ref, mock, (key, "rps"), "req/s"))
-        rows.append(_pair(f"chat, c={c}: latency p50", ref, mock, (key, "latency_ms", "p50")))
-        rows.append(_pair(f"chat, c={c}: latency p99", ref, mock, (key, "latency_ms", "p99")))
-    for c in (1, 32):
-        key = f"sse_c{c}"
-        label = f"20-event stream, c={c}"
-        rows.append(_pair(f"{label}: first event p50", ref, mock, (key, "ttfb_ms", "p50")))
-        rows.append(_pair(f"{label}: total p50", ref, mock, (key, "latency_ms", "p50")))
-        rows.append(_pair(f"{label}: streams/s", ref, mock, (key, "rps"), "req/s"))
-    cells = []
-    for data in (ref, mock):
-        burst = data["open_streams"]
-        cells.append(
-            f"{burst['requests']} done, {burst['errors']} errors, "
-            f"{burst.get('max_open', 0)} open at once, {burst.get('wall_s', 0):.2f} s"
-        )
-    count = results["plan"]["open_streams"]
-    rows.append((f"{count} paced streams held open", cells[0], cells[1], ""))
-    rows.append(_pair("server RSS after all the above", ref, mock, ("rss_mb",), "MB"))
-    return rows
-
-
-def _scaling_rows(results: dict[str, Any]) -> list[Row]:
-    small, large = _ends(results["scaling"])
+def _scaling(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
+    small, large = _ends(data)
     rows: list[Row] = [
         (
-            "**fixture scaling**",
-            f"**{small['fixtures']:,} fixtures**",
-            f"**{large['fixtures']:,} fixtures**",
+            "fixture scaling",
+            f"{small['fixtures']:,} fixtures",
+            f"{large['fixtures']:,} fixtures",
             "",
-        ),
-        _pair("start-up: time inside build", small, large, ("build_s",), "s"),
-        _pair("start-up: process start to first answer", small, large, ("startup_s",), "s"),
-        _pair("hit latency p50 (c=1)", small, large, ("hit", "latency_ms", "p50")),
-        _pair("near-miss report p50 (c=1)", small, large, ("near_miss", "latency_ms", "p50")),
-        _pair("RSS once loaded", small, large, ("rss_loaded_mb",), "MB"),
+        )
     ]
+    for label, path, unit in (
+        ("start-up: time inside build", ("build_s",), "s"),
+        ("start-up: process start to first answer", ("startup_s",), "s"),
+        ("hit latency p50 (c=1)", ("hit", "latency_ms", "p50"), "ms"),
+        ("near-miss report p50 (c=1)", ("near_miss", "latency_ms", "p50"), "ms"),
+        ("RSS once loaded", ("rss_loaded_mb",), "MB"),
+    ):
+        a, b = get(small, *path), get(large, *path)
+        rows.append((label, fmt(a, unit), fmt(b, unit), _x(b, a)))
     return rows
 
 
-def _plugin_rows(results: dict[str, Any]) -> list[Row]:
-    plug = results["plugin"]
-    rows: list[Row] = [
-        ("**pytest plugin**", "**without fixture**", "**with fixture**", "**added**")
-    ]
-    if plug.get("status") != "ok":
-        rows.append(("pytest session, one trivial test", plug["status"].splitlines()[0], "", ""))
-        return rows
-    without, with_ = plug["without_fixture_s"], plug["with_fixture_s"]
-    label = f"pytest session, one trivial test (median of {plug['runs']})"
-    rows.append((label, _fmt(without, "s"), _fmt(with_, "s"), _added(with_, without, "s")))
+def _plugin(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = [("pytest plugin", "without fixture", "with fixture", "added")]
+    without, with_ = get(data, "without_fixture_s"), get(data, "with_fixture_s")
+    label = f"pytest session, one trivial test (median of {data.get('runs')})"
+    rows.append((label, fmt(without, "s"), fmt(with_, "s"), _added(with_, without, "s")))
     return rows
 
 
-def _proxy_rows(results: dict[str, Any]) -> list[Row]:
-    direct, via = results["proxy"]["direct"], results["proxy"]["via_mockapi"]
-    rows: list[Row] = [
-        ("**proxy (record all)**", "**upstream direct**", "**via mockapi**", "**added**")
-    ]
+def _proxy(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
+    direct, via = data["direct"], data["via_mockapi"]
+    rows: list[Row] = [("proxy (record all)", "upstream direct", "via mockapi", "added")]
     for label, path in (
         ("chat latency p50 (c=1)", ("json_c1", "latency_ms", "p50")),
         ("stream: first event p50 (c=1)", ("sse_c1", "ttfb_ms", "p50")),
         ("stream: total p50 (c=1)", ("sse_c1", "latency_ms", "p50")),
     ):
-        a, b = _get(direct, *path), _get(via, *path)
-        rows.append((label, _fmt(a), _fmt(b), _added(b, a)))
+        a, b = get(direct, *path), get(via, *path)
+        rows.append((label, fmt(a), fmt(b), _added(b, a)))
     return rows
 
 
-def _memory_rows(results: dict[str, Any]) -> list[Row]:
-    mem = results["memory"]
-    rows: list[Row] = [(f"**memory: {mem['requests']:,} mixed requests**", "", "**RSS**", "")]
-    for mark, rss in mem["rss_mb"].items():
+def _memory(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = [(f"memory: {data['requests']:,} mixed requests", "RSS")]
+    for mark, rss in data["rss_mb"].items():
         label = "server RSS when it first answers" if mark == "start" else f"after {int(mark):,}"
-        rows.append((label, "", _fmt(rss, "MB"), ""))
-    rows.append(("errors", "", str(mem["errors"]), ""))
+        rows.append((label, fmt(rss, "MB")))
+    rows.append(("errors", str(data["errors"])))
     return rows
+
+
+def _vector(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
+    """``bench.vector_search.rows`` when it reads these figures, else every figure."""
+    try:
+        module = importlib.import_module("bench.vector_search")
+        made: list[Row] = [tuple(row) for row in module.rows(data)]
+    except (ImportError, AttributeError, KeyError):
+        return [("vector store search", "figure"), *_leaves(data)]
+    return [(made[0][0].strip("*"), *made[0][1:]), *made[1:]]
+
+
+def _leaves(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Every number and short string of a nested result, as ``a.b: value`` rows."""
+    out: list[tuple[str, str]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out += _leaves(value, f"{name}.")
+        elif isinstance(value, float):
+            out.append((name, f"{value:,.3f}".rstrip("0").rstrip(".")))
+        elif isinstance(value, (int, str)) and len(str(value)) <= 80:
+            out.append((name, f"{value:,}" if isinstance(value, int) else value))
+    return out
+
+
+def _batch(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = list(batch.rows(data))
+    head = rows[0][0].strip("*")
+    rows[0] = (head, "", "figure", "")
+    growth = batch_growth(data["memory_store"])
+    rows.append(("state in memory: peak RSS growth", "", _added(growth, 0.0, "MB"), ""))
+    return rows
+
+
+_TABLES: dict[str, Callable[[dict[str, Any], dict[str, Any]], list[Row]]] = {
+    "compare": _compare,
+    "scaling": _scaling,
+    "plugin": _plugin,
+    "proxy": _proxy,
+    "memory": _memory,
+    "vector": _vector,
+    "batch": _batch,
+}
+
+
+def _markdown(rows: list[Row]) -> str:
+    width = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+
+    def show(row: Row) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, width, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in width) + "|"
+    return "\n".join([show(rows[0]), rule, *(show(r) for r in rows[1:])])
 
 
 def table(results: dict[str, Any]) -> str:
-    """Every figure measured, with the ratio (or the difference) beside it."""
-    rows: list[Row] = []
-    for section, make in (
-        ("compare", _compare_rows),
-        ("scaling", _scaling_rows),
-        ("plugin", _plugin_rows),
-        ("proxy", _proxy_rows),
-        ("memory", _memory_rows),
-        ("batch", lambda results: batch.rows(results["batch"])),
-    ):
-        if section in results:
-            rows.extend(make(results))
-    head = ("measure", "reference", "mockapi", "mockapi/reference")
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
-
-    def line(row: Row | tuple[str, ...]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return "\n".join([line(head), rule, *(line(r) for r in rows)])
+    """Every figure measured, one table per section, the ratio or difference beside it."""
+    out = []
+    for section, make in _TABLES.items():
+        data = results.get(section)
+        if not isinstance(data, dict):
+            continue
+        status = str(data.get("status", "ok"))
+        if status.startswith(("n/a", "failed", "error")):
+            out.append(_markdown([(section, "status"), ("", status.splitlines()[0])]))
+            continue
+        out.append(_markdown(make(data, results.get("plan", {}))))
+    return "\n\n".join(out)
 
 
-def budget(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 5's budget: each line with its figure and whether it is met."""
-    lines: list[dict[str, Any]] = []
-
-    def add(line: str, figure: float | None, limit: float, text: str, *, most: bool) -> None:
-        met = figure is not None and (figure < limit if most else figure >= limit)
-        lines.append({"line": line, "figure": figure, "limit": limit, "text": text, "met": met})
-
-    if "compare" in results:
-        ref, mock = results["compare"]["reference"], results["compare"]["mockapi"]
-        r32, m32 = _get(ref, "json_c32", "rps"), _get(mock, "json_c32", "rps")
-        ratio = m32 / r32 if m32 is not None and r32 else None
-        text = f"{_ratio(m32, r32)} ({_fmt(m32, 'req/s')} vs {_fmt(r32, 'req/s')})"
-        add("replay throughput at c=32 >= 0.7x the reference's", ratio, 0.7, text, most=False)
-        count = results["plan"]["open_streams"]
-        for which, data in (("reference", ref), ("mockapi", mock)):
-            burst = data["open_streams"]
-            done = burst["requests"] if not burst["errors"] else -1
-            text = f"{burst['requests']} complete, {burst['errors']} errors"
-            add(f"{count} open streams all complete ({which})", done, count, text, most=False)
-    if "scaling" in results:
-        small, large = _ends(results["scaling"])
-        n, m = f"{large['fixtures']:,}", f"{small['fixtures']:,}"
-        hit_s, hit_l = (_get(x, "hit", "latency_ms", "p50") for x in (small, large))
-        ratio = hit_l / hit_s if hit_l is not None and hit_s else None
-        text = f"{_ratio(hit_l, hit_s)} ({_fmt(hit_l)} vs {_fmt(hit_s)})"
-        add(f"hit p50 with {n} fixtures within 10% of {m}", ratio, 1.1, text, most=True)
-        miss = _get(large, "near_miss", "latency_ms", "p50")
-        add(f"near-miss report p50 with {n} fixtures < 50 ms", miss, 50, _fmt(miss), most=True)
-        build, start = _get(large, "build_s"), _get(large, "startup_s")
-        text = f"{_fmt(build, 's')} in build; {_fmt(start, 's')} from process start"
-        add(f"start-up with {n} fixtures < 1 s", build, 1.0, text, most=True)
-        rss = _get(large, "rss_loaded_mb")
-        add(f"RSS with {n} fixtures < 150 MB", rss, 150, _fmt(rss, "MB"), most=True)
-    if "proxy" in results:
-        direct, via = results["proxy"]["direct"], results["proxy"]["via_mockapi"]
-        for line, path, limit in (
-            ("proxy mode adds < 2 ms p50", ("json_c1", "latency_ms", "p50"), 2.0),
-            ("proxy forwards the first event within 5 ms", ("sse_c1", "ttfb_ms", "p50"), 5.0),
-        ):
-            before, after = _get(direct, *path), _get(via, *path)
-            added = after - before if after is not None and before is not None else None
-            add(line, added, limit, _added(after, before), most=True)
-    if "memory" in results:
-        mem = results["memory"]
-        last = str(mem["requests"])
-        rss = _get(mem, "rss_mb", last) if not mem["errors"] else None
-        text = _fmt(rss, "MB") if not mem["errors"] else f"{mem['errors']} errors"
-        line = f"RSS after {mem['requests']:,} mixed requests < {mem['budget_mb']:.0f} MB"
-        add(line, rss, mem["budget_mb"], text, most=True)
-    return lines
+def header(results: dict[str, Any]) -> str:
+    """What, when, where and at which commit: the lines above the tables."""
+    m = results["machine"]
+    peer = results.get("compare", {}).get("aimock", {}) if "compare" in results else {}
+    rounds = results.get("plan", {}).get("rounds")
+    lines = [
+        f"mockapi benchmark: {results.get('run', 'full')} run, {m.get('date')}, commit "
+        f"{m.get('commit')}, {results.get('elapsed_s', '?')} s",
+        f"machine: {m['nproc']} cores ({m['cpu']}), {m.get('memory_gb')} GB, {m['platform']}; "
+        f"Python {m['python']}, uvicorn {m['uvicorn']} (mockapi serve: "
+        f"{m['uvicorn_loop_http']}), node {m.get('node')}"
+        + (f", aimock {peer['version']}" if peer.get("version") else ""),
+        f"load generator: {results['load_generator']} ({m.get('wrk')}); best of {rounds} "
+        "alternating rounds",
+    ]
+    load = (m.get("load_average") or [0])[0]
+    if load / max(1, m["nproc"]) > BUSY:
+        lines.append(
+            f"NOTE: the machine was busy (load average {load} on {m['nproc']} cores at the "
+            "start): throughput and latency figures are noisy"
+        )
+    return "\n".join(lines)
 
 
-def budget_text(lines: list[dict[str, Any]]) -> str:
-    return "\n".join(f"[{'met ' if b['met'] else 'MISS'}] {b['line']}: {b['text']}" for b in lines)
+def markdown(results: dict[str, Any]) -> str:
+    """The README's Performance section for this run: where it ran, the tables, the budget."""
+    lines: list[Line] = results.get("budget") or budget(results)
+    verdicts = "\n".join(f"- **{b['verdict']}**: {b['line']}: {b['text']}" for b in lines)
+    return (
+        "```\n"
+        + header(results)
+        + "\n```\n\n"
+        + table(results)
+        + "\n\nThe budget (`python -m bench`):\n\n"
+        + verdicts
+        + "\n"
+    )

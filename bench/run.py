@@ -1,16 +1,20 @@
-"""The benchmark runner: ``python -m bench [--quick] [--out PATH]``.
+"""The benchmark runner: ``python -m bench [--quick] [--only SECTION] [--markdown]``.
 
 Measures mockapi against the fastest thing it could be -- the bare Starlette app of
-:mod:`bench.reference` under the same uvicorn settings, answering the same bytes -- in
-the same run, then the fixture-scaling, pytest-plugin and proxy figures, prints one
-table with the ratio beside each figure, checks the budget of issue 5, and writes
-everything as JSON (``bench/results.json`` by default).
+:mod:`bench.reference` under the same uvicorn settings, answering the same bytes -- and
+against aimock, its fastest peer, in the same run (:mod:`bench.compare`); then fixture
+scaling, the pytest plugin, the recording proxy, memory, a 50,000-line batch and vector
+store search. Prints a header (date, machine, commit), one table per section with the
+ratio or the difference beside each figure, and every budget line of issues 5, 15 and 21
+as ``met``, ``MISS`` or ``n/a`` (with why: a load generator at its ceiling measures
+nothing about the server); writes everything as JSON (``bench/results.json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import shlex
 import statistics
@@ -18,106 +22,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import traceback
 from pathlib import Path
 from typing import Any
 
 from bench import batch, library, memory, payloads
+from bench.compare import compare
 from bench.procs import ROOT, LoadGenerator, Server, machine
-from bench.report import budget, budget_text, table
-from mockapi.library.store import dump_yaml
+from bench.report import budget, budget_text, header, markdown, table
+from bench.rounds import FULL, QUICK, Plan, best, log
 
 DEFAULT_OUT = ROOT / "bench" / "results.json"
 
 
-@dataclass(frozen=True)
-class Plan:
-    """How long and how big each measurement is."""
-
-    duration: float  # seconds measured per sustained run
-    warmup: float
-    rounds: int  # each comparison is run this many times, alternating; the best counts
-    open_streams: int
-    small: int  # fixtures in the small and the large library
-    large: int
-    scaling_duration: float
-    scaling_rounds: int  # short turns: the two libraries see the same background noise
-    plugin_runs: int
-
-
-FULL = Plan(2.5, 0.5, 3, 500, 10, 10_000, 1.0, 6, 5)
-QUICK = Plan(0.5, 0.2, 1, 500, 10, 1_000, 0.5, 1, 1)
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _best(runs: list[dict[str, Any]], *, by: str) -> dict[str, Any]:
-    """The run with the highest ``rps`` (``by="rps"``) or the lowest p50 latency, with
-    every run's figure beside it: on a shared machine, noise only ever slows a run."""
-    if by == "rps":
-        best = max(runs, key=lambda r: r["rps"])
-    else:
-        best = min(runs, key=lambda r: r["latency_ms"].get("p50", float("inf")))
-    figures = [r["rps"] if by == "rps" else r["latency_ms"].get("p50") for r in runs]
-    return {**best, f"{'rps' if by == 'rps' else 'p50'}_of_each_round": figures}
-
-
-# -- 1. mockapi against the reference app ------------------------------------------------
-
-
-def _sustained(plan: Plan, load: LoadGenerator, port: int) -> dict[str, Any]:
-    figures: dict[str, Any] = {}
-    for concurrency in (1, 32):
-        figures[f"json_c{concurrency}"] = load.run(
-            port,
-            payloads.JSON_REQUEST,
-            concurrency=concurrency,
-            duration=plan.duration,
-            warmup=plan.warmup,
-        )
-        figures[f"sse_c{concurrency}"] = load.run(
-            port,
-            payloads.STREAM_REQUEST,
-            concurrency=concurrency,
-            duration=plan.duration,
-            warmup=plan.warmup,
-            sse=True,
-        )
-    return figures
-
-
-def compare(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
-    """The reference app, then mockapi, each in its own process, ``plan.rounds`` times."""
-    fixtures = work / "compare-fixtures"
-    fixtures.mkdir()
-    (fixtures / "bench.yaml").write_bytes(dump_yaml(payloads.fixture_document()))
-    rounds: dict[str, list[dict[str, Any]]] = {"reference": [], "mockapi": []}
-    results: dict[str, Any] = {}
-    for round_ in range(plan.rounds):
-        for which, runs in rounds.items():
-            args = ("--fixtures", str(fixtures)) if which == "mockapi" else ()
-            with Server(which, *args) as server:
-                _log(f"[compare] round {round_ + 1}: {which} up in {server.startup_s:.2f}s")
-                runs.append(_sustained(plan, load, server.port))
-                if round_ == 0:
-                    results[which] = {"startup_s": round(server.startup_s, 3)}
-                    results[which]["open_streams"] = load.run(
-                        server.port,
-                        payloads.PACED_REQUEST,
-                        concurrency=plan.open_streams,
-                        sse=True,
-                        burst=True,
-                    )
-                results[which]["rss_mb"] = server.rss_mb()
-    for which, runs in rounds.items():
-        for key in runs[0]:
-            results[which][key] = _best([run[key] for run in runs], by="rps")
-    return results
-
-
-# -- 2. fixture scaling ------------------------------------------------------------------
+# -- fixture scaling ------------------------------------------------------------------
 
 
 def scaling(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
@@ -126,7 +44,7 @@ def scaling(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
     for count in (plan.small, plan.large):
         started = time.perf_counter()
         libraries[count] = library.write_library(work / f"library-{count}", count)
-        _log(f"[scaling] wrote {count} fixture files in {time.perf_counter() - started:.1f}s")
+        log(f"[scaling] wrote {count} fixture files in {time.perf_counter() - started:.1f}s")
     results: dict[str, Any] = {}
     hits: dict[int, list[dict[str, Any]]] = {count: [] for count in libraries}
     misses: dict[int, list[dict[str, Any]]] = {count: [] for count in libraries}
@@ -149,6 +67,7 @@ def scaling(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
                         library.request_body(library.PROBE),
                         duration=plan.scaling_duration,
                         warmup=plan.warmup,
+                        pid=server.pid,
                     )
                 )
                 misses[count].append(
@@ -158,16 +77,17 @@ def scaling(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
                         duration=plan.scaling_duration,
                         warmup=plan.warmup,
                         expect=404,
+                        pid=server.pid,
                     )
                 )
         for count, server in servers.items():
             results[str(count)]["rss_mb"] = server.rss_mb()
-            results[str(count)]["hit"] = _best(hits[count], by="p50")
-            results[str(count)]["near_miss"] = _best(misses[count], by="p50")
+            results[str(count)]["hit"] = best(hits[count], by="p50")
+            results[str(count)]["near_miss"] = best(misses[count], by="p50")
     return results
 
 
-# -- 3. the pytest plugin ----------------------------------------------------------------
+# -- the pytest plugin ----------------------------------------------------------------
 
 _WITH = "def test_trivial(mockapi):\n    assert mockapi is not None\n"
 _WITHOUT = "def test_trivial():\n    assert True\n"
@@ -212,7 +132,7 @@ def plugin(plan: Plan, work: Path) -> dict[str, Any]:
     }
 
 
-# -- 4. the recording proxy --------------------------------------------------------------
+# -- the recording proxy --------------------------------------------------------------
 
 
 def _proxied(plan: Plan, load: LoadGenerator, port: int) -> dict[str, Any]:
@@ -240,7 +160,7 @@ def proxy(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
     return results
 
 
-# -- 5. memory under a mixed synthesize load (bench/memory.py) -------------------------------
+# -- memory under a mixed synthesize load (bench/memory.py) ----------------------------------
 
 
 def memory_section(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
@@ -248,12 +168,29 @@ def memory_section(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any
     return memory.run()
 
 
-# -- 6. a 50,000-line chat batch on a synthesize server (bench/batch.py) ---------------------
+# -- a 50,000-line chat batch on a synthesize server (bench/batch.py) -------------------------
 
 
 def batch_section(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
-    """A 50,000-line chat batch: time and peak RSS, state in memory and in SQLite."""
-    return batch.run()
+    """A chat batch (50,000 lines; 5,000 in a quick run): time and peak RSS, state in
+    memory and in SQLite."""
+    return batch.run(plan.batch_lines)
+
+
+# -- vector store search (bench/vector_search.py) ---------------------------------------------
+
+
+def vector_section(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
+    """Vector store search over 1,000 files of 10 KB (200 in a quick run):
+    ``bench.vector_search.run()``."""
+    try:
+        module = importlib.import_module("bench.vector_search")
+    except ModuleNotFoundError as exc:
+        if exc.name != "bench.vector_search":
+            raise
+        return {"status": "n/a (bench/vector_search.py is not there yet)"}
+    result: dict[str, Any] = module.run(plan.vector_files) if plan is QUICK else module.run()
+    return result
 
 
 SECTIONS: dict[str, Any] = {
@@ -262,58 +199,73 @@ SECTIONS: dict[str, Any] = {
     "plugin": plugin,
     "proxy": proxy,
     "memory": memory_section,
+    "vector": vector_section,
     "batch": batch_section,
 }
-OPT_IN = frozenset({"batch"})
-"""Sections run only when asked for with ``--only`` (the batch section takes minutes)."""
+
+
+def _section(name: str, plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
+    """One section's figures; a section that fails is reported as failed (its budget
+    lines then say so) and the run goes on to the next."""
+    try:
+        if name == "plugin":
+            result: dict[str, Any] = plugin(plan, work)
+        else:
+            result = SECTIONS[name](plan, load, work)
+    except Exception as exc:
+        log(traceback.format_exc())
+        return {"status": f"failed: {type(exc).__name__}: {str(exc)[:500]}"}
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (~30 s)")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (~2 min)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write JSON")
     parser.add_argument(
-        "--no-wrk", action="store_true", help="use bench/load.py even when wrk is installed"
+        "--no-wrk",
+        action="store_true",
+        help="use bench/load.py even when wrk is installed (its ratios are then n/a)",
     )
     parser.add_argument(
         "--only",
         action="append",
         choices=SECTIONS,
-        help="run only this section (repeatable; the table then shows n/a elsewhere); "
-        "'batch' runs only when named",
+        help="run only this section (repeatable; the others are left out of the report)",
+    )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the README's Performance section (header, tables, budget) instead",
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    sections = args.only or [section for section in SECTIONS if section not in OPT_IN]
+    sections = args.only or list(SECTIONS)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mockapi-bench-") as tmp:
         work = Path(tmp)
         load = LoadGenerator(work, use_wrk=not args.no_wrk)
         results: dict[str, Any] = {
             "command": shlex.join(["python", "-m", "bench", *(argv or sys.argv[1:])]),
+            "run": "quick" if args.quick else "full",
             "machine": machine(),
             "load_generator": load.name,
             "plan": plan.__dict__,
         }
-        _log(f"[bench] {'quick' if args.quick else 'full'} run; load generator: {load.name}")
+        log(f"[bench] {results['run']} run; load generator: {load.name}")
         for section in sections:
-            _log(f"[{section}]")
-            if section == "plugin":
-                results[section] = plugin(plan, work)
-            else:
-                results[section] = SECTIONS[section](plan, load, work)
+            log(f"[{section}]")
+            results[section] = _section(section, plan, load, work)
     results["budget"] = budget(results)
     results["elapsed_s"] = round(time.perf_counter() - began, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
-    m = results["machine"]
-    print(
-        f"mockapi benchmark ({'quick' if args.quick else 'full'} run, {results['elapsed_s']} s): "
-        f"{m['nproc']} x {m['cpu']}, Python {m['python']}, uvicorn {m['uvicorn']} "
-        f"({m['uvicorn_loop_http']}), load: {load.name}\n"
-    )
-    print(table(results))
-    print()
-    print(budget_text(results["budget"]))
-    print(f"\nwritten to {args.out}")
+    if args.markdown:
+        print(markdown(results))
+    else:
+        print(header(results) + "\n")
+        print(table(results))
+        print()
+        print(budget_text(results["budget"]))
+    print(f"\nwritten to {args.out}", file=sys.stderr)
     return 0

@@ -1,12 +1,14 @@
 """Start one benchmarked server in this process (the runner starts each in its own).
 
-    python -m bench.serve reference --port P
+    python -m bench.serve reference --port P [--http h11 --loop asyncio]
     python -m bench.serve mockapi   --port P --fixtures DIR [--record all --upstream URL]
     python -m bench.serve upstream  --port P [--event-delay S]
 
 All three run under :func:`mockapi.web.server.serve`, the function ``mockapi serve`` uses,
 so their uvicorn settings are identical: one worker, the same host, ``log_level``
-warning, access log off, lifespan off. Before serving, one JSON line is printed on
+warning, access log off, lifespan off, and the HTTP parser and event loop given by
+``--http`` and ``--loop`` (by default ``mockapi serve``'s,
+:func:`mockapi.web.server.fastest_stack`). Before serving, one JSON line is printed on
 stdout: ``{"build_s": ...}``, the seconds spent building the app (for mockapi, inside
 :func:`mockapi.build.build`, the wiring ``mockapi serve`` uses: loading and indexing
 fixtures and compiling validators, nearly all of it).
@@ -20,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from mockapi.web.server import EVENT_LOOPS, HTTP_PARSERS
 
 HOST = "127.0.0.1"
 LOG_LEVEL = "warning"
@@ -56,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", default="none")
     parser.add_argument("--upstream")
     parser.add_argument("--event-delay", type=float, default=0.005)
+    parser.add_argument("--http", choices=HTTP_PARSERS, help="uvicorn's HTTP parser")
+    parser.add_argument("--loop", choices=EVENT_LOOPS, help="uvicorn's event loop")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from mockapi.web.server import serve
 
     print(json.dumps({"build_s": build_s}), flush=True)
-    serve(app, host=HOST, port=args.port, log_level=LOG_LEVEL)
+    serve(app, host=HOST, port=args.port, log_level=LOG_LEVEL, http=args.http, loop=args.loop)
     return 0
 
 

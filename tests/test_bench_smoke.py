@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +117,21 @@ def test_the_validation_check_catches_a_disagreement(
     monkeypatch.setattr(check, "Compiler", AcceptsAll)
     assert check.main(["--samples", "10"]) == 1
     assert "DISAGREE" in capsys.readouterr().out
+
+
+def test_wrk_measures_a_server_and_the_cpu_each_side_used(tmp_path: Path) -> None:
+    procs = importlib.import_module("bench.procs")
+    ceiling = importlib.import_module("bench.ceiling")
+    generator = procs.LoadGenerator(tmp_path, use_wrk=True)
+    assert generator.wrk is not None, "wrk is not installed: apt-get install wrk"
+    with procs.Server("ceiling", launcher=ceiling.command) as server:
+        result = generator.run(
+            server.port, payloads.JSON_REQUEST, concurrency=4, duration=1, warmup=0, pid=server.pid
+        )
+        # wrk reads no answer: the one checked first must be what the benchmark expects.
+        with pytest.raises(RuntimeError, match=r"answered 200 .* expects 404"):
+            generator.run(server.port, payloads.JSON_REQUEST, duration=1, warmup=0, expect=404)
+    assert result["generator"] == "wrk" and result["errors"] == 0 and result["requests"] > 0
+    assert result["answer_bytes"] == len(payloads.COMPLETION_BYTES)
+    assert result["generator_cpu"] > 0 and result["server_cpu"] > 0
+    assert result["latency_ms"]["p50"] <= result["latency_ms"]["p99"]

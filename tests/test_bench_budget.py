@@ -1,0 +1,178 @@
+"""The benchmark's budget: when a ratio is refused (the load generator or a busy machine,
+not the server, set a figure), the lines' verdicts, and aimock's fixture (pure functions
+on figures; no timing)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+ceiling = pytest.importorskip("bench.ceiling", reason="bench/ is not part of the sdist")
+budget = pytest.importorskip("bench.budget")
+aimock = pytest.importorskip("bench.aimock")
+payloads = pytest.importorskip("bench.payloads")
+procs = pytest.importorskip("bench.procs")
+
+Figure = ceiling.Figure
+SATURATED = Figure("wrk", 60_000.0, generator_cpu=0.97, server_cpu=0.4)
+
+
+def test_a_server_well_under_the_ceiling_is_measured() -> None:
+    figure = Figure("wrk", 20_000.0, generator_cpu=0.45, server_cpu=0.98)
+    assert ceiling.bottleneck(figure, SATURATED, many=True) is None
+
+
+def test_the_python_generator_is_never_trusted_for_a_ratio() -> None:
+    figure = Figure("bench/load.py", 2_400.0, generator_cpu=0.99, server_cpu=0.6)
+    reason = ceiling.bottleneck(figure, None, many=True)
+    assert reason is not None and reason.startswith("load generator bound: bench/load.py")
+    assert "apt-get install wrk" in reason
+
+
+def test_a_figure_near_a_saturated_generators_ceiling_is_refused() -> None:
+    figure = Figure("wrk", 50_000.0, generator_cpu=0.85, server_cpu=0.9)
+    reason = ceiling.bottleneck(figure, SATURATED, many=True)
+    assert reason is not None and "83% of the generator's ceiling (60,000 req/s" in reason
+
+
+def test_a_ceiling_the_trivial_server_set_is_only_a_lower_bound() -> None:
+    # The generator had CPU to spare measuring the ceiling: the trivial server was the
+    # limit there, so a figure near it says nothing against the server.
+    unsaturated = Figure("wrk", 60_000.0, generator_cpu=0.6, server_cpu=1.0)
+    figure = Figure("wrk", 55_000.0, generator_cpu=0.7, server_cpu=1.0)
+    assert ceiling.bottleneck(figure, unsaturated, many=True) is None
+
+
+def test_a_saturated_generator_is_refused_without_a_ceiling() -> None:
+    figure = Figure("wrk", 30_000.0, generator_cpu=0.95, server_cpu=0.7)
+    reason = ceiling.bottleneck(figure, None, many=True)
+    assert reason == "load generator bound: wrk used 95% of its core (limit 90%)"
+
+
+def test_a_starved_server_is_refused_under_many_connections_only() -> None:
+    figure = Figure("wrk", 5_000.0, generator_cpu=0.1, server_cpu=0.3)
+    reason = ceiling.bottleneck(figure, SATURATED, many=True)
+    assert reason is not None and reason.startswith("machine busy: the server used 30%")
+    # At concurrency 1 a server waits on every round trip: a low share is normal.
+    assert ceiling.bottleneck(figure, SATURATED, many=False) is None
+
+
+def test_nothing_measured_about_the_generator_is_refused() -> None:
+    figure = Figure("wrk", 5_000.0)
+    reason = ceiling.bottleneck(figure, None, many=True)
+    assert reason is not None and "neither its ceiling nor its CPU share" in reason
+
+
+def _run(rps: float, p99: float, *, generator: str = "wrk", server_cpu: float = 0.99) -> Any:
+    return {
+        "rps": rps,
+        "latency_ms": {"p50": 1.0, "p99": p99},
+        "generator": generator,
+        "generator_cpu": 0.4,
+        "server_cpu": server_cpu,
+    }
+
+
+def _compare(mock_rps: float, *, generator: str = "wrk", peer: Any = None) -> dict[str, Any]:
+    stack = "httptools+uvloop"
+    burst = {"requests": 500, "errors": 0}
+    ref = {f"json_c{c}": _run(20_000, 4.0, generator=generator) for c in (1, 32)}
+    mock = {f"json_c{c}": _run(mock_rps, 5.0, generator=generator) for c in (1, 32)}
+    return {
+        "plan": {"open_streams": 500},
+        "compare": {
+            "default_stack": stack,
+            "stacks": [stack],
+            "ceiling": {f"json_c{c}": _run(90_000, 1.0) | {"generator_cpu": 0.97} for c in (1, 32)},
+            "reference": {stack: {**ref, "open_streams": burst}},
+            "mockapi": {stack: {**mock, "open_streams": burst}},
+            "aimock": peer
+            or {"status": "ok", **{f"json_c{c}": _run(12_000, 3.0) for c in (1, 32)}},
+        },
+    }
+
+
+def _verdicts(results: dict[str, Any]) -> dict[str, str]:
+    return {line["line"]: line["verdict"] for line in budget.budget(results)}
+
+
+def test_the_compare_lines_are_met_or_missed_by_their_figures() -> None:
+    met = _verdicts(_compare(15_000))
+    assert met["replay at c=32 >= 0.7x the reference's req/s (httptools+uvloop)"] == "met"
+    assert met["replay at c=1 above aimock's req/s"] == "met"
+    assert met["replay p99 at c=32 <= 1.5x the reference's (httptools+uvloop)"] == "met"
+    missed = _verdicts(_compare(11_000))
+    assert missed["replay at c=32 >= 0.7x the reference's req/s (httptools+uvloop)"] == "MISS"
+    assert missed["replay at c=32 above aimock's req/s"] == "MISS"
+
+
+def test_ratios_from_the_python_generator_are_na_not_met() -> None:
+    results = _compare(15_000, generator="bench/load.py")
+    lines = {line["line"]: line for line in budget.budget(results)}
+    line = lines["replay at c=32 >= 0.7x the reference's req/s (httptools+uvloop)"]
+    assert line["verdict"] == "n/a" and not line["met"]
+    assert line["text"].startswith("n/a (reference: load generator bound: bench/load.py")
+    text = budget.budget_text(list(lines.values()))
+    assert "[n/a ] replay at c=32" in text
+
+
+def test_without_aimock_its_lines_say_why() -> None:
+    results = _compare(15_000, peer={"status": "n/a (aimock not installed: npm missing)"})
+    lines = {line["line"]: line for line in budget.budget(results)}
+    line = lines["replay at c=32 above aimock's req/s"]
+    assert line["verdict"] == "n/a" and "aimock not installed: npm missing" in line["text"]
+
+
+def test_a_failed_section_is_one_na_line() -> None:
+    lines = budget.budget({"proxy": {"status": "failed: RuntimeError: boom\nmore"}})
+    assert [(b["line"], b["verdict"]) for b in lines] == [("proxy section", "n/a")]
+    assert lines[0]["text"].startswith("n/a (failed: RuntimeError: boom)")
+
+
+def test_the_batch_lines_read_time_and_growth_from_the_first_answer() -> None:
+    run = {"seconds": 12.0, "adds_up": True, "rss_mb": {"start": 130.0, "peak": 245.5}}
+    lines = budget.budget({"batch": {"lines": 50_000, "memory_store": run}})
+    assert [(b["figure"], b["verdict"]) for b in lines] == [(12.0, "met"), (115.5, "MISS")]
+
+
+def test_aimocks_fixture_answers_the_benchmark_request_with_its_completion() -> None:
+    (fixture,) = aimock.fixture_document()["fixtures"]
+    request, completion = payloads.JSON_REQUEST, payloads.COMPLETION
+    assert fixture["match"] == {
+        "model": request["model"],
+        "userMessage": request["messages"][-1]["content"],
+    }
+    answer = fixture["response"]
+    assert answer["content"] == completion["choices"][0]["message"]["content"]
+    assert (answer["id"], answer["created"], answer["model"]) == (
+        completion["id"],
+        completion["created"],
+        completion["model"],
+    )
+    assert answer["usage"]["total_tokens"] == completion["usage"]["total_tokens"]
+    json.dumps(aimock.fixture_document())  # a JSON fixture file
+
+
+def test_wrk_reports_are_read_with_the_expected_status() -> None:
+    report = """Running 1s test @ http://127.0.0.1:1/v1/chat/completions
+  1 threads and 1 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   110.00us   32.37us   1.45ms   89.79%
+    Req/Sec     9.02k     0.96k    9.64k    66.67%
+  Latency Distribution
+     50%   82.00us
+     75%   95.00us
+     90%  120.00us
+     99%    1.20ms
+  9000 requests in 1.00s, 5.00MB read
+  Non-2xx or 3xx responses: 9000
+Requests/sec:   9000.00
+Transfer/sec:      5.00MB
+"""
+    as_errors = procs.parse_wrk(report)
+    expected = procs.parse_wrk(report, expect=404)
+    assert (as_errors["errors"], expected["errors"]) == (9000, 0)
+    assert expected["latency_ms"] == {"p50": 0.082, "p90": 0.12, "p99": 1.2, "mean": 0.11}
+    assert expected["rps"] == 9000.0 and expected["generator"] == "wrk"
