@@ -3,7 +3,8 @@ free loopback port, its data in a temporary directory (an append-only file, fsyn
 each write, no RDB snapshots), stopped and started again as a test needs.
 
 There is no fake and no skip: without ``redis-server`` the tests fail saying how to
-install it (``.ci/run`` installs it where it is missing).
+install it (``.ci/run`` installs it where it is missing). The fixture
+:func:`redis_server` (one server per test module) is registered by ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import redis
 
 from tests.helpers import free_port
@@ -91,3 +94,12 @@ class RedisServer:
                 self.process.wait()
         if self.process is not None and self.process.stdout is not None:
             self.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A running redis-server for the module's tests (started again if a test stopped it
+    is the test's business: it gets the same port and data)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -24,13 +24,6 @@ DATA = os.urandom(300_000) + b"\x00\xff end"
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def replicas(redis_server: RedisServer) -> Iterator[tuple[Served, Served]]:
     """Two servers on one Redis (started together), each limited to 3 requests per minute
     and with a fault rule that fails two embeddings requests."""

@@ -32,13 +32,6 @@ from tests.helpers import free_port
 from tests.redis_server import RedisServer
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def url(redis_server: RedisServer) -> str:
     """The server's URL, emptied for this test."""

@@ -23,14 +23,6 @@ from tests.redis_server import RedisServer
 LIMITS = BlobLimits(max_file_bytes=100, max_total_bytes=250)
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """One real redis-server for the module's Redis cases (each starts on an empty one)."""
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
     made: StateStore
