@@ -19,17 +19,16 @@ what they do alike:
 from __future__ import annotations
 
 import hashlib
-import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockapi.endpoints.endpoint import Context
 from mockapi.errors import APIError
 from mockapi.state.store import Order, Page, StateStore, page_of
+from mockapi.wire.ids import base62 as base62
 
 COUNTERS = "counters"
 """The state store kind holding each prefix's last number."""
-_BASE62 = string.digits + string.ascii_letters
 _BASE62_PREFIXES = {
     **{"file-": 24, "ftjob-": 24, "cp_": 24},
     **{"asst_": 24, "thread_": 24, "msg_": 24, "run_": 24, "step_": 24},
@@ -61,18 +60,6 @@ def id_for(state: StateStore, seed: int, prefix: str) -> str:
     if length is None:
         return prefix + digest.hex()[: _HEX_LENGTHS.get(prefix, 32)]
     return prefix + base62(digest, length)
-
-
-def base62(digest: bytes, length: int) -> str:
-    """``length`` letters and digits drawn from ``digest`` (at most 43 from 32 bytes):
-    the body of a ``file-`` id, or of an id derived from another (a fine-tuning job's
-    events)."""
-    value = int.from_bytes(digest, "big")
-    chars = []
-    for _ in range(length):
-        value, rest = divmod(value, 62)
-        chars.append(_BASE62[rest])
-    return "".join(chars)
 
 
 def list_page(
