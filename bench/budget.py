@@ -87,7 +87,7 @@ def _failed(section: str, data: Any) -> Line | None:
     return line(f"{section} section", None, ">=", 0, "-", unavailable=first)
 
 
-def _why(ceiling: Any, key: str, **servers: Any) -> str | None:
+def why_na(ceiling: Any, key: str, **servers: Any) -> str | None:
     """Why a ratio of these servers' ``key`` figures is n/a (the first reason found:
     their load generator or the machine, not the servers, set a figure), or None."""
     for name, data in servers.items():
@@ -107,7 +107,7 @@ def _compare(data: dict[str, Any], plan: dict[str, Any]) -> list[Line]:
     for c in (32, 1):
         key = f"json_c{c}"
         r, m = get(ref, key, "rps"), get(mock, key, "rps")
-        why = _why(ceiling, key, reference=ref, mockapi=mock)
+        why = why_na(ceiling, key, reference=ref, mockapi=mock)
         shown = f"{fmt(ratio(m, r), 'x')} ({fmt(m, 'req/s')} vs {fmt(r, 'req/s')})"
         text = f"replay at c={c} >= 0.7x the reference's req/s ({stack})"
         lines.append(line(text, ratio(m, r), ">=", 0.7, shown, unavailable=why))
@@ -119,12 +119,12 @@ def _compare(data: dict[str, Any], plan: dict[str, Any]) -> list[Line]:
         if peer.get("status", "ok") != "ok":
             why = str(peer["status"]).removeprefix("n/a (").removesuffix(")")
         else:
-            why = _why(ceiling, key, aimock=peer, mockapi=mock)
+            why = why_na(ceiling, key, aimock=peer, mockapi=mock)
         lines.append(line(text, ratio(m, a), ">", 1.0, shown, unavailable=why))
     for c in (1, 32):
         key = f"json_c{c}"
         r, m = get(ref, key, "latency_ms", "p99"), get(mock, key, "latency_ms", "p99")
-        why = _why(ceiling, key, reference=ref, mockapi=mock)
+        why = why_na(ceiling, key, reference=ref, mockapi=mock)
         shown = f"{fmt(ratio(m, r), 'x')} ({fmt(m)} vs {fmt(r)})"
         text = f"replay p99 at c={c} <= 1.5x the reference's ({stack})"
         lines.append(line(text, ratio(m, r), "<=", 1.5, shown, unavailable=why))

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import batch
-from bench.budget import Line, batch_growth, budget, budget_text, fmt, get, ratio
-from bench.ceiling import figure_bottleneck
+from bench.budget import Line, batch_growth, budget, budget_text, fmt, get, ratio, why_na
 
 __all__ = ["budget", "budget_text", "header", "markdown", "table"]
 
@@ -23,7 +22,10 @@ def _x(a: float | None, b: float | None, *, bound: str | None = None) -> str:
     value = ratio(a, b)
     if value is None:
         return "n/a"
-    return f"{value:.2f}x" + (" (n/a: see the budget)" if bound else "")
+    if not bound:
+        return f"{value:.2f}x"
+    who, kind = bound.split(": ")[:2]  # "reference: machine busy: the server used ..."
+    return f"{value:.2f}x (n/a: {who} {kind.removesuffix('?')})"
 
 
 def _added(after: float | None, before: float | None, unit: str = "ms") -> str:
@@ -65,11 +67,8 @@ def _compare(data: dict[str, Any], plan: dict[str, Any]) -> list[Row]:
             key = f"json_c{c}"
             r, m = get(ref, key, "rps"), get(mock, key, "rps")
             a = get(other, key, "rps")
-            many = c > 1
-            bound = figure_bottleneck(ref.get(key), ceiling.get(key), many=many)
-            peer_bound = (
-                figure_bottleneck(other.get(key), ceiling.get(key), many=many) if other else None
-            )
+            bound = why_na(ceiling, key, reference=ref, mockapi=mock)
+            peer_bound = why_na(ceiling, key, aimock=other, mockapi=mock) if other else None
             rows.append(
                 (
                     f"c={c}, {name}: requests/s",

@@ -220,7 +220,7 @@ def _section(name: str, plan: Plan, load: LoadGenerator, work: Path) -> dict[str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (~2 min)")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (~3 min)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write JSON")
     parser.add_argument(
         "--no-wrk",

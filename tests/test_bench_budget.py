@@ -176,3 +176,28 @@ Transfer/sec:      5.00MB
     assert (as_errors["errors"], expected["errors"]) == (9000, 0)
     assert expected["latency_ms"] == {"p50": 0.082, "p90": 0.12, "p99": 1.2, "mean": 0.11}
     assert expected["rps"] == 9000.0 and expected["generator"] == "wrk"
+
+
+def test_the_report_shows_refused_ratios_and_where_the_run_was_made() -> None:
+    report = pytest.importorskip("bench.report")
+    results = _compare(15_000, generator="bench/load.py")
+    results["machine"] = {
+        "date": "2026-01-02 03:04 UTC",
+        "commit": "abc1234",
+        "nproc": 2,
+        "cpu": "AMD EPYC",
+        "memory_gb": 8.0,
+        "platform": "linux 6.1",
+        "python": "3.11.7",
+        "uvicorn": "0.55.0",
+        "uvicorn_loop_http": "uvloop + httptools",
+        "load_average": [3.0, 1.0, 1.0],
+    }
+    results["load_generator"] = "bench/load.py"
+    results["budget"] = budget.budget(results)
+    text = report.markdown(results)
+    assert "2026-01-02 03:04 UTC, commit abc1234" in text
+    assert "the machine was busy (load average 3.0 on 2 cores" in text
+    assert "| c=32, httptools+uvloop: requests/s" in text
+    assert "0.75x (n/a: reference load generator bound)" in text  # 15,000 vs 20,000
+    assert "- **n/a**: replay at c=32 >= 0.7x the reference's req/s" in text
