@@ -42,31 +42,18 @@ def stacks() -> list[tuple[str, str]]:
     return [default] if default == PLAIN else [default, PLAIN]
 
 
-def _plain(plan: Plan, load: LoadGenerator, server: Server) -> dict[str, Any]:
-    """The chat request at concurrency 1 and 32."""
+def _runs(plan: Plan, load: LoadGenerator, server: Server, *, sse: bool) -> dict[str, Any]:
+    """The chat request (``json_c1``, ``json_c32``) or the 20-event stream (``sse_c1``,
+    ``sse_c32``) at concurrency 1 and 32."""
+    body = payloads.STREAM_REQUEST if sse else payloads.JSON_REQUEST
     return {
-        f"json_c{c}": load.run(
+        f"{'sse' if sse else 'json'}_c{c}": load.run(
             server.port,
-            payloads.JSON_REQUEST,
+            body,
             concurrency=c,
             duration=plan.duration,
             warmup=plan.warmup,
-            pid=server.pid,
-        )
-        for c in (1, 32)
-    }
-
-
-def _streams(plan: Plan, load: LoadGenerator, server: Server) -> dict[str, Any]:
-    """The 20-event stream at concurrency 1 and 32."""
-    return {
-        f"sse_c{c}": load.run(
-            server.port,
-            payloads.STREAM_REQUEST,
-            concurrency=c,
-            duration=plan.duration,
-            warmup=plan.warmup,
-            sse=True,
+            sse=sse,
             pid=server.pid,
         )
         for c in (1, 32)
@@ -126,9 +113,9 @@ def compare(plan: Plan, load: LoadGenerator, work: Path) -> dict[str, Any]:
         for entry in entries:
             with entry.start() as server:
                 log(f"[compare] round {round_ + 1}: {entry.name} up in {server.startup_s:.2f}s")
-                figures = _plain(plan, load, server)
+                figures = _runs(plan, load, server, sse=False)
                 if entry.streams:
-                    figures.update(_streams(plan, load, server))
+                    figures.update(_runs(plan, load, server, sse=True))
                 if round_ == 0:
                     entry.first["startup_s"] = round(server.startup_s, 3)
                     if entry.streams:
