@@ -82,9 +82,10 @@ def build(
         schedule = Schedule(retry_delays=settings.webhook_retry_delays)
     except ValueError as exc:
         raise MockapiError(f"--webhook-retry-delays: {exc}") from None
-    replayer = build_replayer(
-        settings, schemas_dir=schemas_dir, cassettes=cassettes, missing_ok=missing_ok
-    )
+    with store.collector_paused():  # the library and its index: no garbage, no GC passes
+        replayer = build_replayer(
+            settings, schemas_dir=schemas_dir, cassettes=cassettes, missing_ok=missing_ok
+        )
     recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
     recording = _RecorderModes(recorder) if recorder is not None else None
     # What a miss does in mode none is what the settings said, before their record mode.

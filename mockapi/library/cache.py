@@ -23,8 +23,12 @@ never in the project, so there is nothing to commit or ignore.
   another version of mockapi, Python or PyYAML, or unreadable is ignored and rewritten,
   never an error. It is ``marshal`` data, not pickle: loading it runs no code.
   Documents marshal cannot hold (a YAML timestamp) are simply not cached.
-- **Only for libraries worth it**: under :data:`MIN_FILES` files a library loads in
-  milliseconds, and test suites make thousands of short-lived fixture folders.
+- **Found again elsewhere.** A directory seen for the first time (a fresh checkout in
+  another place, a copy) uses the cache of one that held the same file names, its
+  entries vouched for by content as above.
+- **Bounded**: only libraries worth it (:data:`MIN_FILES` files or more: a smaller one
+  loads in milliseconds, and test suites make thousands of short-lived fixture
+  folders), at most :data:`MAX_CACHES` cache files, the least recently used removed.
 """
 
 from __future__ import annotations
@@ -48,13 +52,15 @@ MIN_FILES = 64
 """Fixture directories with fewer files than this are not cached."""
 RACY_NS = 2_000_000_000
 """A file modified this close (ns) to the cache write is vouched for by content only."""
-MAX_AGE_S = 30 * 24 * 3600
-"""Cache files not rewritten or used for this long are removed (a folder long gone)."""
+MAX_CACHES = 16
+"""Cache files kept (one per fixture directory); beyond, the least recently used go."""
+_SIBLINGS = 4
+"""How many of the most recently used caches a directory without one looks at."""
 ENV = "MOCKAPI_CACHE_DIR"
 """Where the caches go (a directory), or ``off`` for no cache."""
 
 _MAGIC = b"mockapi fixture cache\n"
-_FORMAT = 1
+_FORMAT = 2
 
 Decode = Callable[[bytes, Path], Any]
 """Turns a file's bytes into its document; raises for a file that does not decode."""
@@ -100,25 +106,27 @@ class DirectoryCache:
     anything it holds changed. Not thread-safe: one load uses one.
     """
 
-    def __init__(self, directory: Path, path: Path) -> None:
+    def __init__(self, directory: Path, path: Path, names: list[str]) -> None:
         self.directory = directory
         self.path = path
         """The cache file."""
-        self._old: dict[str, _Entry] = _read(path)
+        self._listing = _fingerprint(names)
+        self._old: dict[str, _Entry] = _read(path) or _sibling(path, self._listing)
         self._new: dict[str, _Entry] = {}
         self.hits = 0
         """How many documents came from the cache (not decoded) in this load."""
         self._dirty = False
 
     @classmethod
-    def open(cls, directory: Path, files: int) -> DirectoryCache | None:
-        """The cache of ``directory`` (which holds ``files`` fixture files), or None
-        when there is none to use (disabled, or a library too small to need one)."""
+    def open(cls, directory: Path, names: list[str]) -> DirectoryCache | None:
+        """The cache of ``directory``, whose fixture files are ``names`` (``/``-separated,
+        sorted), or None when there is none to use (disabled, or a library too small
+        to need one)."""
         root = cache_dir()
-        if root is None or files < MIN_FILES:
+        if root is None or len(names) < MIN_FILES:
             return None
         name = hashlib.blake2b(os.fsencode(directory.resolve()), digest_size=16).hexdigest()
-        return cls(directory, root / f"{name}.cache")
+        return cls(directory, root / f"{name}.cache", names)
 
     def document(self, path: Path, rel: str, decode: Decode) -> Any:
         """The decoded document of fixture file ``path`` (``rel``: its ``/``-separated
@@ -150,12 +158,15 @@ class DirectoryCache:
         """Write the cache if it changed (a file decoded, removed or re-vouched for);
         any failure is logged and forgotten: the next load decodes again."""
         if not self._dirty and self._new.keys() == self._old.keys():
+            with contextlib.suppress(OSError):
+                os.utime(self.path)  # recently used: the last to be pruned
             return
         root = self.path.parent
         try:
             root.mkdir(parents=True, exist_ok=True)
             payload = _dumps(self._new)
-            blob = _MAGIC + _tag() + zlib.crc32(payload).to_bytes(4, "big") + payload
+            crc = zlib.crc32(payload).to_bytes(4, "big")
+            blob = _MAGIC + _tag() + self._listing + crc + payload
             fd, temp = tempfile.mkstemp(dir=root, prefix=f".{self.path.name}.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -175,6 +186,35 @@ def _racy(st: os.stat_result) -> bool:
     return max(st.st_mtime_ns, st.st_ctime_ns) >= time.time_ns() - RACY_NS
 
 
+def _fingerprint(names: list[str]) -> bytes:
+    """What identifies a library wherever it is: its files' names."""
+    return hashlib.blake2b("\n".join(names).encode(), digest_size=_LISTING).digest()
+
+
+_LISTING = 16  # bytes of the fingerprint
+
+
+def _sibling(path: Path, listing: bytes) -> dict[str, _Entry]:
+    """The entries of a recently used cache of a library with the same file names (a
+    copy, a checkout elsewhere); empty when there is none."""
+    head = _MAGIC + _tag() + listing
+    try:
+        with os.scandir(path.parent) as scanned:
+            caches = [e for e in scanned if e.name.endswith(".cache") and e.path != str(path)]
+        caches.sort(key=lambda e: e.stat().st_mtime, reverse=True)
+    except OSError:
+        return {}
+    for candidate in caches[:_SIBLINGS]:
+        try:
+            with open(candidate.path, "rb") as handle:
+                if handle.read(len(head)) != head:
+                    continue
+        except OSError:
+            continue
+        return _read(Path(candidate.path))
+    return {}
+
+
 def _read(path: Path) -> dict[str, _Entry]:
     """The entries of cache file ``path``; empty when it is missing or not usable."""
     try:
@@ -183,9 +223,10 @@ def _read(path: Path) -> dict[str, _Entry]:
     except OSError:
         return {}
     head = _MAGIC + _tag()
-    if not blob.startswith(head) or len(blob) < len(head) + 4:
+    start = len(head) + _LISTING
+    if not blob.startswith(head) or len(blob) < start + 4:
         return {}
-    crc, payload = blob[len(head) : len(head) + 4], blob[len(head) + 4 :]
+    crc, payload = blob[start : start + 4], blob[start + 4 :]
     if zlib.crc32(payload).to_bytes(4, "big") != crc:
         log.debug("fixture cache %s is corrupt: ignored", path)
         return {}
@@ -222,15 +263,21 @@ def _dumps(entries: dict[str, _Entry]) -> bytes:
 
 
 def _prune(root: Path, *, keep: Path) -> None:
-    """Remove caches (and a killed writer's temp files) untouched for :data:`MAX_AGE_S`."""
-    cutoff = time.time() - MAX_AGE_S
+    """Keep the :data:`MAX_CACHES` most recently used caches; remove a killed writer's
+    temp files once an hour old."""
+    now = time.time()
+    caches: list[tuple[float, str]] = []
     with contextlib.suppress(OSError), os.scandir(root) as entries:
         for entry in entries:
-            if entry.path == str(keep) or not entry.name.endswith((".cache", ".tmp")):
-                continue
             with contextlib.suppress(OSError):
-                if entry.stat().st_mtime < cutoff:
+                if entry.name.endswith(".cache") and entry.path != str(keep):
+                    caches.append((entry.stat().st_mtime, entry.path))
+                elif entry.name.endswith(".tmp") and entry.stat().st_mtime < now - 3600:
                     os.unlink(entry.path)
+    caches.sort(reverse=True)
+    for _, old in caches[MAX_CACHES - 1 :]:
+        with contextlib.suppress(OSError):
+            os.unlink(old)
 
 
 def intern_strings(value: Any) -> Any:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -213,16 +214,14 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
     """
     fixtures: list[Fixture] = []
     problems: list[FixtureError] = []
-    collecting = gc.isenabled()
-    gc.disable()  # a library is a million new objects, none of them garbage: no passes
-    try:
+    with collector_paused():
         for directory in directories:
             try:
                 files = _listing(directory)
             except FixtureError as exc:
                 problems.append(exc)
                 continue
-            cached = cache.DirectoryCache.open(directory, len(files))
+            cached = cache.DirectoryCache.open(directory, [rel for rel, _ in files])
             for rel, path in files:
                 try:
                     document = _document(path, rel, cached)
@@ -235,12 +234,26 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
                     problems.append(exc)
             if cached is not None:
                 cached.save()
-    finally:
-        if collecting:
-            gc.enable()
     if problems:
         raise LibraryError(problems)
     return fixtures
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection passes inside: for building a library and its index.
+
+    They are a million new objects, none of them garbage, and every pass the collector
+    makes while they are being built walks all of them again: with it on, indexing
+    10,000 recordings takes twice as long. Nests; the collector's state is restored.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _document(path: Path, rel: str, cached: cache.DirectoryCache | None) -> Any:

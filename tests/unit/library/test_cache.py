@@ -231,3 +231,30 @@ def test_two_processes_building_at_once_both_succeed(tmp_path: Path, cache_root:
     assert outputs[0] == outputs[1] == b"300 ['a0', 'a1']\n"
     assert [p.name for p in cache_root.iterdir() if not p.name.endswith(".cache")] == []
     assert len(answers(directory)) == 300  # the cache either left behind is whole
+
+
+def test_a_copy_elsewhere_uses_the_cache_by_content(
+    tmp_path: Path, cache_root: Path, decoded: list[Path]
+) -> None:
+    directory = library(tmp_path)
+    answers(directory)
+    copy = tmp_path / "checkout" / "fixtures"
+    for source in directory.iterdir():
+        write(
+            copy / source.name, source.stem, "b1" if source.stem == "f1" else f"a{source.stem[1]}"
+        )
+    decoded.clear()
+    assert answers(copy) == {"f0": {"answer": "a0"}, "f1": {"answer": "b1"}, "f2": {"answer": "a2"}}
+    assert decoded == [copy / "f1.yaml"]  # the edited one only
+    assert len(list(cache_root.glob("*.cache"))) == 2
+
+
+def test_the_least_recently_used_caches_are_removed(
+    tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "MAX_CACHES", 2)
+    for name in ("one", "two", "three"):
+        directory = tmp_path / name
+        write(directory / f"{name}.yaml", name, name)
+        answers(directory)
+    assert len(list(cache_root.glob("*.cache"))) == 2
