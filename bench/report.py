@@ -277,6 +277,9 @@ def header(results: dict[str, Any]) -> str:
         f"load generator: {results['load_generator']} ({m.get('wrk')}); best of {rounds} "
         "alternating rounds",
     ]
+    took = results.get("section_s") or {}
+    if took:
+        lines.append("sections: " + ", ".join(f"{name} {s:.0f} s" for name, s in took.items()))
     load = (m.get("load_average") or [0])[0]
     if load / max(1, m["nproc"]) > BUSY:
         lines.append(

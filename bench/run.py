@@ -253,9 +253,12 @@ def main(argv: list[str] | None = None) -> int:
             "plan": plan.__dict__,
         }
         log(f"[bench] {results['run']} run; load generator: {load.name}")
+        results["section_s"] = {}
         for section in sections:
             log(f"[{section}]")
+            started = time.perf_counter()
             results[section] = _section(section, plan, load, work)
+            results["section_s"][section] = round(time.perf_counter() - started, 1)
     results["budget"] = budget(results)
     results["elapsed_s"] = round(time.perf_counter() - began, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
