@@ -58,7 +58,10 @@ class Built:
 
     def close(self) -> None:
         """Release what the server holds open (the webhook sender's thread, the state
-        store's database connections) once it has stopped; what it stored stays."""
+        store's database connections) once it has stopped; what it stored stays, and
+        the recordings of the answers it gave are written first."""
+        if self.recorder is not None:
+            self.recorder.close()
         self.webhooks.close()
         self.replayer.state.close()
 

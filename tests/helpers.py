@@ -44,6 +44,8 @@ def running_server(**overrides: object) -> Iterator[ServerThread]:
     server.app = built.app  # type: ignore[attr-defined]
     with server:
         yield server
+    if built.recorder is not None:  # recordings are written just after their answers
+        built.recorder.flush()
 
 
 _VALIDATOR: RequestValidator | None = None

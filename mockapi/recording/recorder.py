@@ -14,6 +14,13 @@ on the side (SSE events with the gap before each). Only a complete exchange beco
 fixture: a stream that breaks, or that the client abandons, is logged and dropped.
 Everything written goes through :mod:`mockapi.recording.redaction` first.
 
+A recording is written *after* its answer's last byte went out, by the recorder's
+writer thread (:mod:`mockapi.recording.writer`; the job itself is
+:mod:`mockapi.recording.saving`): the file appears, and the server answers from it,
+milliseconds later. Identical requests in flight wait for it (below); the server's
+shutdown, the end of a test (:meth:`Recorder.use_cassette`), ``GET
+/__mockapi/health`` and :meth:`Recorder.flush` wait until what was answered is written.
+
 Where a recording goes, and how the repeats of a ``GET`` (a batch polled until it
 completes) become one recording's sequence of answers, is
 :mod:`mockapi.recording.placement`'s business; in a test's cassette, each recording of
@@ -37,32 +44,34 @@ what to do, the recording is answered from memory for as long as the server runs
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import anyio
 import anyio.to_thread
 
-from mockapi import __version__
 from mockapi.config import OnMiss, RecordMode
 from mockapi.errors import FixtureError, NotRecordable, UpstreamStreamError
 from mockapi.library import store
-from mockapi.library.fixture import Fixture, parse_entry
+from mockapi.library.fixture import Fixture
 from mockapi.model import Request, Response, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
-from mockapi.recording.capture import Captured, merge_entry, recording_key, slug, to_entry
-from mockapi.recording.placement import Placement, polled, unwritten
+from mockapi.recording.capture import recording_key, slug
+from mockapi.recording.placement import Placement
+from mockapi.recording.saving import Cassette, Exchange, RecordingJob
 from mockapi.recording.turns import Turn, Turns
 from mockapi.recording.upstream import Upstream, UpstreamResponse
+from mockapi.recording.writer import Writer
 from mockapi.wire.headers import OPENAI_HEADERS
 from mockapi.wire.sse import SSEDecoder
 
@@ -109,12 +118,15 @@ def switch_mode(
     ``(on_miss, proxy_all)`` to give ``Replayer.configure`` is returned.
 
     ``default_on_miss`` is what a miss does when the mode does not say (mode ``none``).
+    The recordings of the answers given so far are written (and served) first.
     ``once`` records only if nothing is recorded yet: ``recorded`` says so (a test's
     cassette exists), or else the recording directory is looked at now. Raises
     ValueError for a mode that records when there is no recorder (no upstream).
     """
     if mode is not RecordMode.NONE and recorder is None:
         raise ValueError(f"record mode {mode.value!r} needs an upstream")
+    if recorder is not None:
+        recorder.flush()  # what was answered in the old mode is recorded in it
     if recorded is None:
         recorded = recorder is not None and has_fixtures(recorder.directory)
     override, proxy_all = plan(mode, recorded=recorded)
@@ -170,13 +182,25 @@ class Recorder:
         self.placement = Placement(directory)
         self._lock = threading.Lock()
         self._turns = Turns()
+        self._writer = Writer()
+        self._handover: deque[RecordingJob] = deque()
+        self._handing = threading.Lock()
         self._written = 0
         self._unsaved = 0
         self._failing = False
         self._last_error: str | None = None
-        self.cassette: Path | None = None
-        self._cassette_test = ""
-        self._fresh_cassette = False
+        self._cassette: Cassette | None = None
+
+    @property
+    def cassette(self) -> Path | None:
+        """The test's cassette recordings go into now (None: the recording directory)."""
+        cassette = self._cassette
+        return cassette.path if cassette is not None else None
+
+    @property
+    def upstream_url(self) -> str:
+        """The upstream's base URL (as a recording's ``meta`` names it, scrubbed)."""
+        return self.upstream.base_url
 
     # -- other writers -------------------------------------------------------------------
 
@@ -237,7 +261,10 @@ class Recorder:
             # time counts for its rate limits and fault rules.
             return recorded() if new or waited else None
 
-        if self.cassette is not None:
+        if self._cassette is not None:
+            # No turns in a cassette (the same request again records its next answer), but
+            # the recordings of the answers given so far are indexed before it looks.
+            await self._writer.drained()
             return fresh(False)
         key_of = functools.partial(
             recording_key,
@@ -293,15 +320,28 @@ class Recorder:
             if outcome == "client disconnected" and is_sse and _finished(events):
                 outcome = "complete"  # the client left after the last event: nothing lost
             # Shielded: a client that went away cancels this task, but the upstream
-            # response must still be released and a finished recording still written.
+            # response must still be released and a finished recording still handed over.
             with anyio.CancelScope(shield=True):
                 try:
                     await answer.close()
                     if outcome == "complete":
-                        captured = events if is_sse else None
-                        await anyio.to_thread.run_sync(
-                            self._save, request, answer, bytes(body), captured
+                        exchange = Exchange(
+                            request,
+                            answer.status,
+                            answer.headers,
+                            answer.content_type,
+                            bytes(body),
+                            events if is_sse else None,
                         )
+                        # Written after the answer's last byte, by the writer's thread,
+                        # which gives the turn back once the index has the recording.
+                        job = self._job(exchange, turn.pass_on() if turn else None)
+                        try:
+                            await self._writer.room(job.weight)
+                        except BaseException:
+                            job.finish()  # not handed over: the turn goes back here
+                            raise
+                        self._schedule(job)
                 except Exception:  # a bug: say so, but never cut an answer already sent
                     log.exception(
                         "could not record %s %s (a mockapi bug: please report it)",
@@ -310,7 +350,7 @@ class Recorder:
                     )
                 finally:
                     if turn is not None:
-                        turn.release()  # after on_saved: the waiters find the recording
+                        turn.release()
             if outcome != "complete":
                 log.warning(
                     "not recording %s %s: %s after %d events",
@@ -320,7 +360,42 @@ class Recorder:
                     len(events),
                 )
 
-    # -- persisting ----------------------------------------------------------------------
+    # -- persisting (mockapi.recording.saving, on the writer's thread) ------------------
+
+    def _job(self, exchange: Exchange, turn: Turn | None = None) -> RecordingJob:
+        """The job persisting ``exchange``, under the record mode and cassette of now."""
+        with self._lock:
+            cassette = self._cassette
+        replace = self.mode is RecordMode.ALL
+        return RecordingJob(self, exchange, replace, cassette, turn)
+
+    def _schedule(self, job: RecordingJob) -> None:
+        """Hand ``job`` over once this answer's last byte is out: the event loop runs
+        :meth:`_hand_over` after the task sending it (or a flush does, first)."""
+        with self._lock:
+            self._handover.append(job)
+        asyncio.get_running_loop().call_soon(self._hand_over)
+
+    def _hand_over(self) -> None:
+        """Prepare the recordings of the answers given, in order: redacted and keyed
+        here, on the event loop (CPU work in the writer's thread would make the loop
+        wait for the GIL), indexed where their file is known, then to the writer."""
+        with self._handing:  # one at a time, so they reach the writer in order
+            while True:
+                with self._lock:
+                    if not self._handover:
+                        return
+                    job = self._handover.popleft()
+                try:
+                    if not job.prepare():
+                        job.finish()
+                        continue
+                    job.index()
+                except Exception:  # a bug: say so, but never cut anything
+                    log.exception("could not record %s (a mockapi bug)", job.describe())
+                    job.finish()
+                    continue
+                self._writer.submit(job)
 
     def _save(
         self,
@@ -329,73 +404,56 @@ class Recorder:
         body: bytes,
         events: list[SSEEvent] | None,
     ) -> None:
-        where = f"{request.method} {request.path}"
-        if answer.status >= 400 and not self.record_errors:
-            log.info("not recording %s: status %d", where, answer.status)
-            return
-        captured = Captured(
-            request.method,
-            request.path,
-            request.json,
-            answer.status,
-            dict(answer.headers),
-            answer.content_type,
-            body,
-            events,
-            files=request.files,
+        """Persist one exchange now, in this thread (after what is pending)."""
+        self.flush()
+        exchange = Exchange(
+            request, answer.status, answer.headers, answer.content_type, body, events
         )
-        meta = {
-            "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "upstream": redaction.scrub_text(self.upstream.base_url, self.rules),
-            "mockapi": __version__,
-        }
-        cassette = self.cassette
-        files: dict[str, bytes] = {}
+        job = self._job(exchange)
         try:
-            entry, key = to_entry(
-                captured,
-                meta=meta,
-                rules=self.rules,
-                hooks=self.hooks,
-                files=files,
-                file_stem=cassette.stem if cassette is not None else None,
-            )
-        except NotRecordable as exc:
-            log.warning("not recording %s: %s", where, exc)
-            return
-        folder = cassette.parent if cassette is not None else self.directory / slug(request.path)
-        target = cassette if cassette is not None else folder / f"{key}.yaml"
-        try:
-            for name, data in files.items():  # first: the fixture must never name a missing file
-                store.write_body_file(folder / name, data)
-            if cassette is not None:
-                entry, source = self._append(cassette, entry, collapse=polled(request.method))
-            else:
-                replace = self.mode is RecordMode.ALL
-                entry, source = self.placement.write(
-                    slug(request.path), key, entry, replace=replace
-                )
-        except (OSError, FixtureError) as exc:
-            # The answer has been relayed already: keep the recording for this run.
-            problem = unwritten(where, target, exc)
-            with self._lock:
-                self._unsaved += 1
-                self._failing = True
-                self._last_error = problem
-                # Named after the file it was to be (a test's cassette recordings go with
-                # their test), marked as in memory only.
-                source = f"{target}#unsaved-{self._unsaved}"
-            log.error("%s", problem)
-            self._saved(parse_entry(entry, source, body_files=files.__getitem__))
-            return
+            if job.prepare():
+                job.commit(write=True)
+        finally:
+            job.finish()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every recording of an answer given so far is written and served
+        from the index (False when ``timeout`` seconds were not enough).
+
+        Recordings are written just after their answers, off the client's path; the
+        server's shutdown, the end of a test, :meth:`health` and switching record modes
+        or cassettes wait for them here.
+        """
+        self._hand_over()  # what the event loop has not handed over yet
+        return self._writer.flush(timeout)
+
+    def close(self) -> None:
+        """Write what is pending (the server stops); the upstream client is left to its loop."""
+        self.flush()
+
+    # What a recording job needs of its recorder (mockapi.recording.saving.Sink).
+
+    def unsaved(self, target: Path, problem: str) -> str:
+        """Count a recording kept in memory only and log why; its source name."""
+        with self._lock:
+            self._unsaved += 1
+            self._failing = True
+            self._last_error = problem
+            # Named after the file it was to be (a test's cassette recordings go with
+            # their test), marked as in memory only.
+            source = f"{target}#unsaved-{self._unsaved}"
+        log.error("%s", problem)
+        return source
+
+    def written(self) -> None:
+        """Count a recording written."""
         with self._lock:
             self._written += 1
             self._failing = False
-        written = Path(source.rpartition("#")[0])
-        self._saved(parse_entry(entry, source, body_files=store.body_reader(written)))
-        log.info("recorded %s -> %s", where, source)
 
-    def _saved(self, fixture: Fixture) -> None:
+    def settle(self, fixture: Fixture) -> None:
+        """Serve a new recording from the next request on (``on_saved``), its answers
+        all given (``on_answered``)."""
         self.on_saved([fixture])
         self.on_answered(fixture)
 
@@ -403,7 +461,9 @@ class Recorder:
         """How recording goes: ``state`` (``ok``, or ``failing`` while the last recording
         could not be written), how many recordings were ``written`` and how many are
         ``unsaved`` (answered from memory only, lost when the server stops), and the
-        ``last_error``, if any, as it was logged."""
+        ``last_error``, if any, as it was logged. Waits (up to 10 s) for the recordings
+        of the answers given so far."""
+        self.flush(timeout=10)
         with self._lock:
             return {
                 "state": "failing" if self._failing else "ok",
@@ -415,32 +475,13 @@ class Recorder:
     def use_cassette(self, path: Path | None, *, test: str = "", fresh: bool = False) -> None:
         """Record into the one file ``path`` (test ``test``'s cassette), not one per request.
 
-        ``fresh`` empties the cassette at the first recording (record mode ``all``).
+        ``fresh`` empties the cassette at the first recording (record mode ``all``). The
+        recordings of the answers given before are written first (into the cassette of
+        their time), so a test's cassette is complete when the next one is set.
         """
+        self.flush()
         with self._lock:
-            self.cassette = path
-            self._cassette_test = test
-            self._fresh_cassette = fresh
-
-    def _append(
-        self, path: Path, entry: dict[str, Any], *, collapse: bool
-    ) -> tuple[dict[str, Any], str]:
-        """Add ``entry`` to the cassette; the same request again extends a sequence
-        (``collapse``: unless it answered as the last time, see ``merge_entry``)."""
-
-        def change(document: dict[str, Any]) -> tuple[dict[str, Any], int]:
-            fixtures = document.pop("fixtures", None)
-            fixtures = fixtures if isinstance(fixtures, list) else []
-            document["test"] = self._cassette_test  # keeps it out of other tests' library
-            document["fixtures"] = fixtures
-            if self._fresh_cassette:
-                fixtures.clear()
-                self._fresh_cassette = False
-            index = merge_entry(fixtures, entry, collapse=collapse)
-            return fixtures[index], index
-
-        final, index = store.update_document(path, change)
-        return final, f"{path}#{index}"
+            self._cassette = Cassette(path, test, fresh) if path is not None else None
 
 
 _RELAYED_HEADERS = frozenset({"content-type", *OPENAI_HEADERS})

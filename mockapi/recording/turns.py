@@ -37,9 +37,19 @@ class Turn:
         self._turns = turns
         self.target = target
         self._claim = claim
+        self._passed = False
+
+    def pass_on(self) -> Turn:
+        """The turn, held by a new object from now on: this one's :meth:`release` does
+        nothing any more (the recording's writer gives the turn back, not the answer)."""
+        self._passed = True
+        claim, self._claim = self._claim, None
+        return Turn(self._turns, self.target, claim)
 
     def release(self) -> None:
         """Give the turn back; safe to call more than once, from any thread."""
+        if self._passed:
+            return
         self._turns._in_flight.discard(self.target)
         claim, self._claim = self._claim, None
         if claim is not None:

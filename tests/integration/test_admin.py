@@ -199,8 +199,11 @@ def test_record_mode_switches_at_run_time(tmp_path: Path) -> None:
             assert switched.json()["mode"] == "new_episodes"
             assert switched.json()["upstream"] == upstream.url
             assert chat(http, "first").json()["choices"][0]["message"]["content"] == "Echo: first"
-            assert len(upstream.requests) == 1 and list(tmp_path.rglob("*.yaml"))
+            assert len(upstream.requests) == 1
+            # Switching modes waits for the recordings of the answers given (written
+            # just after each answer): the file is there now.
             http.put(f"{ADMIN}/record-mode", json={"mode": "none"}).raise_for_status()
+            assert list(tmp_path.rglob("*.yaml"))
             assert chat(http, "first").status_code == 200  # the recording answers
             assert chat(http, "second").status_code == 404
             assert len(upstream.requests) == 1

@@ -1,0 +1,182 @@
+"""Writing recordings after their answers: one background thread per recorder, in order.
+
+A recording is persisted once its answer is complete, never on the way to the client:
+the recorder hands it over as a :class:`Job` (redacted and keyed already, on the event
+loop) and the answer's last byte goes out at once. The writer's thread commits the jobs
+(:meth:`Job.commit`: write the file atomically, and index it if that was not done
+already) in the order they were handed over, in batches of what is pending. Only the
+disk's work is done here: CPU work in a second thread would make the event loop wait
+for the GIL.
+
+**Coalescing.** Within a batch, a job naming the same ``supersedes`` key as a later one
+of the batch is committed without writing: its file would be replaced by the later
+one's straight away (record mode ``all``, the same request again while the disk was
+busy). What the disk holds in the end is what writing both would have left.
+
+**Waiting for the disk.** :meth:`Writer.flush` waits until every job handed over before
+it is committed (the server's shutdown, a test's end, an admin read); a recording's
+file appears within milliseconds of its answer otherwise. At most :data:`MAX_PENDING`
+jobs (or :data:`MAX_PENDING_BYTES` of captured bodies) wait: past that, the answer that
+would add one waits for room (:meth:`Writer.room`), so a disk slower than the traffic
+slows the answers rather than filling memory. A process that exits with jobs pending
+commits them first (an ``atexit`` hook; the thread is a daemon, so an idle one never
+keeps a process alive).
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import logging
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Hashable
+
+import anyio.to_thread
+
+log = logging.getLogger("mockapi.recording.writer")
+
+
+MAX_PENDING = 256
+"""Jobs that may wait for the writer before answers wait for room."""
+MAX_PENDING_BYTES = 64 * 1024 * 1024
+"""Captured bytes that may wait (one larger job alone is always let in)."""
+IDLE_SECONDS = 2.0
+"""How long the thread waits for work before it ends (it starts again on demand)."""
+
+
+class Job:
+    """One recording to persist; the writer calls :meth:`commit`, then always :meth:`finish`."""
+
+    weight: int = 0
+    """The bytes it holds (what :data:`MAX_PENDING_BYTES` counts)."""
+    supersedes: Hashable | None = None
+    """A key shared by the jobs whose writes replace one another outright (a later
+    one's write makes an earlier one's unnecessary); None: always written."""
+
+    def commit(self, *, write: bool) -> None:
+        """Write (``write`` False: a later job of the batch writes the same file) and index."""
+
+    def finish(self) -> None:
+        """Called last, whatever happened (e.g. to let waiting requests go on)."""
+
+    def describe(self) -> str:
+        """What the job records, for a log line."""
+        return type(self).__name__
+
+
+class Writer:
+    """The background writer of one recorder (see the module docstring)."""
+
+    def __init__(self, *, name: str = "mockapi-recorder") -> None:
+        self._name = name
+        self._cond = threading.Condition()
+        self._jobs: deque[Job] = deque()
+        self._bytes = 0
+        self._submitted = 0
+        self._committed = 0
+        self._thread: threading.Thread | None = None
+        _LIVE.add(self)
+
+    @property
+    def pending(self) -> int:
+        """Jobs handed over and not committed yet."""
+        with self._cond:
+            return self._submitted - self._committed
+
+    def submit(self, job: Job) -> None:
+        """Hand ``job`` over; returns at once (see :meth:`room` for the limit)."""
+        with self._cond:
+            self._jobs.append(job)
+            self._bytes += job.weight
+            self._submitted += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            else:
+                self._cond.notify_all()
+
+    def full(self, weight: int = 0) -> bool:
+        """Whether a job of ``weight`` bytes should wait for room before it is handed over."""
+        with self._cond:
+            waiting = len(self._jobs)
+            return waiting > 0 and (
+                waiting >= MAX_PENDING or self._bytes + weight > MAX_PENDING_BYTES
+            )
+
+    async def room(self, weight: int = 0) -> None:
+        """Wait (off the event loop) until a job of ``weight`` bytes may be handed over."""
+        if self.full(weight):
+            await anyio.to_thread.run_sync(self._wait_room, weight, abandon_on_cancel=True)
+
+    def _wait_room(self, weight: int) -> None:
+        with self._cond:
+            while self._jobs and (
+                len(self._jobs) >= MAX_PENDING or self._bytes + weight > MAX_PENDING_BYTES
+            ):
+                self._cond.wait()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every job handed over so far is committed; False on ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            target = self._submitted
+            while self._committed < target:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    async def drained(self) -> None:
+        """:meth:`flush`, awaited off the event loop (at once when nothing is pending)."""
+        if self.pending:
+            await anyio.to_thread.run_sync(self.flush, abandon_on_cancel=True)
+
+    # -- the thread ----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._jobs:
+                    self._cond.wait(IDLE_SECONDS)
+                if not self._jobs:
+                    self._thread = None  # a later submit starts another
+                    return
+                batch = list(self._jobs)
+                self._jobs.clear()
+            try:
+                self._run_batch(batch)
+            finally:
+                with self._cond:
+                    self._bytes -= sum(job.weight for job in batch)
+                    self._committed += len(batch)
+                    self._cond.notify_all()
+
+    def _run_batch(self, batch: list[Job]) -> None:
+        last = {job.supersedes: i for i, job in enumerate(batch) if job.supersedes is not None}
+        for index, job in enumerate(batch):
+            key = job.supersedes
+            write = key is None or last[key] == index
+            _step(job, functools.partial(job.commit, write=write))
+            _step(job, job.finish)
+
+
+def _step(job: Job, call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception:  # a bug: say so, but never stop the writer
+        log.exception("could not record %s (a mockapi bug: please report it)", job.describe())
+
+
+_LIVE: weakref.WeakSet[Writer] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    """A process that exits commits what it was handed first (its daemon thread lives
+    until after the ``atexit`` hooks)."""
+    for writer in list(_LIVE):
+        writer.flush(timeout=30)
