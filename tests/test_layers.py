@@ -51,8 +51,11 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "uvicorn": ("web",),
     "jsonschema": ("validation",),
     "yaml": ("library.store",),
-    # The recorder's upstream client, and the server's own webhook deliveries.
+    # The recorder's upstream client (its TLS trust), and the server's own webhook deliveries.
     "httpx": ("recording.upstream", "web.webhooks"),
+    # The recorder's upstream client, and its URL type.
+    "aiohttp": ("recording.upstream",),
+    "yarl": ("recording.upstream",),
     "pytest": ("pytest_plugin",),
     "jinja2": ("library.templating",),
     "faker": ("library.templating",),

@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from mockapi.config import RecordMode
@@ -155,11 +154,7 @@ def test_recorder_writes_the_binary_file_before_the_fixture_naming_it(
         {"content-type": "application/json"},
         b'{"model": "tts-1", "voice": "alloy", "input": "hi"}',
     )
-    answer = UpstreamResponse(
-        200,
-        [("content-type", "audio/mpeg")],
-        httpx.Response(200, headers={"content-type": "audio/mpeg"}),
-    )
+    answer = UpstreamResponse(200, [("content-type", "audio/mpeg")])
     recorder._save(request, answer, AUDIO, None)
     assert order == [".mp3", ".yaml"]
     [fixture] = saved
@@ -202,7 +197,7 @@ def test_a_cassette_keeps_its_binary_answers_beside_it(tmp_path: Path) -> None:
     )
     for audio in (AUDIO, AUDIO[::-1]):  # the same request twice: a sequence of two answers
         wav = {"content-type": "audio/wav"}
-        answer = UpstreamResponse(200, list(wav.items()), httpx.Response(200, headers=wav))
+        answer = UpstreamResponse(200, list(wav.items()))
         recorder._save(request, answer, audio, None)
     names = sorted(p.name for p in cassette.parent.iterdir())
     assert len(names) == 3 and all(n.startswith("test_speak.") for n in names)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
 
 from mockapi.config import OnMiss, RecordMode, Settings
@@ -61,7 +60,7 @@ def exchange(replayer: Replayer, recorder: Recorder, request: Request, body: Any
     if turn is not None:
         turn.release()
     kind = {"content-type": "application/json"}
-    answer = UpstreamResponse(200, list(kind.items()), httpx.Response(200, headers=kind))
+    answer = UpstreamResponse(200, list(kind.items()))
     recorder._save(request, answer, json.dumps(body).encode(), None)
     return body
 
