@@ -89,6 +89,7 @@ def build(
         replayer = build_replayer(
             settings, schemas_dir=schemas_dir, cassettes=cassettes, missing_ok=missing_ok
         )
+    store.settle(len(replayer.index))
     recorder = build_recorder(replayer.settings, replayer, always=bool(settings.fixture_dirs))
     recording = _RecorderModes(recorder) if recorder is not None else None
     # What a miss does in mode none is what the settings said, before their record mode.

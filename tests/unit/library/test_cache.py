@@ -258,3 +258,17 @@ def test_the_least_recently_used_caches_are_removed(
         write(directory / f"{name}.yaml", name, name)
         answers(directory)
     assert len(list(cache_root.glob("*.cache"))) == 2
+
+
+def test_a_large_library_is_kept_out_of_collector_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    before = gc.get_freeze_count()
+    store.settle(store.FREEZE_AT - 1)
+    assert gc.get_freeze_count() == before  # a small one is left to the collector
+    monkeypatch.setattr(store, "FREEZE_AT", 1)
+    try:
+        store.settle(1)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
