@@ -81,13 +81,11 @@ def cache_dir() -> Path | None:
     return base / "mockapi" / "fixtures"
 
 
-def _tag() -> bytes:
+def _tag(decoder: str) -> bytes:
     """What the cached documents depend on besides the files: a cache from another
-    mockapi cache format, Python (marshal) or PyYAML (decoding) is not used."""
-    import yaml  # the store imports it already: no cost
-
-    loader = "C" if hasattr(yaml, "CSafeLoader") else "py"
-    tag = f"{_FORMAT} {sys.implementation.cache_tag} {marshal.version} {yaml.__version__} {loader}"
+    mockapi cache format, Python (marshal) or ``decoder`` (the YAML library's version)
+    is not used."""
+    tag = f"{_FORMAT} {sys.implementation.cache_tag} {marshal.version} {decoder}"
     return tag.encode() + b"\n"
 
 
@@ -106,27 +104,30 @@ class DirectoryCache:
     anything it holds changed. Not thread-safe: one load uses one.
     """
 
-    def __init__(self, directory: Path, path: Path, names: list[str]) -> None:
+    def __init__(self, directory: Path, path: Path, names: list[str], decoder: str) -> None:
         self.directory = directory
         self.path = path
         """The cache file."""
         self._listing = _fingerprint(names)
-        self._old: dict[str, _Entry] = _read(path) or _sibling(path, self._listing)
+        self._head = _MAGIC + _tag(decoder)
+        self._old: dict[str, _Entry] = _read(path, self._head) or _sibling(
+            path, self._head, self._listing
+        )
         self._new: dict[str, _Entry] = {}
         self.hits = 0
         """How many documents came from the cache (not decoded) in this load."""
         self._dirty = False
 
     @classmethod
-    def open(cls, directory: Path, names: list[str]) -> DirectoryCache | None:
+    def open(cls, directory: Path, names: list[str], *, decoder: str) -> DirectoryCache | None:
         """The cache of ``directory``, whose fixture files are ``names`` (``/``-separated,
         sorted), or None when there is none to use (disabled, or a library too small
-        to need one)."""
+        to need one). ``decoder`` names what decodes the files, and its version."""
         root = cache_dir()
         if root is None or len(names) < MIN_FILES:
             return None
         name = hashlib.blake2b(os.fsencode(directory.resolve()), digest_size=16).hexdigest()
-        return cls(directory, root / f"{name}.cache", names)
+        return cls(directory, root / f"{name}.cache", names, decoder)
 
     def document(self, path: Path, rel: str, decode: Decode) -> Any:
         """The decoded document of fixture file ``path`` (``rel``: its ``/``-separated
@@ -166,7 +167,7 @@ class DirectoryCache:
             root.mkdir(parents=True, exist_ok=True)
             payload = _dumps(self._new)
             crc = zlib.crc32(payload).to_bytes(4, "big")
-            blob = _MAGIC + _tag() + self._listing + crc + payload
+            blob = self._head + self._listing + crc + payload
             fd, temp = tempfile.mkstemp(dir=root, prefix=f".{self.path.name}.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -194,10 +195,10 @@ def _fingerprint(names: list[str]) -> bytes:
 _LISTING = 16  # bytes of the fingerprint
 
 
-def _sibling(path: Path, listing: bytes) -> dict[str, _Entry]:
-    """The entries of a recently used cache of a library with the same file names (a
-    copy, a checkout elsewhere); empty when there is none."""
-    head = _MAGIC + _tag() + listing
+def _sibling(path: Path, head: bytes, listing: bytes) -> dict[str, _Entry]:
+    """The entries of a recently used cache (starting with ``head``) of a library with
+    the same file names (a copy, a checkout elsewhere); empty when there is none."""
+    head += listing
     try:
         with os.scandir(path.parent) as scanned:
             caches = [e for e in scanned if e.name.endswith(".cache") and e.path != str(path)]
@@ -211,18 +212,18 @@ def _sibling(path: Path, listing: bytes) -> dict[str, _Entry]:
                     continue
         except OSError:
             continue
-        return _read(Path(candidate.path))
+        return _read(Path(candidate.path), head[: -len(listing)])
     return {}
 
 
-def _read(path: Path) -> dict[str, _Entry]:
-    """The entries of cache file ``path``; empty when it is missing or not usable."""
+def _read(path: Path, head: bytes) -> dict[str, _Entry]:
+    """The entries of cache file ``path`` (which starts with ``head``); empty when it
+    is missing or not usable."""
     try:
         with path.open("rb") as handle:
             blob = handle.read()
     except OSError:
         return {}
-    head = _MAGIC + _tag()
     start = len(head) + _LISTING
     if not blob.startswith(head) or len(blob) < start + 4:
         return {}

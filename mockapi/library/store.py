@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover - Windows: no cross-process lock, still 
 
 # The C loader is ~10x faster; fall back to the pure-Python one where it is missing.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DECODER = f"PyYAML {yaml.__version__} {_Loader.__name__}"
+"""What decodes fixture files: a cache of documents decoded by another is not used."""
 
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -221,7 +223,8 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
             except FixtureError as exc:
                 problems.append(exc)
                 continue
-            cached = cache.DirectoryCache.open(directory, [rel for rel, _ in files])
+            names = [rel for rel, _ in files]
+            cached = cache.DirectoryCache.open(directory, names, decoder=_DECODER)
             for rel, path in files:
                 try:
                     document = _document(path, rel, cached)
