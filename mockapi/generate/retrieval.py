@@ -104,6 +104,13 @@ def profile(text: str) -> Profile:
     return Profile(array.array("q", keys), array.array("d", weights), norm, math.fsum(weights))
 
 
+def norm_of(text: str) -> float:
+    """The :attr:`Profile.norm` of ``text``, without building its profile (what a
+    vector store keeps of each chunk, so that a search need not profile the chunks)."""
+    weights = [w for feature, w in vectors.features(text).items() if not feature.startswith("t:")]
+    return math.sqrt(math.fsum(w * w for w in weights))
+
+
 def cosine(query: Profile, passage: Profile) -> float:
     """The cosine of two feature profiles (0 when either has no features); fastest with
     the shorter text as ``query``."""

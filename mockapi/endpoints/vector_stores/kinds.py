@@ -5,7 +5,8 @@
   and the file's: one File may be attached to several stores, and the API's object id is
   the File's id);
 * :data:`CHUNKS`: the chunks of each completed vector store file, by the same key,
-  computed once when the file completes (``{"filename": ..., "chunks": [text, ...]}``);
+  computed once when the file completes (``{"filename": ..., "chunks": [text, ...],
+  "norms": [float, ...]}``: each chunk's :func:`~mockapi.generate.retrieval.norm_of`);
 * :data:`BATCHES`: each ``vector_store.files_batch`` object by its id (``vsfb_...``);
 * :data:`BATCH_FILES`: which files each batch attached (``{"id": ..., "file_ids": [...]}``),
   by the batch's id (the API's batch object does not list them).

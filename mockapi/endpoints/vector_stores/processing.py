@@ -32,6 +32,7 @@ from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.files import stored
 from mockapi.endpoints.vector_stores import chunking, extract, kinds, records
 from mockapi.errors import APIError, MockapiError
+from mockapi.generate import retrieval
 from mockapi.state import lifecycle
 from mockapi.state.lifecycle import Control, Lifecycle
 from mockapi.state.store import StateStore
@@ -162,7 +163,10 @@ def process(ctx: Context, current: Mapping[str, Any]) -> dict[str, Any]:
     strategy = strategy_of(current)
     key = kinds.file_key(vector_store_id, file_id)
     chunks = chunking.chunk(text, strategy)
-    ctx.state.put(kinds.CHUNKS, key, {"id": key, "filename": filename, "chunks": chunks})
+    # Each chunk's norm, once: what a search needs of a chunk beyond its words.
+    norms = [retrieval.norm_of(chunk) for chunk in chunks]
+    kept = {"id": key, "filename": filename, "chunks": chunks, "norms": norms}
+    ctx.state.put(kinds.CHUNKS, key, kept)
     fields = {"status": "completed", "usage_bytes": len(text.encode("utf-8"))}
     return _commit(ctx, current, fields)
 

@@ -32,7 +32,8 @@ from typing import Any
 
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
 from mockapi.endpoints.vector_stores import filters as attribute_filters
-from mockapi.endpoints.vector_stores.passages import Passage, passages
+from mockapi.endpoints.vector_stores import index, records
+from mockapi.endpoints.vector_stores.passages import Passage
 from mockapi.errors import APIError
 from mockapi.generate import retrieval
 from mockapi.library.fixture import FixtureResponse
@@ -59,16 +60,50 @@ def search(
 ) -> list[retrieval.Hit[Passage]]:
     """The chunks of the stores that answer ``asked``, best first (404 for an unknown
     store). Chunks are ranked together across stores, in the order the stores are given
-    when their scores are equal."""
-    found: list[Passage] = []
+    when their scores are equal: each store's best (:mod:`.index`), then all of them.
+
+    Searching a store marks it active (``last_active_at``, which moves its
+    ``expires_at``)."""
+    found: list[retrieval.Hit[Passage]] = []
     for vector_store_id in vector_store_ids:
-        found.extend(passages(ctx, vector_store_id))
+        found.extend(_search_one(ctx, vector_store_id, asked))
+    found.sort(key=lambda hit: -hit.score)  # stable: ties keep the stores' order
+    return found[: max(0, asked.limit)]
+
+
+def _search_one(ctx: Context, vector_store_id: str, asked: Search) -> list[retrieval.Hit[Passage]]:
+    records.usable(ctx, vector_store_id)
+    records.touch(ctx, vector_store_id)
+    files = index.completed_files(ctx, vector_store_id)
+    kept = index.of(ctx, vector_store_id, files)
+    attributes = {str(f.get("id")): f.get("attributes") or {} for f in files}
+    of_slot = [attributes.get(file_id, {}) for file_id in kept.file_ids]
+    allowed = None
     if asked.filters is not None:
         rule = asked.filters
-        found = [p for p in found if attribute_filters.matches(rule, p.attributes)]
-    return retrieval.rank(
-        asked.queries, found, limit=asked.limit, threshold=asked.threshold, rerank=asked.rerank
+        passing = [attribute_filters.matches(rule, given) for given in of_slot]
+        allowed = lambda position: passing[kept.places[position][0]]  # noqa: E731
+    texts = index.Texts(ctx, vector_store_id, kept)
+    ranked = kept.chunks.top(
+        asked.queries,
+        limit=asked.limit,
+        threshold=asked.threshold,
+        rerank=asked.rerank,
+        allowed=allowed,
+        text_of=texts,
     )
+    hits = []
+    for position, score in ranked:
+        slot, number = kept.places[position]
+        passage = Passage(
+            kept.file_ids[slot],
+            kept.filenames[slot],
+            dict(of_slot[slot]),
+            texts(position),
+            number,
+        )
+        hits.append(retrieval.Hit(passage, score))
+    return hits
 
 
 def result(hit: retrieval.Hit[Passage]) -> dict[str, Any]:

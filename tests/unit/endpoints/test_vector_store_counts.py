@@ -1,6 +1,6 @@
 """A vector store's file_counts, usage and status as its files move, a file's steps
 (processed once, failed with the API's codes, cancelled for good, big ones in the
-background), expiry on the mock's clock, and the passages search reads."""
+background), expiry on the mock's clock, and the chunks search ranks."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from mockapi.endpoints.vector_stores import (
     batches,
     chunking,
     file_routes,
+    index,
     kinds,
     passages,
     processing,
     records,
+    search,
     stores,
 )
 from mockapi.errors import APIError, MockapiError
@@ -179,7 +181,13 @@ def test_a_big_file_is_processed_in_the_background(monkeypatch: pytest.MonkeyPat
     assert family.kept(kinds.CHUNKS, file_id)["chunks"] == ["a file longer than ten bytes"]
 
 
-def test_passages_are_completed_files_in_order_then_chunks_in_order() -> None:
+def find(family: Family, vector_store_id: str, query: str) -> list[passages.Passage]:
+    """The passages a search of ``query`` answers with (each a hit)."""
+    asked = search.Search(queries=(query,), limit=search.MAX_RESULTS)
+    return [hit.item for hit in search.search(family.ctx, [vector_store_id], asked)]
+
+
+def test_search_ranks_completed_files_in_order_then_chunks_in_order() -> None:
     family = Family()
     first = family.attach(b"first document", "one.txt", attributes={"n": 1})
     pending = family.attach(b"still waiting")
@@ -188,17 +196,24 @@ def test_passages_are_completed_files_in_order_then_chunks_in_order() -> None:
     broken = family.attach(b"\x00", "bad.bin")
     for file_id in (first, second, broken):
         family.step(file_id)
-    found = passages.passages(family.ctx, family.id)
-    assert [(p.file_id, p.index) for p in found] == [
+    kept = index.of(family.ctx, family.id, index.completed_files(family.ctx, family.id))
+    assert [(kept.file_ids[slot], number) for slot, number in kept.places] == [
         (first, 0),
         (second, 0),
         (second, 1),
         (second, 2),
     ]
-    assert found[0].filename == "one.txt" and found[0].attributes == {"n": 1}
-    assert pending not in {p.file_id for p in found}
+    (found,) = find(family, family.id, "first document")
+    assert (found.file_id, found.filename, found.attributes) == (first, "one.txt", {"n": 1})
+    # Equal scores keep the chunks' order.
+    assert [(p.file_id, p.index) for p in find(family, family.id, "word")] == [
+        (second, 0),
+        (second, 1),
+        (second, 2),
+    ]
+    assert pending not in set(kept.file_ids)
     with pytest.raises(APIError) as unknown:
-        passages.passages(family.ctx, "vs_unknown")
+        find(family, "vs_unknown", "word")
     assert (unknown.value.status, unknown.value.message) == (
         404,
         "No vector store found with id 'vs_unknown'.",
@@ -210,13 +225,13 @@ def test_expiry_follows_activity_on_the_mocks_clock() -> None:
     created = family.store()
     assert created["expires_at"] == created["last_active_at"] + 86_400
     family.stores.clock.advance(3600)
-    passages.passages(family.ctx, family.id)  # a search is activity
+    find(family, family.id, "anything")  # a search is activity
     assert family.store()["expires_at"] == created["expires_at"] + 3600
     family.stores.clock.advance(86_400)
     assert family.store()["status"] == "expired"
     assert passages.find_vector_store(family.ctx, family.id)["status"] == "expired"
     with pytest.raises(APIError) as expired:
-        passages.passages(family.ctx, family.id)
+        find(family, family.id, "anything")
     assert expired.value.status == 404 and "has expired" in expired.value.message
 
 
