@@ -49,6 +49,7 @@ class Placement:
         self._lock = threading.Lock()
         self._known: set[Path] = set()
         self._replaced: set[Path] = set()  # written in mode `all` during this run
+        self._reserved: set[Path] = set()  # names given by reserve(), not written yet
         if directory.is_dir():
             self._known.update(store.fixture_files(directory))
 
@@ -66,12 +67,40 @@ class Placement:
             fresh.append(path)
         return fresh
 
-    def write(self, kind: str, key: str, entry: Entry, *, replace: bool) -> tuple[Entry, str]:
+    def reserve(self, kind: str, key: str, entry: Entry, *, replace: bool) -> Path | None:
+        """The file :meth:`write` will put ``entry`` in as its only recording, known
+        before it is written (its source is ``<file>#0``): the request's own file in mode
+        ``all``, else the first free name, reserved for it until that write. None for a
+        recording that continues a sequence (a ``GET``): what it joins is on disk."""
+        if polled(str(entry["match"].get("method", ""))):
+            return None
+        target = self.directory / kind / f"{key}.yaml"
+        if replace:
+            return target
+        with self._lock:
+            for attempt in range(1000):
+                candidate = target if attempt == 0 else target.with_name(f"{key}-{attempt}.yaml")
+                if candidate not in self._reserved and not candidate.exists():
+                    self._reserved.add(candidate)
+                    return candidate
+        return None
+
+    def write(
+        self, kind: str, key: str, entry: Entry, *, replace: bool, reserved: Path | None = None
+    ) -> tuple[Entry, str]:
         """Write the recording ``entry`` of a request of ``kind`` with ``key``; returns
         the entry as written (a sequence, when it continued a recording) and its source
-        (``path#index``). ``replace``: record mode ``all``."""
+        (``path#index``). ``replace``: record mode ``all``. ``reserved``: the file
+        :meth:`reserve` gave (another name only if a file appeared there meanwhile)."""
         target = self.directory / kind / f"{key}.yaml"
         extend = polled(str(entry["match"].get("method", "")))
+        if reserved is not None and not replace:
+            try:
+                if self._create(reserved, _document(entry)):
+                    return entry, f"{reserved}#0"
+            finally:
+                with self._lock:
+                    self._reserved.discard(reserved)
         with self._lock:
             first = target not in self._replaced
             if replace:
@@ -89,16 +118,22 @@ class Placement:
                 if joined is not None:
                     return joined[0], f"{candidate}#{joined[1]}"
             with self._lock:
-                self._known.add(candidate)
-            try:
-                created = store.create_new(candidate, data)
-            except OSError:
-                with self._lock:  # not written: another process's file there is news
-                    self._known.discard(candidate)
-                raise
-            if created:
+                if candidate in self._reserved:  # another recording's, not written yet
+                    continue
+            if self._create(candidate, data):
                 return entry, f"{candidate}#0"
         raise FixtureError(str(target), "1000 recordings share this key; clean up the directory")
+
+    def _create(self, path: Path, data: bytes) -> bool:
+        """``store.create_new``, ``path`` known as ours meanwhile."""
+        with self._lock:
+            self._known.add(path)
+        try:
+            return store.create_new(path, data)
+        except OSError:
+            with self._lock:  # not written: another process's file there is news
+                self._known.discard(path)
+            raise
 
 
 class _Other(Exception):

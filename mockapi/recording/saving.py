@@ -98,6 +98,7 @@ class RecordingJob(Job):
     _key: str = field(default="", init=False)
     _files: dict[str, bytes] = field(default_factory=dict, init=False)
     _indexed: bool = field(default=False, init=False)
+    _planned: Path | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.weight = len(self.exchange.body) + len(self.exchange.request.body)
@@ -141,20 +142,28 @@ class RecordingJob(Job):
         except NotRecordable as exc:
             log.warning("not recording %s: %s", where, exc)
             return False
+        if cassette is None:
+            self._planned = sink.placement.reserve(
+                slug(request.path), self._key, self._entry, replace=self.replace
+            )
         if self.replace and cassette is None and not polled(request.method) and not self._files:
             self.supersedes = self._target  # its file, replaced outright (see index)
         return True
 
     def index(self) -> None:
         """Serve the recording from now on, before it is written, where its file is
-        known in advance: the request's own file replaced (``supersedes``). Otherwise
-        (a new file, a sequence continued, a cassette) :meth:`commit` indexes it once
-        written, under the name it was written as."""
-        if self.supersedes is not None:
-            target = self._target
-            fixture = parse_entry(self._entry, f"{target}#0", body_files=store.body_reader(target))
-            self.sink.settle(fixture)
+        known in advance (:meth:`Placement.reserve`): then the requests of this process
+        waiting for its turn are answered at once. Otherwise (a sequence continued, a
+        cassette) :meth:`commit` indexes it once written, under the name it was written as."""
+        if self._planned is not None:
+            source = f"{self._planned}#0"
+            self.sink.settle(parse_entry(self._entry, source, body_files=self._body_files))
             self._indexed = True
+            if self.turn is not None:
+                self.turn.indexed()
+
+    def _body_files(self, name: str) -> bytes:
+        return self._files[name]
 
     @property
     def _folder(self) -> Path:
@@ -182,16 +191,21 @@ class RecordingJob(Job):
                 entry, source = append(self.cassette, entry, collapse=polled(request.method))
             else:
                 entry, source = self.sink.placement.write(
-                    slug(request.path), self._key, entry, replace=self.replace
+                    slug(request.path),
+                    self._key,
+                    entry,
+                    replace=self.replace,
+                    reserved=self._planned,
                 )
         except (OSError, FixtureError) as exc:
             # The answer has been relayed already: keep the recording for this run.
             source = self.sink.unsaved(target, unwritten(where, target, exc))
             if not self._indexed:
-                self.sink.settle(parse_entry(entry, source, body_files=self._files.__getitem__))
+                self.sink.settle(parse_entry(entry, source, body_files=self._body_files))
             return
         self.sink.written()
-        if not self._indexed:
+        if not self._indexed or source != f"{self._planned}#0":
+            # (Written elsewhere than planned: a file appeared at that name meanwhile.)
             written = Path(source.rpartition("#")[0])
             self.sink.settle(parse_entry(entry, source, body_files=store.body_reader(written)))
         log.info("recorded %s -> %s", where, source)

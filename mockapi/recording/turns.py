@@ -46,6 +46,13 @@ class Turn:
         claim, self._claim = self._claim, None
         return Turn(self._turns, self.target, claim)
 
+    def indexed(self) -> None:
+        """The recording is served from the index already: the requests of this process
+        waiting for the turn go on (and find it there); other processes wait for the
+        claim, which :meth:`release` gives back once the file is written."""
+        if not self._passed:
+            self._turns._in_flight.discard(self.target)
+
     def release(self) -> None:
         """Give the turn back; safe to call more than once, from any thread."""
         if self._passed:
