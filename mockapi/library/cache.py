@@ -281,25 +281,25 @@ def _prune(root: Path, *, keep: Path) -> None:
             os.unlink(old)
 
 
+INTERN_MAX = 64
+"""Strings up to this long are interned (keys, roles, models; not messages)."""
+
+
 def intern_strings(value: Any) -> Any:
     """A copy of decoded ``value`` with its mapping keys and short strings interned.
 
     10,000 recordings repeat the same keys (``role``, ``content``, ``finish_reason``)
     and values (``user``, ``gpt-4o-mini``) tens of thousands of times: shared, they take
-    half the memory; ``marshal`` keeps them shared in the cache too.
+    half the memory (and the fixture cache keeps them shared).
     """
     kind = type(value)
     if kind is dict:
         return {_intern(k): intern_strings(v) for k, v in value.items()}
     if kind is list:
         return [intern_strings(item) for item in value]
-    if kind is str and len(value) <= _INTERN_MAX:
+    if kind is str and len(value) <= INTERN_MAX:
         return sys.intern(value)
     return value
-
-
-_INTERN_MAX = 64
-"""Strings up to this long are interned (keys, roles, models; not messages)."""
 
 
 def _intern(key: Any) -> Any:

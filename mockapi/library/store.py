@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,19 +73,65 @@ def _check_size(data: bytes, path: Path) -> None:
 
 
 def decode_yaml(data: bytes, path: Path) -> Any:
-    """The document in ``data`` (the bytes of ``path``), as :func:`read_yaml` decodes it."""
+    """The document in ``data`` (the bytes of ``path``), as :func:`read_yaml` decodes it,
+    its mapping keys and short strings interned (:func:`~mockapi.library.cache.intern_strings`)."""
     _check_size(data, path)
-    if b"*" not in data:
-        # No alias can be written without a '*': nothing to bound, so the node tree
-        # (a third of the time) is not kept for the check.
-        loader = _Loader(data)
+    if b"*" in data:
+        return cache.intern_strings(_decode(data, path)[0])
+    # No alias can be written without a '*': nothing to bound.
+    loader = _Loader(data)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
         try:
-            return loader.get_single_data()
-        except yaml.YAMLError as exc:
-            raise _yaml_error(exc, path) from None
-        finally:
-            loader.dispose()
-    return _decode(data, path)[0]
+            return _construct(node, loader)
+        except _Unusual:
+            return cache.intern_strings(loader.construct_document(node))
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, path) from None
+    finally:
+        loader.dispose()
+
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
+_PLAIN = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
+_KEYS = _PLAIN | {_STR}  # not a merge key (<<), which PyYAML's constructor expands
+
+
+class _Unusual(Exception):
+    """A node :func:`_construct` leaves to PyYAML's constructor."""
+
+
+def _construct(node: Any, loader: Any) -> Any:
+    """``loader.construct_document(node)`` for a document of plain mappings, sequences
+    and string, number, boolean and null scalars without aliases (a recording is one),
+    interned as :func:`~mockapi.library.cache.intern_strings` does; raises :class:`_Unusual` for anything else
+    (merge keys, timestamps, sets, binary, other tags).
+
+    PyYAML's C loader only parses: its constructor is Python, built for every case
+    (generators for mappings, a state per node), and took half of a library's load.
+    Scalars other than strings still go through its own functions, so that ``0x1F``,
+    ``1_000``, ``.inf`` or ``yes`` mean what they mean there.
+    """
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR:
+            value: str = node.value
+            return sys.intern(value) if len(value) <= cache.INTERN_MAX else value
+        if tag in _PLAIN:
+            return loader.yaml_constructors[tag](loader, node)
+    elif kind is yaml.MappingNode and tag == _MAP:
+        mapping = {}
+        for key, value in node.value:
+            if type(key) is not yaml.ScalarNode or key.tag not in _KEYS:
+                raise _Unusual  # a merge key, or one PyYAML refuses (a mapping)
+            mapping[_construct(key, loader)] = _construct(value, loader)
+        return mapping
+    elif kind is yaml.SequenceNode and tag == _SEQ:
+        return [_construct(item, loader) for item in node.value]
+    raise _Unusual
 
 
 def _read(path: Path) -> tuple[Any, Any]:
@@ -282,15 +329,11 @@ def _document(path: Path, rel: str, cached: cache.DirectoryCache | None) -> Any:
     """The decoded document of fixture file ``path`` (``rel`` in its directory), from
     ``cached`` when it can be."""
     if cached is None:
-        return cache.intern_strings(read_yaml(path))
+        return read_yaml(path)
     try:
-        return cached.document(path, rel, _decode_interned)
+        return cached.document(path, rel, decode_yaml)
     except OSError as exc:
         raise FixtureError(str(path), f"cannot be read: {exc.strerror or exc}") from None
-
-
-def _decode_interned(data: bytes, path: Path) -> Any:
-    return cache.intern_strings(decode_yaml(data, path))
 
 
 def load_file(path: Path) -> list[Fixture]:
