@@ -36,11 +36,13 @@ requests are not counted (Azure reports usage elsewhere, not through this API).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -347,7 +349,12 @@ def _rows(request: Request, body: dict[str, Any], caller: Who) -> tuple[Row, ...
 
 
 def add(state: StateStore, now: float, rows: Iterable[Row]) -> None:
-    """Add ``rows`` to the ledger at ``now`` (each to its minute's row)."""
+    """Add ``rows`` to the ledger at ``now`` (each to its minute's row), or to the
+    :func:`deferred` rows of the batch running in this thread."""
+    waiting = _deferred.get()
+    if waiting is not None:
+        waiting.add(now, rows)
+        return
     for category, digest, dims, counts in rows:
         _add(state, now, category, dims, counts, digest)
 
@@ -394,6 +401,26 @@ class Pending:
         """Forget what waits (the state it was for was cleared)."""
         with self._lock:
             self._rows.clear()
+
+
+_deferred: contextvars.ContextVar[Pending | None] = contextvars.ContextVar(
+    "mockapi_ledger_deferred", default=None
+)
+
+
+@contextlib.contextmanager
+def deferred(state: StateStore) -> Iterator[Pending]:
+    """Within: the rows :func:`add` adds in this thread (or task) are summed in memory
+    and written to ``state`` on leaving, and whenever the caller flushes the
+    :class:`Pending` it is given. A batch's lines (one billable answer each, all to the
+    same few rows) are written once every few hundred lines instead of once each."""
+    waiting = Pending()
+    token = _deferred.set(waiting)
+    try:
+        yield waiting
+    finally:
+        _deferred.reset(token)
+        waiting.flush(state)
 
 
 def _digest(dims: Mapping[str, Any]) -> str:

@@ -19,8 +19,9 @@ into the Batch object's shape) add up.
 **Memory.** Answers are written, one JSON line each, to two temporary files as they come
 and streamed from there into the state store (:meth:`StateStore.put_blob_from`), so a
 50,000-line batch never holds its answers in memory (the input file's bytes are read
-whole: at most 200 MB). Every :data:`CHUNK` lines the run renews its lease, stores its
-progress (``request_counts``) and looks for a reason to stop: the batch being cancelled
+whole: at most 200 MB). Every :data:`CHUNK` lines the run writes the lines' usage to the
+ledger (summed: :func:`mockapi.endpoints.admin.ledger.deferred`), renews its lease,
+stores its progress (``request_counts``) and looks for a reason to stop: the batch being cancelled
 (it ends ``cancelled`` with the lines done so far), its window running out on the mock's
 clock or a test expiring it (``expired``), a test failing it (``failed``), or the batch
 gone (a reset: nothing is written). A batch a test holds pauses there until released.
@@ -38,6 +39,7 @@ from typing import Any, BinaryIO, cast
 
 import orjson
 
+from mockapi.endpoints.admin import ledger as usage_ledger
 from mockapi.endpoints.admin.ledger import BATCH_HEADER
 from mockapi.endpoints.batches import input as batch_input
 from mockapi.endpoints.endpoint import Context
@@ -182,20 +184,23 @@ def run(
     # What every line's request shares, once for the batch.
     headers = _headers(ctx, batch["id"])
     dispatch = ctx.dispatch
-    for done, line in enumerate(requests):
-        if done % CHUNK == 0:
-            try:
-                stop = _look(ctx, batch, lease, tally)
-            except _Lost:
-                return Stop("lost")
-            if stop is not None:
-                if stop.status == "expired":
-                    _expire_rest(batch, files, tally, line, requests)
-                return stop
-        body = line.body
-        request = Request("POST", line.url, headers, (), orjson.dumps(body), body)
-        response = dispatch(request) if dispatch is not None else None
-        _record(batch, line, response, files, tally)
+    # The lines' usage goes to the ledger once a chunk, summed (all to the same rows).
+    with usage_ledger.deferred(ctx.state) as usage:
+        for done, line in enumerate(requests):
+            if done % CHUNK == 0:
+                usage.flush(ctx.state)
+                try:
+                    stop = _look(ctx, batch, lease, tally)
+                except _Lost:
+                    return Stop("lost")
+                if stop is not None:
+                    if stop.status == "expired":
+                        _expire_rest(batch, files, tally, line, requests)
+                    return stop
+            body = line.body
+            request = Request("POST", line.url, headers, (), orjson.dumps(body), body)
+            response = dispatch(request) if dispatch is not None else None
+            _record(batch, line, response, files, tally)
     return None
 
 

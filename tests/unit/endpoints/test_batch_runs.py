@@ -14,6 +14,7 @@ import pytest
 
 from mockapi.config import Settings
 from mockapi.endpoints import jobs
+from mockapi.endpoints.admin import ledger
 from mockapi.endpoints.batches import input as batch_input
 from mockapi.endpoints.batches import routes, runner
 from mockapi.endpoints.batches.routes import FAMILY
@@ -199,6 +200,29 @@ def test_usage_sums_every_answer_shape() -> None:
         "output_tokens_details": {"reasoning_tokens": 5},
         "total_tokens": 28,
     }
+
+
+def test_the_lines_usage_reaches_the_ledger_once_a_chunk_summed(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "CHUNK", 2)
+    answer = server.dispatch
+    rows_seen = []
+
+    def billed(request: Request) -> Response:  # the replay flow records each answer
+        response = answer(request)
+        ledger.record(server.state, server.now, request, response, None)
+        rows_seen.append(len(server.state.values(ledger.KIND)))
+        return response
+
+    server.dispatch = billed  # type: ignore[method-assign]
+    batch = server.create(jsonl(*(chat_line(str(n)) for n in range(5))))
+    server.retrieve(batch["id"])
+    assert server.retrieve(batch["id"])["status"] == "completed"
+    assert rows_seen == [0, 0, 1, 1, 1]  # written before each chunk of 2, not each line
+    (row,) = server.state.values(ledger.KIND)
+    assert row["dims"]["batch"] is True
+    assert (row["counts"]["num_model_requests"], row["counts"]["input_tokens"]) == (5, 25)
 
 
 def test_a_cancel_during_the_run_stops_it_with_the_lines_done_so_far(
