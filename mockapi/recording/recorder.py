@@ -69,27 +69,13 @@ from mockapi.recording import redaction
 from mockapi.recording.capture import recording_key, slug
 from mockapi.recording.placement import Placement
 from mockapi.recording.saving import Cassette, Exchange, RecordingJob
+from mockapi.recording.stream import Arrivals
 from mockapi.recording.turns import Turn, Turns
 from mockapi.recording.upstream import Upstream, UpstreamResponse
 from mockapi.recording.writer import Writer
 from mockapi.wire.headers import OPENAI_HEADERS
-from mockapi.wire.sse import SSEDecoder
 
 log = logging.getLogger("mockapi.recording.recorder")
-
-# Terminal events of a stream: without one, a stream is treated as cut short.
-# (Responses; streamed transcriptions, speech and images, which send no [DONE].)
-_TERMINAL_TYPES = frozenset(
-    {
-        "response.completed",
-        "response.failed",
-        "response.incomplete",
-        "transcript.text.done",
-        "speech.audio.done",
-        "image_generation.completed",
-        "image_edit.completed",
-    }
-)
 
 
 def plan(mode: RecordMode, *, recorded: bool) -> tuple[OnMiss | None, bool]:
@@ -288,50 +274,46 @@ class Recorder:
         self, request: Request, answer: UpstreamResponse, turn: Turn | None
     ) -> AsyncIterator[bytes]:
         is_sse = answer.content_type.startswith("text/event-stream")
-        decoder = SSEDecoder()
-        events: list[SSEEvent] = []
+        stream = Arrivals(time.monotonic()) if is_sse else None
         body = bytearray()
-        last = time.monotonic()
         outcome = "client disconnected"
         try:
             async for chunk in answer.chunks():
-                # Capture before relaying: a client that hangs up as soon as it reads
-                # [DONE] cancels us at the yield, and the stream was complete all the same.
-                now = time.monotonic()
-                if is_sse:
-                    decoded = decoder.feed(chunk)
-                    for index, event in enumerate(decoded):
-                        gap = now - last if index == 0 else 0.0
-                        events.append(SSEEvent(event.data, event.event, round(gap, 4)))
-                    if decoded:
-                        last = now
+                # Kept before relaying: a client that hangs up as soon as it reads [DONE]
+                # cancels us at the yield, and the stream was complete all the same. A
+                # stream's events are decoded after the answer (RecordingJob.prepare).
+                if stream is not None:
+                    stream.chunks.append((time.monotonic(), chunk))
                 else:
                     body.extend(chunk)
                 yield chunk
-            if is_sse:
-                events.extend(decoder.close())
-            outcome = "complete" if not is_sse or _finished(events) else "incomplete"
+            outcome = "complete"
+            if stream is not None:
+                stream.ended = True
         except UpstreamStreamError as exc:
             outcome = f"upstream broke off ({exc})"
             # Cut the client's connection too, as the upstream cut ours: ending the
             # body cleanly would pass a truncated stream off as a complete one.
             raise
         finally:
-            if outcome == "client disconnected" and is_sse and _finished(events):
-                outcome = "complete"  # the client left after the last event: nothing lost
+            # A stream the client left may have been complete (it left after the last
+            # event): that, and whether one the upstream ended was, is told once decoded.
+            recorded = outcome == "complete" or (
+                stream is not None and outcome == "client disconnected"
+            )
             # Shielded: a client that went away cancels this task, but the upstream
             # response must still be released and a finished recording still handed over.
             with anyio.CancelScope(shield=True):
                 try:
                     await answer.close()
-                    if outcome == "complete":
+                    if recorded:
                         exchange = Exchange(
                             request,
                             answer.status,
                             answer.headers,
                             answer.content_type,
                             bytes(body),
-                            events if is_sse else None,
+                            stream=stream,
                         )
                         # Written after the answer's last byte, by the writer's thread,
                         # which gives the turn back once the index has the recording.
@@ -351,13 +333,14 @@ class Recorder:
                 finally:
                     if turn is not None:
                         turn.release()
-            if outcome != "complete":
+            if not recorded:
+                count = len(stream.events()) if stream is not None else 0
                 log.warning(
                     "not recording %s %s: %s after %d events",
                     request.method,
                     request.path,
                     outcome,
-                    len(events),
+                    count,
                 )
 
     # -- persisting (mockapi.recording.saving, on the writer's thread) ------------------
@@ -407,7 +390,7 @@ class Recorder:
         """Persist one exchange now, in this thread (after what is pending)."""
         self.flush()
         exchange = Exchange(
-            request, answer.status, answer.headers, answer.content_type, body, events
+            request, answer.status, answer.headers, answer.content_type, body, events=events
         )
         job = self._job(exchange)
         try:
@@ -487,13 +470,3 @@ class Recorder:
 _RELAYED_HEADERS = frozenset({"content-type", *OPENAI_HEADERS})
 """What the client gets of the upstream's headers: the OpenAI ones, and the media type
 (framing, cookies and the CDN's headers are the upstream's business)."""
-
-
-def _finished(events: list[SSEEvent]) -> bool:
-    for event in reversed(events):
-        if event.is_done:
-            return True
-        kind = event.data.get("type") if isinstance(event.data, dict) else None
-        if kind in _TERMINAL_TYPES or event.event in _TERMINAL_TYPES:
-            return True
-    return False

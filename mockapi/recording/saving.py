@@ -32,6 +32,7 @@ from mockapi.plugins import Hooks
 from mockapi.recording import redaction
 from mockapi.recording.capture import Captured, merge_entry, slug, to_entry
 from mockapi.recording.placement import Placement, polled, unwritten
+from mockapi.recording.stream import Arrivals, finished
 from mockapi.recording.turns import Turn
 from mockapi.recording.writer import Job
 
@@ -51,14 +52,16 @@ class Cassette:
 
 @dataclass(frozen=True)
 class Exchange:
-    """A complete exchange as relayed: the request and the upstream's answer."""
+    """An exchange as relayed: the request and the upstream's answer, its ``body`` or,
+    for an SSE answer, its ``events`` or the ``stream`` they are decoded from."""
 
     request: Request
     status: int
     headers: list[tuple[str, str]]
     content_type: str
     body: bytes
-    events: list[SSEEvent] | None
+    events: list[SSEEvent] | None = None
+    stream: Arrivals | None = None
 
 
 class Sink(Protocol):
@@ -101,7 +104,9 @@ class RecordingJob(Job):
     _planned: Path | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.weight = len(self.exchange.body) + len(self.exchange.request.body)
+        exchange = self.exchange
+        streamed = exchange.stream.size if exchange.stream is not None else 0
+        self.weight = len(exchange.body) + streamed + len(exchange.request.body)
 
     def describe(self) -> str:
         return f"{self.exchange.request.method} {self.exchange.request.path}"
@@ -110,6 +115,13 @@ class RecordingJob(Job):
         """Redact and key the exchange; False when it is not to be recorded (logged)."""
         exchange, sink = self.exchange, self.sink
         request, where = exchange.request, self.describe()
+        events = exchange.events
+        if exchange.stream is not None:
+            events = exchange.stream.events()
+            if not finished(events):
+                outcome = "incomplete" if exchange.stream.ended else "client disconnected"
+                log.warning("not recording %s: %s after %d events", where, outcome, len(events))
+                return False
         if exchange.status >= 400 and not sink.record_errors:
             log.info("not recording %s: status %d", where, exchange.status)
             return False
@@ -121,7 +133,7 @@ class RecordingJob(Job):
             dict(exchange.headers),
             exchange.content_type,
             exchange.body,
-            exchange.events,
+            events,
             files=request.files,
         )
         meta = {

@@ -15,6 +15,7 @@ from mockapi.library.fixture import parse_entry
 from mockapi.model import SSEEvent
 from mockapi.recording import recorder as recording
 from mockapi.recording.capture import Captured, to_entry
+from mockapi.recording.stream import finished
 from mockapi.recording.upstream import Upstream, UpstreamResponse
 from mockapi.replay.request import parse_request
 
@@ -121,8 +122,8 @@ def test_form_request_is_matched_by_its_fields_and_file_description() -> None:
 )
 def test_streams_that_end_without_done_count_as_finished(last: dict[str, Any]) -> None:
     events = [SSEEvent({"type": "x.delta"}), SSEEvent(last)]
-    assert recording._finished(events)
-    assert not recording._finished(events[:1])
+    assert finished(events)
+    assert not finished(events[:1])
 
 
 def test_recorder_writes_the_binary_file_before_the_fixture_naming_it(
