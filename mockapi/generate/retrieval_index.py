@@ -35,7 +35,7 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from operator import mul
 
@@ -248,16 +248,14 @@ class ChunkIndex:
             approx = scored if approx is None else list(map(max, approx, scored))
             errors.append(error)
         assert approx is not None
-        candidates = [
-            position
-            for position, value in enumerate(approx)
-            if value > 0.0 and (allowed is None or allowed(position))
-        ]
-        if len(candidates) > limit:
-            slack = max(e.of_chunk(self._largest_ratio, self._largest_inverse) for e in errors)
-            kth = heapq.nlargest(limit, (approx[p] for p in candidates))[-1]
-            cut = _cut(kth - slack, rerank)
-            candidates = [p for p in candidates if approx[p] + slack >= cut]
+        if allowed is not None:
+            approx = [v if allowed(p) else 0.0 for p, v in enumerate(approx)]
+        slack = max(e.of_chunk(self._largest_ratio, self._largest_inverse) for e in errors)
+        best = heapq.nlargest(limit, approx)
+        # Below the cut no chunk can be among the results (nor tie with the last once
+        # rounded); nothing is when fewer than ``limit`` chunks score at all.
+        cut = _cut(best[-1] - slack, rerank) - slack if best[-1] > 0.0 else 0.0
+        candidates = [p for p, value in enumerate(approx) if value > 0.0 and value >= cut]
         hits = []
         wanted = {name for ask in asks for name in ask.weights}
         kept: dict[str, tuple[Contribution, ...]] = {}  # each word's part of the queries
@@ -278,8 +276,8 @@ class ChunkIndex:
     def _approximate(self, ask: _Query, rerank: bool) -> tuple[list[float], _Error]:
         """Each chunk's approximate squared score (its score, without ``rerank``) and
         what bounds its error."""
-        dots = [0] * self.size
-        dot, dot_bound = 0, 0
+        dots: MutableSequence[int] = [0] * self.size
+        dot, dot_bound, flushed = 0, 0, False
         held = 0
         rare: list[tuple[int, _Weights]] = []
         off = off_weighted = off_held = 0.0
@@ -298,14 +296,16 @@ class ChunkIndex:
                 continue
             if dot_bound + scaled * found.largest >= _TOP:  # the fields would overflow
                 dots = list(map(int.__add__, dots, self._unpack(dot)))
-                dot, dot_bound = 0, 0
+                dot, dot_bound, flushed = 0, 0, True
             dot += scaled * found.packed
             dot_bound += scaled * found.largest
             if rerank:
                 held += self._minimums(found.packed, scaled)
-        dots = list(map(int.__add__, dots, self._unpack(dot)))
-        helds = list(self._unpack(held)) if rerank else []
-        for scaled, found in rare:  # a few chunks each: one by one
+        dots = list(map(int.__add__, dots, self._unpack(dot))) if flushed else self._unpack(dot)
+        helds: MutableSequence[int] = self._unpack(held) if rerank else array.array("Q")
+        if rare:  # a few chunks each: one by one
+            dots, helds = list(dots), list(helds)
+        for scaled, found in rare:
             for position, value in zip(found.positions, found.values, strict=True):
                 dots[position] += scaled * value
                 if rerank:
@@ -315,11 +315,10 @@ class ChunkIndex:
         )
         cosine = 1.0 / (SCALE * SCALE * ask.norm) if ask.norm else 0.0
         if not rerank:
-            return [value * cosine for value in map(mul, dots, self._inverse)], error
+            return list(map(cosine.__mul__, map(mul, dots, self._inverse))), error
         coverage = 1.0 / (SCALE * ask.total) if ask.total else 0.0
-        factor = cosine * coverage
         products = map(mul, map(mul, dots, helds), self._inverse)
-        return [value * factor for value in products], error
+        return list(map((cosine * coverage).__mul__, products)), error
 
     def _weights(self, feature: str) -> _Weights | None:
         """The feature's weight in every chunk (packed when many chunks have it), or

@@ -5,11 +5,14 @@ Search ranks the chunks of a store's completed files with a
 chunks, the scores of :mod:`mockapi.generate.retrieval`). It is built from the state
 store on a store's first search (its chunks, and the norm each chunk was given when its
 file was processed: :mod:`.processing`) and kept while the store's completed files stay
-the same: every search reads the store's files and compares each completed one's
-File id and chunking strategy, which fix its chunks (a File's bytes never change), so a
-file attached, processed, detached or deleted, by this process or another sharing the
-state (``--workers``, a shared ``--state``), is searched at once. Attributes are read
-from the files on each search, so an update of them needs no new index.
+the same: the store's completed files, each File id and chunking strategy, which fix
+its chunks (a File's bytes never change), so that a file attached, processed, detached
+or deleted, by this process or another sharing the
+state (``--workers``, a shared ``--state``), is searched at once. Reading every file
+on each search would cost milliseconds for a store of 1,000 files, so each store keeps
+a files token, drawn anew by every change to its files (:func:`~.records.refresh`):
+while it is the one the index was made under, the files are not read. Attributes are
+read from the files a search needs them of, so an update of them needs no new index.
 
 Indexes are kept per state store (one server's), for the :data:`KEPT` stores searched
 last within :data:`KEPT_BYTES`: each holds its words' postings (~12 bytes a word of each
@@ -23,8 +26,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockapi.endpoints.endpoint import Context
@@ -48,6 +50,8 @@ class StoreIndex:
     """The chunks of a store's completed files, in file order then chunk order."""
 
     key: Key
+    token: str | None
+    """The store's files token when the index was made (None: it had none)."""
     file_ids: tuple[str, ...]
     """The files whose chunks are indexed, in order (a completed file without stored
     chunks is left out, as search always did)."""
@@ -68,17 +72,26 @@ def completed_files(ctx: Context, vector_store_id: str) -> list[dict[str, Any]]:
     return [f for f in records.files_of(ctx, vector_store_id) if f.get("status") == "completed"]
 
 
-def of(ctx: Context, vector_store_id: str, files: Sequence[Mapping[str, Any]]) -> StoreIndex:
-    """The index of the chunks of ``files`` (the store's completed files, in order):
-    the one kept when they are the same files, else a new one (kept)."""
-    key: Key = tuple((str(f.get("id")), f.get("chunking_strategy")) for f in files)
+def of(ctx: Context, vector_store_id: str) -> StoreIndex:
+    """The index of the store's completed files: the one kept when its files token has
+    not changed since (or, without a token, when they are the same files), else a new
+    one (kept)."""
+    # Read before the files: a change meanwhile draws a new token, so an index made of
+    # files read after it is never kept under a token that does not cover them.
+    stored = ctx.state.get(kinds.CHUNKS, kinds.files_token_key(vector_store_id))
+    token = str(stored["token"]) if isinstance(stored, dict) and "token" in stored else None
     with _lock:
         kept = _kept.setdefault(ctx.state, OrderedDict())
         found = kept.get(vector_store_id)
-        if found is not None and found.key == key:
+        if found is not None and token is not None and found.token == token:
             kept.move_to_end(vector_store_id)
             return found
-    made = _build(ctx, vector_store_id, key)
+    files = completed_files(ctx, vector_store_id)
+    key: Key = tuple((str(f.get("id")), f.get("chunking_strategy")) for f in files)
+    if found is not None and found.key == key:
+        made = replace(found, token=token)
+    else:
+        made = _build(ctx, vector_store_id, key, token)
     with _lock:
         kept = _kept.setdefault(ctx.state, OrderedDict())
         kept[vector_store_id] = made
@@ -90,7 +103,20 @@ def of(ctx: Context, vector_store_id: str, files: Sequence[Mapping[str, Any]]) -
     return made
 
 
-def _build(ctx: Context, vector_store_id: str, key: Key) -> StoreIndex:
+def attributes(ctx: Context, vector_store_id: str, index: StoreIndex) -> list[dict[str, Any]]:
+    """The attributes of each indexed file as they are now (read from the files)."""
+    found = {str(f.get("id")): f.get("attributes") for f in records.files_of(ctx, vector_store_id)}
+    return [dict(found.get(file_id) or {}) for file_id in index.file_ids]
+
+
+def attributes_of(ctx: Context, vector_store_id: str, file_id: str) -> dict[str, Any]:
+    """One file's attributes as they are now."""
+    record = ctx.state.get(kinds.FILES, kinds.file_key(vector_store_id, file_id))
+    given = record.get("attributes") if isinstance(record, dict) else None
+    return dict(given) if isinstance(given, dict) else {}
+
+
+def _build(ctx: Context, vector_store_id: str, key: Key, token: str | None) -> StoreIndex:
     file_ids: list[str] = []
     filenames: list[str] = []
     places: list[tuple[int, int]] = []
@@ -111,7 +137,7 @@ def _build(ctx: Context, vector_store_id: str, key: Key) -> StoreIndex:
         texts.extend(chunks)
         norms.extend(float(n) for n in kept_norms)
     return StoreIndex(
-        key, tuple(file_ids), tuple(filenames), tuple(places), ChunkIndex(texts, norms)
+        key, token, tuple(file_ids), tuple(filenames), tuple(places), ChunkIndex(texts, norms)
     )
 
 

@@ -7,6 +7,7 @@
 * :data:`CHUNKS`: the chunks of each completed vector store file, by the same key,
   computed once when the file completes (``{"filename": ..., "chunks": [text, ...],
   "norms": [float, ...]}``: each chunk's :func:`~mockapi.generate.retrieval.norm_of`);
+  Beside them, each store's files token (:func:`files_token_key`);
 * :data:`BATCHES`: each ``vector_store.files_batch`` object by its id (``vsfb_...``);
 * :data:`BATCH_FILES`: which files each batch attached (``{"id": ..., "file_ids": [...]}``),
   by the batch's id (the API's batch object does not list them).
@@ -27,3 +28,10 @@ SEPARATOR = ":"
 def file_key(vector_store_id: str, file_id: str) -> str:
     """The state store key of ``file_id`` attached to ``vector_store_id``."""
     return f"{vector_store_id}{SEPARATOR}{file_id}"
+
+
+def files_token_key(vector_store_id: str) -> str:
+    """The key, in :data:`CHUNKS`, of the store's files token: a random token drawn
+    anew whenever the store's files change (:func:`.records.refresh`), so that a search
+    knows its index is current without reading every file (no File id is empty)."""
+    return f"{vector_store_id}{SEPARATOR}"

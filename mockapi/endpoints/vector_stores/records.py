@@ -18,6 +18,7 @@ searching are uses; retrieving and listing are not. An expired store stays expir
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -85,8 +86,9 @@ def files_of(ctx: Context, vector_store_id: str) -> list[dict[str, Any]]:
 
 
 def refresh(ctx: Context, vector_store_id: str) -> dict[str, Any] | None:
-    """Recompute the store's counts, usage and status and store them; the store (None
-    when it is gone)."""
+    """Recompute the store's counts, usage and status and store them, and draw its files
+    token anew (:func:`~.kinds.files_token_key`: search's index is then read again);
+    the store (None when it is gone)."""
     files = files_of(ctx, vector_store_id)
     counts = file_counts(files)
     used = usage_bytes(files)
@@ -104,7 +106,11 @@ def refresh(ctx: Context, vector_store_id: str) -> dict[str, Any] | None:
         }
 
     updated = ctx.state.update(kinds.STORES, vector_store_id, change)
-    return updated if isinstance(updated, dict) else None
+    if not isinstance(updated, dict):
+        return None
+    token_key = kinds.files_token_key(vector_store_id)
+    ctx.state.put(kinds.CHUNKS, token_key, {"id": token_key, "token": uuid.uuid4().hex})
+    return updated
 
 
 def find(ctx: Context, vector_store_id: str) -> dict[str, Any]:

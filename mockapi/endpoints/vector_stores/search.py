@@ -74,14 +74,12 @@ def search(
 def _search_one(ctx: Context, vector_store_id: str, asked: Search) -> list[retrieval.Hit[Passage]]:
     records.usable(ctx, vector_store_id)
     records.touch(ctx, vector_store_id)
-    files = index.completed_files(ctx, vector_store_id)
-    kept = index.of(ctx, vector_store_id, files)
-    attributes = {str(f.get("id")): f.get("attributes") or {} for f in files}
-    of_slot = [attributes.get(file_id, {}) for file_id in kept.file_ids]
+    kept = index.of(ctx, vector_store_id)
     allowed = None
     if asked.filters is not None:
         rule = asked.filters
-        passing = [attribute_filters.matches(rule, given) for given in of_slot]
+        given = index.attributes(ctx, vector_store_id, kept)
+        passing = [attribute_filters.matches(rule, attributes) for attributes in given]
         allowed = lambda position: passing[kept.places[position][0]]  # noqa: E731
     texts = index.Texts(ctx, vector_store_id, kept)
     ranked = kept.chunks.top(
@@ -95,10 +93,11 @@ def _search_one(ctx: Context, vector_store_id: str, asked: Search) -> list[retri
     hits = []
     for position, score in ranked:
         slot, number = kept.places[position]
+        file_id = kept.file_ids[slot]
         passage = Passage(
-            kept.file_ids[slot],
+            file_id,
             kept.filenames[slot],
-            dict(of_slot[slot]),
+            index.attributes_of(ctx, vector_store_id, file_id),
             texts(position),
             number,
         )

@@ -108,6 +108,7 @@ def delete(ctx: Context) -> FixtureResponse:
             ctx.state.delete(kinds.BATCHES, str(batch["id"]))
             ctx.state.delete(kinds.BATCH_FILES, str(batch["id"]))
     ctx.state.delete(kinds.STORES, vector_store_id)
+    ctx.state.delete(kinds.CHUNKS, kinds.files_token_key(vector_store_id))
     gone: dict[str, Any] = {"id": vector_store_id, "object": "vector_store.deleted"}
     return FixtureResponse(body={**gone, "deleted": True})
 

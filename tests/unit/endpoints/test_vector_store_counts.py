@@ -196,7 +196,7 @@ def test_search_ranks_completed_files_in_order_then_chunks_in_order() -> None:
     broken = family.attach(b"\x00", "bad.bin")
     for file_id in (first, second, broken):
         family.step(file_id)
-    kept = index.of(family.ctx, family.id, index.completed_files(family.ctx, family.id))
+    kept = index.of(family.ctx, family.id)
     assert [(kept.file_ids[slot], number) for slot, number in kept.places] == [
         (first, 0),
         (second, 0),
@@ -218,6 +218,23 @@ def test_search_ranks_completed_files_in_order_then_chunks_in_order() -> None:
         404,
         "No vector store found with id 'vs_unknown'.",
     )
+
+
+def test_search_follows_the_stores_files_as_they_change() -> None:
+    family = Family()
+    first = family.attach(b"lighthouses guide ships", "one.txt")
+    family.step(first)
+    assert [p.file_id for p in find(family, family.id, "lighthouse ships")] == [first]
+    second = family.attach(b"ships in harbours", "two.txt", attributes={"n": 2})
+    family.step(second)  # processed: the files token changed, the index is made again
+    assert {p.file_id for p in find(family, family.id, "ships")} == {first, second}
+    family.ctx.state.update(  # attributes are read as they are now, index or not
+        kinds.FILES, kinds.file_key(family.id, second), lambda r: {**r, "attributes": {"n": 3}}
+    )
+    assert find(family, family.id, "harbours")[0].attributes == {"n": 3}
+    processing.remove(family.ctx, family.id, first)
+    records.refresh(family.ctx, family.id)
+    assert [p.file_id for p in find(family, family.id, "ships")] == [second]
 
 
 def test_expiry_follows_activity_on_the_mocks_clock() -> None:
