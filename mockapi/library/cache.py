@@ -129,7 +129,7 @@ class DirectoryCache:
         name = hashlib.blake2b(os.fsencode(directory.resolve()), digest_size=16).hexdigest()
         return cls(directory, root / f"{name}.cache", names, decoder)
 
-    def document(self, path: Path, rel: str, decode: Decode) -> Any:
+    def document(self, path: str, rel: str, decode: Decode) -> Any:
         """The decoded document of fixture file ``path`` (``rel``: its ``/``-separated
         path in the directory): from the cache when its content is the one cached, else
         ``decode``d and remembered. ``decode``'s errors (and ``OSError``) propagate; such
@@ -141,7 +141,7 @@ class DirectoryCache:
             self.hits += 1
             self._new[rel] = entry
             return entry[2]
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read()
         digest = _digest(data)
         stat: StatKey | None = None if _racy(st) else key
@@ -150,7 +150,7 @@ class DirectoryCache:
             self._dirty |= stat != entry[0]  # remember the stat that now vouches for it
             self._new[rel] = (stat, digest, entry[2])
             return entry[2]
-        document = decode(data, path)
+        document = decode(data, Path(path))
         self._dirty = True
         self._new[rel] = (stat, digest, document)
         return document

@@ -41,7 +41,7 @@ _ENTRY_KEYS = frozenset(
 _RESPONSE_KEYS = frozenset(
     {"status", "headers", "template", "body", "events", "text", "body_file", "fault"}
 )
-_BODY_KEYS = ("body", "events", "text", "body_file")
+_BODY_KEYS = frozenset({"body", "events", "text", "body_file"})
 BodyFiles = Callable[[str], bytes]
 """Reads a response's ``body_file``: its name (relative to the fixture file) in, the
 bytes out; raises ``OSError`` (with ``filename`` set) when it cannot."""
@@ -152,8 +152,8 @@ def parse_entry(
     """
     if not isinstance(entry, dict):
         raise FixtureError(source, f"a fixture entry must be a mapping, got {_kind(entry)}")
-    unknown = set(entry) - _ENTRY_KEYS
-    if unknown:
+    if not _ENTRY_KEYS.issuperset(entry):
+        unknown = set(entry) - _ENTRY_KEYS
         raise FixtureError(
             source, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}"
         )
@@ -299,8 +299,8 @@ def parse_response(
     """
     if not isinstance(value, dict):
         raise FixtureError(where, f"a response must be a mapping, got {_kind(value)}")
-    unknown = set(value) - _RESPONSE_KEYS
-    if unknown:
+    if not _RESPONSE_KEYS.issuperset(value):
+        unknown = set(value) - _RESPONSE_KEYS
         raise FixtureError(
             where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_RESPONSE_KEYS)}"
         )
@@ -316,7 +316,7 @@ def parse_response(
         )
     headers = {k.lower(): str(v) for k, v in headers.items()}
     fault = parse_fault(value.get("fault"), where, (*location, "fault"))
-    bodies = sum(key in value for key in _BODY_KEYS)
+    bodies = len(_BODY_KEYS.intersection(value))
     if bodies == 0 and fault is not None and fault.answers_early:
         # The fault is the whole answer (an HTTP error, a reset, a stall): no body needed.
         return FixtureResponse(status=status, headers=headers, fault=fault)
