@@ -190,12 +190,20 @@ class ChunkIndex:
         self._postings = words
         self._norms = list(norms)
         self._inverse = [1.0 / n if n else 0.0 for n in self._norms]
-        self._holders: dict[str, list[str]] = {}
+        # Each feature's words, and what one occurrence of each adds to it (fixed point).
+        self._holders: dict[str, tuple[list[str], array.array[int]]] = {}
         self._sequences: dict[str, tuple[Contribution, ...]] = {}
         for word in words:
             made = self._sequences[word] = sequence(word)
-            for feature in dict.fromkeys(name for name, _ in made):
-                self._holders.setdefault(feature, []).append(word)
+            adds: dict[str, float] = {}
+            for name, weight in made:
+                adds[name] = adds.get(name, 0.0) + weight
+            for name, weight in adds.items():
+                holders = self._holders.get(name)
+                if holders is None:
+                    holders = self._holders[name] = ([], array.array("Q"))
+                holders[0].append(word)
+                holders[1].append(round(weight * SCALE))
         # What bounds the approximation's error (see _Error): each chunk's whole weight
         # and one over its norm, and their largest (for all the chunks at once).
         self._weight_ratios = [w * i for w, i in zip(weights, self._inverse, strict=True)]
@@ -330,13 +338,10 @@ class ChunkIndex:
                 self._derived.move_to_end(feature)
                 return found
         holders = self._holders.get(feature)
-        if not holders:
+        if holders is None:
             return None
-        steps = [
-            (word, round(sum(w for name, w in self._sequences[word] if name == feature) * SCALE))
-            for word in holders
-        ]
-        if sum(len(self._postings[word][0]) for word in holders) < self._dense_from:
+        steps = list(zip(*holders, strict=True))
+        if sum(len(self._postings[word][0]) for word in holders[0]) < self._dense_from:
             made = self._rare(steps)  # in few chunks however it adds up
         else:
             made = self._common(steps)
@@ -356,7 +361,7 @@ class ChunkIndex:
         the most chunks: common trigrams, stopwords), within :data:`PREPARED_BYTES`:
         most queries have them."""
         cost = {
-            feature: sum(len(self._postings[word][0]) for word in holders)
+            feature: sum(len(self._postings[word][0]) for word in holders[0])
             for feature, holders in self._holders.items()
         }
         budget = PREPARED_BYTES // max(1, 8 * self.size)
