@@ -14,13 +14,18 @@ which chunks hold each word, how often) and ranks them in milliseconds, in two s
    a guard bit says where the chunk's weight is the smaller) are a few whole-integer
    operations per query feature instead of a loop over the chunks.
 2. **The exact score of the few that may be among the best.** The approximation's
-   error is bounded (:meth:`ChunkIndex._bound`: the roundings to fixed point), so only
-   the chunks whose approximate score is within that bound of the ``limit``-th best (or
-   of a tie with it once rounded to :data:`~mockapi.generate.retrieval.DIGITS`
-   decimals) can be among the results. Those are scored exactly as
+   error is bounded (:class:`_Error`: the roundings to fixed point), so only the chunks
+   whose approximate score is within that bound of the ``limit``-th best (or of a tie
+   with it once rounded to :data:`~mockapi.generate.retrieval.DIGITS` decimals) can be
+   among the results. A candidate whose whole range of possible scores rounds to one
+   value has that score; the others are scored exactly as
    :func:`~mockapi.generate.retrieval.similarity` scores them: the query's features'
    weights summed in the chunk's word order, as its profile sums them (bit for bit), and
    the chunk's norm kept when the chunk was made (:func:`~.retrieval.norm_of`).
+
+For 5,000 chunks of prose (1,000 files of 10 KB): about 12 ms a search (loaded 2-core
+machine), an index of ~70 MB (the postings ~20, the packed counts of common words ~15,
+the weights of common features prepared at build ~32), built in ~4 s on first use.
 
 So the hits, their order and their scores are those of ``rank`` over the same chunks
 (for two features of one text whose 64-bit digests collide, about one in 10^12 texts,
