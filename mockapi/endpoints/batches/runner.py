@@ -111,7 +111,7 @@ class Files:
 
     def write(self, line: dict[str, Any], *, ok: bool) -> None:
         target = self.output if ok else self.errors
-        target.write(orjson.dumps(line) + b"\n")
+        target.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
         if ok:
             self.output_lines += 1
         else:
