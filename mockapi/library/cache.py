@@ -129,11 +129,12 @@ class DirectoryCache:
         name = hashlib.blake2b(os.fsencode(directory.resolve()), digest_size=16).hexdigest()
         return cls(directory, root / f"{name}.cache", names, decoder)
 
-    def document(self, path: str, rel: str, decode: Decode) -> Any:
+    def document(self, path: str, rel: str, decode: Decode, *, limit: int) -> Any:
         """The decoded document of fixture file ``path`` (``rel``: its ``/``-separated
         path in the directory): from the cache when its content is the one cached, else
-        ``decode``d and remembered. ``decode``'s errors (and ``OSError``) propagate; such
-        a file is not cached."""
+        ``decode``d and remembered. At most ``limit + 1`` bytes are read (``decode``
+        refuses more). ``decode``'s errors (and ``OSError``) propagate; such a file is
+        not cached."""
         st = os.stat(path)
         key = _stat_key(st)
         entry = self._old.get(rel)
@@ -142,7 +143,7 @@ class DirectoryCache:
             self._new[rel] = entry
             return entry[2]
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(limit + 1)
         digest = _digest(data)
         stat: StatKey | None = None if _racy(st) else key
         if entry is not None and entry[1] == digest:

@@ -330,7 +330,7 @@ def _document(path: str, rel: str, cached: cache.DirectoryCache | None) -> Any:
     if cached is None:
         return read_yaml(Path(path))
     try:
-        return cached.document(path, rel, decode_yaml)
+        return cached.document(path, rel, decode_yaml, limit=MAX_FILE_BYTES)
     except OSError as exc:
         raise FixtureError(path, f"cannot be read: {exc.strerror or exc}") from None
 

@@ -272,3 +272,13 @@ def test_a_large_library_is_kept_out_of_collector_passes(monkeypatch: pytest.Mon
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_a_file_over_the_size_bound_is_refused_with_the_cache_on(
+    tmp_path: Path, cache_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "MAX_FILE_BYTES", 1024)
+    directory = library(tmp_path)
+    (directory / "big.yaml").write_text(DOC.format(name="big", answer="x" * 2000))
+    with pytest.raises(LibraryError, match=r"big\.yaml: is larger than"):
+        store.load_library([directory])
