@@ -10,12 +10,54 @@ import pytest
 from mockapi.generate import retrieval, retrieval_index, vectors
 from mockapi.generate.retrieval_index import ChunkIndex
 
-_WORDS = (
-    "the of and to a in is battery batteries covered cover warranty claim claims return "
-    "returned refunds shipping express delivery days months two six years policy order "
-    "number support contact documentation document documents banana cat category "
-    "running run ran colour color embedding embed 2024 café naïve"
-).split()
+_WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "battery",
+    "batteries",
+    "covered",
+    "cover",
+    "warranty",
+    "claim",
+    "claims",
+    "return",
+    "returned",
+    "refunds",
+    "shipping",
+    "express",
+    "delivery",
+    "days",
+    "months",
+    "two",
+    "six",
+    "years",
+    "policy",
+    "order",
+    "number",
+    "support",
+    "contact",
+    "documentation",
+    "document",
+    "documents",
+    "banana",
+    "cat",
+    "category",
+    "running",
+    "run",
+    "ran",
+    "colour",
+    "color",
+    "embedding",
+    "embed",
+    "2024",
+    "café",
+    "naïve",
+]
 
 
 @dataclass(frozen=True)
