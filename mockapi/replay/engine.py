@@ -413,16 +413,21 @@ class Replayer:
         return self._miss(request, endpoint, seq, original)
 
     def _render(
-        self, answer: FixtureResponse, request: Request, endpoint: Endpoint | None
+        self,
+        answer: FixtureResponse,
+        request: Request,
+        endpoint: Endpoint | None,
+        context: Context | None = None,
     ) -> Response:
         """Render ``answer`` for ``endpoint``, amended by it and remembered (see
-        :class:`~mockapi.endpoints.endpoint.Endpoint`)."""
+        :class:`~mockapi.endpoints.endpoint.Endpoint`); ``context``: the request's, when
+        a handler had it made already."""
         if endpoint is None:
             return render.render(answer, request, seed=self.settings.seed)
         response = render.render(answer, request, seed=self.settings.seed, shape=endpoint.shape)
         if response.status >= 400 or (endpoint.amend is None and endpoint.remember is None):
             return response
-        context = self._context(request, endpoint)
+        context = context or self._context(request, endpoint)
         if endpoint.amend is not None:
             response = endpoint.amend(context, response)
         if endpoint.remember is not None:
@@ -447,8 +452,9 @@ class Replayer:
         elif self.settings.on_miss is OnMiss.SYNTHESIZE and endpoint is not None:
             handler = endpoint.synthesize
         if endpoint is not None and handler is not None:
-            answer = handler(self._context(request, endpoint))
-            response = self._render(answer, request, endpoint)
+            context = self._context(request, endpoint)
+            answer = handler(context)
+            response = self._render(answer, request, endpoint, context)
             return response, self._entry(seq, request, response.status, outcome)
         with self._lock:
             near = self.index.near_misses(request, limit=3, available=self._available)
