@@ -57,3 +57,17 @@ def test_params_come_from_the_compiled_pattern() -> None:
         "completion_id": "chatcmpl-1"
     }
     assert router.params(endpoint, "/v1/other") == {}
+
+
+def test_each_family_row_starts_with_a_segment_it_is_listed_under() -> None:
+    # The router imports a family when a path reaches one of its segments: a row under
+    # a segment not listed for its family would never be found.
+    from mockapi.replay.router import FAMILIES, family_endpoints
+
+    for index, (module, segments) in enumerate(FAMILIES):
+        for endpoint in family_endpoints(index):
+            assert endpoint.template.split("/")[2] in segments, (module, endpoint.template)
+    lazy, eager = Router(), Router(ENDPOINTS)
+    for endpoint in ENDPOINTS:
+        path = endpoint.template.replace("{", "").replace("}", "") + "x"
+        assert lazy.resolve(endpoint.method, path) == eager.resolve(endpoint.method, path)
