@@ -14,12 +14,14 @@ on the side (SSE events with the gap before each). Only a complete exchange beco
 fixture: a stream that breaks, or that the client abandons, is logged and dropped.
 Everything written goes through :mod:`mockapi.recording.redaction` first.
 
-A recording is written *after* its answer's last byte went out, by the recorder's
-writer thread (:mod:`mockapi.recording.writer`; the job itself is
-:mod:`mockapi.recording.saving`): the file appears, and the server answers from it,
-milliseconds later. Identical requests in flight wait for it (below); the server's
-shutdown, the end of a test (:meth:`Recorder.use_cassette`), ``GET
-/__mockapi/health`` and :meth:`Recorder.flush` wait until what was answered is written.
+A recording is made *after* its answer's last byte went out, out of the way of the
+next answers (:mod:`mockapi.recording.handover`): redacted, keyed and indexed on the
+event loop (:mod:`mockapi.recording.saving`), then written by the recorder's writer
+thread (:mod:`mockapi.recording.writer`). The same request again is answered from the
+index at once (a miss first hands over what is pending; identical requests in flight
+wait for the recording, below); the server's shutdown, the end of a test
+(:meth:`Recorder.use_cassette`), a record-mode switch, ``GET /__mockapi/health`` and
+:meth:`Recorder.flush` wait until what was answered is written.
 
 Where a recording goes, and how the repeats of a ``GET`` (a batch polled until it
 completes) become one recording's sequence of answers, is
@@ -44,13 +46,11 @@ what to do, the recording is answered from memory for as long as the server runs
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,12 +67,12 @@ from mockapi.model import Request, Response, SSEEvent
 from mockapi.plugins import NO_HOOKS, Hooks
 from mockapi.recording import redaction
 from mockapi.recording.capture import recording_key, slug
+from mockapi.recording.handover import Handover, Waiting
 from mockapi.recording.placement import Placement
 from mockapi.recording.saving import Cassette, Exchange, RecordingJob
 from mockapi.recording.stream import Arrivals
 from mockapi.recording.turns import Turn, Turns
 from mockapi.recording.upstream import Upstream, UpstreamResponse
-from mockapi.recording.writer import Writer
 from mockapi.wire.headers import OPENAI_HEADERS
 
 log = logging.getLogger("mockapi.recording.recorder")
@@ -168,9 +168,7 @@ class Recorder:
         self.placement = Placement(directory)
         self._lock = threading.Lock()
         self._turns = Turns()
-        self._writer = Writer()
-        self._handover: deque[RecordingJob] = deque()
-        self._handing = threading.Lock()
+        self._handover = Handover()
         self._written = 0
         self._unsaved = 0
         self._failing = False
@@ -213,23 +211,29 @@ class Recorder:
         docstring). Without it, the request goes upstream whatever was recorded.
         """
         turn: Turn | None = None
+        # A miss may be a request just answered, whose recording is not indexed yet.
+        if recorded is not None and self._handover.drain():
+            answered = recorded()
+            if answered is not None:
+                return answered
         if recorded is not None:
             found = await self._take_turn(request, recorded)
             if isinstance(found, Response):
                 return found
             turn = found
+        waiting = self._handover.waiting()  # the writer holds back till its first byte
         try:
             answer = await self.upstream.open(request)
         except BaseException:
+            waiting.done()
             if turn is not None:
                 turn.release()
             raise
         headers = {k.lower(): v for k, v in answer.headers if k.lower() in _RELAYED_HEADERS}
-        body = self._relay(request, answer, turn)
-        if turn is not None:
-            # A body never iterated (the client left before it started) still gives the
-            # turn back, or the requests waiting for it would wait for ever.
-            weakref.finalize(body, turn.release)
+        body = self._relay(request, answer, turn, waiting)
+        # A body never iterated (the client left before it started) still gives the turn
+        # back, or the requests waiting for it would wait for ever.
+        weakref.finalize(body, _let_go, turn, waiting)
         return Proxied(answer.status, headers, body)
 
     async def _take_turn(
@@ -250,7 +254,7 @@ class Recorder:
         if self._cassette is not None:
             # No turns in a cassette (the same request again records its next answer), but
             # the recordings of the answers given so far are indexed before it looks.
-            await self._writer.drained()
+            await self._handover.drained()
             return fresh(False)
         key_of = functools.partial(
             recording_key,
@@ -271,7 +275,7 @@ class Recorder:
         return await self._turns.take(target, fresh)
 
     async def _relay(
-        self, request: Request, answer: UpstreamResponse, turn: Turn | None
+        self, request: Request, answer: UpstreamResponse, turn: Turn | None, waiting: Waiting
     ) -> AsyncIterator[bytes]:
         is_sse = answer.content_type.startswith("text/event-stream")
         stream = Arrivals(time.monotonic()) if is_sse else None
@@ -287,6 +291,8 @@ class Recorder:
                 else:
                     body.extend(chunk)
                 yield chunk
+                if stream is not None:
+                    waiting.done()  # a stream's first event is out; an answer's whole body
             outcome = "complete"
             if stream is not None:
                 stream.ended = True
@@ -296,6 +302,7 @@ class Recorder:
             # body cleanly would pass a truncated stream off as a complete one.
             raise
         finally:
+            waiting.done()
             # A stream the client left may have been complete (it left after the last
             # event): that, and whether one the upstream ended was, is told once decoded.
             recorded = outcome == "complete" or (
@@ -319,11 +326,11 @@ class Recorder:
                         # which gives the turn back once the index has the recording.
                         job = self._job(exchange, turn.pass_on() if turn else None)
                         try:
-                            await self._writer.room(job.weight)
+                            await self._handover.writer.room(job.weight)
                         except BaseException:
                             job.finish()  # not handed over: the turn goes back here
                             raise
-                        self._schedule(job)
+                        self._handover.schedule(job)
                 except Exception:  # a bug: say so, but never cut an answer already sent
                     log.exception(
                         "could not record %s %s (a mockapi bug: please report it)",
@@ -352,34 +359,6 @@ class Recorder:
         replace = self.mode is RecordMode.ALL
         return RecordingJob(self, exchange, replace, cassette, turn)
 
-    def _schedule(self, job: RecordingJob) -> None:
-        """Hand ``job`` over once this answer's last byte is out: the event loop runs
-        :meth:`_hand_over` after the task sending it (or a flush does, first)."""
-        with self._lock:
-            self._handover.append(job)
-        asyncio.get_running_loop().call_soon(self._hand_over)
-
-    def _hand_over(self) -> None:
-        """Prepare the recordings of the answers given, in order: redacted and keyed
-        here, on the event loop (CPU work in the writer's thread would make the loop
-        wait for the GIL), indexed where their file is known, then to the writer."""
-        with self._handing:  # one at a time, so they reach the writer in order
-            while True:
-                with self._lock:
-                    if not self._handover:
-                        return
-                    job = self._handover.popleft()
-                try:
-                    if not job.prepare():
-                        job.finish()
-                        continue
-                    job.index()
-                except Exception:  # a bug: say so, but never cut anything
-                    log.exception("could not record %s (a mockapi bug)", job.describe())
-                    job.finish()
-                    continue
-                self._writer.submit(job)
-
     def _save(
         self,
         request: Request,
@@ -407,8 +386,7 @@ class Recorder:
         server's shutdown, the end of a test, :meth:`health` and switching record modes
         or cassettes wait for them here.
         """
-        self._hand_over()  # what the event loop has not handed over yet
-        return self._writer.flush(timeout)
+        return self._handover.flush(timeout)
 
     def close(self) -> None:
         """Write what is pending (the server stops); the upstream client is left to its loop."""
@@ -470,3 +448,9 @@ class Recorder:
 _RELAYED_HEADERS = frozenset({"content-type", *OPENAI_HEADERS})
 """What the client gets of the upstream's headers: the OpenAI ones, and the media type
 (framing, cookies and the CDN's headers are the upstream's business)."""
+
+
+def _let_go(turn: Turn | None, waiting: Waiting) -> None:
+    waiting.done()
+    if turn is not None:
+        turn.release()

@@ -1,12 +1,12 @@
 """Writing recordings after their answers: one background thread per recorder, in order.
 
 A recording is persisted once its answer is complete, never on the way to the client:
-the recorder hands it over as a :class:`Job` (redacted and keyed already, on the event
-loop) and the answer's last byte goes out at once. The writer's thread commits the jobs
-(:meth:`Job.commit`: write the file atomically, and index it if that was not done
-already) in the order they were handed over, in batches of what is pending. Only the
-disk's work is done here: CPU work in a second thread would make the event loop wait
-for the GIL.
+the recorder hands it over as a :class:`Job` (redacted, keyed and mostly indexed
+already, on the event loop: :mod:`mockapi.recording.handover`) and the writer's thread
+commits the jobs (:meth:`Job.commit`: the YAML, the file written atomically, indexed if
+that was not done already) in the order they were handed over, in batches. The YAML is
+CPU work that holds the GIL: a batch waits until no answer is on its way (see
+:class:`Writer`), or the event loop would wait for the GIL.
 
 **Coalescing.** Within a batch, a job naming the same ``supersedes`` key as a later one
 of the batch is committed without writing: its file would be replaced by the later
@@ -15,12 +15,12 @@ busy). What the disk holds in the end is what writing both would have left.
 
 **Waiting for the disk.** :meth:`Writer.flush` waits until every job handed over before
 it is committed (the server's shutdown, a test's end, an admin read); a recording's
-file appears within milliseconds of its answer otherwise. At most :data:`MAX_PENDING`
-jobs (or :data:`MAX_PENDING_BYTES` of captured bodies) wait: past that, the answer that
-would add one waits for room (:meth:`Writer.room`), so a disk slower than the traffic
-slows the answers rather than filling memory. A process that exits with jobs pending
-commits them first (an ``atexit`` hook; the thread is a daemon, so an idle one never
-keeps a process alive).
+file appears :data:`GATHER` to :data:`DEFER` seconds after its answer otherwise (plus
+the disk's time). At most :data:`MAX_PENDING` jobs (or :data:`MAX_PENDING_BYTES` of
+captured bodies) wait: past that, the answer that would add one waits for room
+(:meth:`Writer.room`), so a disk slower than the traffic slows the answers rather than
+filling memory. A process that exits with jobs pending commits them first (an
+``atexit`` hook; the thread is a daemon, so an idle one never keeps a process alive).
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ MAX_PENDING_BYTES = 64 * 1024 * 1024
 """Captured bytes that may wait (one larger job alone is always let in)."""
 IDLE_SECONDS = 2.0
 """How long the thread waits for work before it ends (it starts again on demand)."""
+GATHER = 0.01
+"""Seconds a batch gathers jobs before it is written (more of one file coalesce)."""
+DEFER = 0.05
+"""Seconds a job may wait for the server to be quiet (see :class:`Writer`)."""
 
 
 class Job:
@@ -68,15 +72,25 @@ class Job:
 
 
 class Writer:
-    """The background writer of one recorder (see the module docstring)."""
+    """The background writer of one recorder (see the module docstring).
 
-    def __init__(self, *, name: str = "mockapi-recorder") -> None:
+    A batch gathers jobs for :data:`GATHER` seconds, then waits until ``quiet()`` says
+    the server has time (woken by :meth:`nudge`), :data:`DEFER` seconds at most and not
+    at all for a flush: its CPU work (the YAML) then holds the GIL while no answer is on
+    its way, and more writes of one file coalesce.
+    """
+
+    def __init__(
+        self, *, quiet: Callable[[], bool] = lambda: True, name: str = "mockapi-recorder"
+    ) -> None:
         self._name = name
+        self._quiet = quiet
         self._cond = threading.Condition()
-        self._jobs: deque[Job] = deque()
+        self._jobs: deque[tuple[float, Job]] = deque()
         self._bytes = 0
         self._submitted = 0
         self._committed = 0
+        self._flushing = 0
         self._thread: threading.Thread | None = None
         _LIVE.add(self)
 
@@ -89,7 +103,7 @@ class Writer:
     def submit(self, job: Job) -> None:
         """Hand ``job`` over; returns at once (see :meth:`room` for the limit)."""
         with self._cond:
-            self._jobs.append(job)
+            self._jobs.append((time.monotonic(), job))
             self._bytes += job.weight
             self._submitted += 1
             if self._thread is None:
@@ -118,16 +132,26 @@ class Writer:
             ):
                 self._cond.wait()
 
+    def nudge(self) -> None:
+        """The server is quiet now: a batch waiting for that goes on."""
+        with self._cond:
+            self._cond.notify_all()
+
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every job handed over so far is committed; False on ``timeout``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             target = self._submitted
-            while self._committed < target:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._cond.wait(left)
+            self._flushing += 1  # no batch waits for quiet meanwhile
+            self._cond.notify_all()
+            try:
+                while self._committed < target:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    self._cond.wait(left)
+            finally:
+                self._flushing -= 1
         return True
 
     async def drained(self) -> None:
@@ -145,7 +169,13 @@ class Writer:
                 if not self._jobs:
                     self._thread = None  # a later submit starts another
                     return
-                batch = list(self._jobs)
+                first = self._jobs[0][0]
+                while not self._flushing:
+                    now = time.monotonic()
+                    if now >= first + DEFER or (now >= first + GATHER and self._quiet()):
+                        break
+                    self._cond.wait(first + (GATHER if now < first + GATHER else DEFER) - now)
+                batch = [job for _, job in self._jobs]  # what came meanwhile too
                 self._jobs.clear()
             try:
                 self._run_batch(batch)
