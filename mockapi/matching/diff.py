@@ -25,11 +25,12 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from mockapi.matching.messages import Message, messages_of
-from mockapi.matching.outline import Field, Key, Outline, field_of
-from mockapi.wire.canonical import canonical, dumps
+from mockapi.matching.outline import Field, Key, Outline, field_of, key_of
+from mockapi.wire.canonical import canonical
 
 __all__ = [
     "ALWAYS_IGNORED",
@@ -103,21 +104,38 @@ def parse_path(text: str) -> Path:
     return segments
 
 
-@dataclass(frozen=True)
-class PreparedBody:
-    """An expected body in canonical form, with its ignored paths already removed.
+_UNSET: Any = object()
 
-    ``ignore`` is sorted, so fixtures with the same ignore set share one request outline;
-    ``outline`` (exact bodies that are objects) is the expected object's :class:`Outline`.
+
+@dataclass(frozen=True, eq=False)
+class PreparedBody:
+    """An expected body, its ignored paths, and the key of an exact object body.
+
+    ``ignore`` is sorted, so fixtures with the same ignore set share one request key.
+    ``key`` (exact bodies that are objects) is :func:`key_of` the expected object: such a
+    body is found by hash and diffed only for a near-miss report, so its canonical form
+    is made again when asked (:attr:`expected`) rather than kept: 10,000 recordings kept
+    ~6 MB of copies. ``value`` is the argument as written (the fixture's own object).
     """
 
-    expected: Any
+    value: Any
     ignore: tuple[Path, ...]
-    outline: Outline | None = None
+    key: Key | None = None
+    kept: Any = dataclass_field(default=_UNSET, repr=False)  # the canonical form, when kept
 
     @property
-    def key(self) -> Key | None:
-        return self.outline.key if self.outline is not None else None
+    def expected(self) -> Any:
+        """The expected value in canonical form, without the ignored paths."""
+        if self.kept is not _UNSET:
+            return self.kept
+        return strip(canonical(self.value), self.ignore)
+
+    @property
+    def outline(self) -> Outline | None:
+        """The expected object's :class:`Outline` (exact object bodies), made on each call."""
+        if self.key is None:
+            return None
+        return Outline.of(self.expected, keep=True)
 
     @classmethod
     def build(cls, value: Any, ignore: Iterable[Path], *, exact: bool) -> PreparedBody:
@@ -125,8 +143,8 @@ class PreparedBody:
         paths = tuple(sorted(set(ignore) | (set(ALWAYS_IGNORED) if exact else set())))
         expected = strip(canonical(value), paths)
         if exact and isinstance(expected, dict):
-            return cls(expected, paths, Outline.of(expected, keep=True))
-        return cls(expected, paths)
+            return cls(value, paths, key_of(expected))
+        return cls(value, paths, None, expected)
 
     def compare(self, actual: Any, *, subset: bool = False) -> list[Difference]:
         """The differences with a decoded request body (see :func:`diff`)."""
@@ -170,8 +188,8 @@ class BodyView:
     def key(self, ignore: tuple[Path, ...]) -> Key | None:
         """The :func:`key_of` the body without ``ignore``; None if not an object.
 
-        Only each field's text is needed (a field's text is ``dumps`` of its value), not
-        the member hashes of a full outline: a hit costs one serialisation per field.
+        Only the body's text is needed, not the member hashes of a full outline: a hit
+        costs one serialisation and one digest.
         """
         if not isinstance(self.body, dict):
             return None
@@ -180,8 +198,7 @@ class BodyView:
             stripped = self._canonical()  # ALWAYS_IGNORED is stripped already
             if ignore != ALWAYS_IGNORED:
                 stripped = strip(stripped, ignore)
-            found = frozenset([(k, dumps(v)) for k, v in stripped.items()])
-            self._keys[ignore] = found
+            found = self._keys[ignore] = key_of(stripped)
         return found
 
     def _canonical(self) -> dict[str, Any]:

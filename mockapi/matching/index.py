@@ -29,7 +29,7 @@ from mockapi.matching.matchers import (
     match_content,
     match_model,
 )
-from mockapi.matching.outline import Key, Outline, SharedHashes, kinds_term
+from mockapi.matching.outline import Key, Outline, Shape, SharedHashes, kinds_term, shape_of
 from mockapi.model import Request
 
 __all__ = ["FixtureIndex", "NearMiss"]
@@ -46,7 +46,7 @@ class NearMiss:
 Rank = tuple[int, int, int, int]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class _Entry:
     fixture: Fixture
     order: int
@@ -54,8 +54,12 @@ class _Entry:
     body: PreparedBody | None  # an exact body, found by hash rather than by the matcher
     checks: tuple[tuple[Matcher, Any], ...]  # every other matcher with its prepared argument
     model: str | None  # an exact model name: buckets the fixtures that are scanned
-    outline: Outline | None  # body.outline, one attribute away (near misses read 10,000)
     group: int  # which ignore set body has (an index into FixtureIndex._ignores)
+
+    @property
+    def outline(self) -> Outline | None:
+        """The exact body's outline (made on each call: the index keeps its :class:`Shape`)."""
+        return self.body.outline if self.body is not None else None
 
 
 def _entry(
@@ -75,9 +79,9 @@ def _entry(
     model = fixture.matchers.get("model")
     model = model if isinstance(model, str) else None
     if body is None:
-        return _Entry(fixture, order, rank, body, tuple(checks), model, None, -1)
+        return _Entry(fixture, order, rank, body, tuple(checks), model, -1)
     group = ignores.setdefault(body.ignore, len(ignores))
-    return _Entry(fixture, order, rank, body, tuple(checks), model, body.outline, group)
+    return _Entry(fixture, order, rank, body, tuple(checks), model, group)
 
 
 def _check(matcher: Matcher, argument: Any, fixture: Fixture, view: BodyView) -> list[Difference]:
@@ -151,7 +155,11 @@ class FixtureIndex:
         self._routes: dict[tuple[str, str], _Route] = {}
         self._entries: list[_Entry] = []
         self._ignores: dict[tuple[Path, ...], int] = {}  # distinct ignore sets of exact bodies
-        self._hashes: list[SharedHashes] = []  # per ignore set: the outlines' hashes
+        # The near-miss tables, made on the first near miss (most servers never have
+        # one, and 10,000 outlines cost ~0.3 s and ~15 MB): per ignore set the outlines'
+        # item hashes, and each exact body's shape. None until then.
+        self._hashes: list[SharedHashes] | None = None
+        self._shapes: dict[_Entry, Shape] = {}
         self._next = 0
         for fixture in fixtures:
             self.add(fixture)
@@ -174,10 +182,24 @@ class FixtureIndex:
         self._hash(entry)
 
     def _hash(self, entry: _Entry) -> None:
+        hashes = self._hashes
+        if hashes is None:  # not needed yet
+            return
+        while len(hashes) < len(self._ignores):
+            hashes.append(SharedHashes())
+        outline = entry.outline
+        if outline is not None:
+            hashes[entry.group].add(outline, entry)
+            self._shapes[entry] = shape_of(outline)
+
+    def _near_miss_tables(self) -> tuple[list[SharedHashes], dict[_Entry, Shape]]:
+        if self._hashes is None:
+            self._hashes = []
+            for entry in self._entries:
+                self._hash(entry)
         while len(self._hashes) < len(self._ignores):
             self._hashes.append(SharedHashes())
-        if entry.outline is not None:
-            self._hashes[entry.group].add(entry.outline, entry)
+        return self._hashes, self._shapes
 
     def remove(self, name: str) -> int:
         """Remove every fixture called ``name``; returns how many there were."""
@@ -190,10 +212,13 @@ class FixtureIndex:
         if removed:
             self._entries = kept
             self._routes = {}
-            self._hashes = [SharedHashes() for _ in self._ignores]
             for entry in kept:
                 self._route(entry.fixture).add(entry)
-                self._hash(entry)
+            if self._hashes is not None:  # forget the removed, rather than outline all again
+                owners = set(kept)
+                for hashes in self._hashes:
+                    hashes.keep_only(owners)
+                self._shapes = {e: s for e, s in self._shapes.items() if e in owners}
         return removed
 
     def _route(self, fixture: Fixture) -> _Route:
@@ -285,17 +310,18 @@ class FixtureIndex:
         fixture: item hashes shared (postings), names shared (per distinct names set),
         kinds (per distinct kinds set). Each other matcher that fails adds one.
         """
+        tables, shapes = self._near_miss_tables()
         outlines = [view.outline(ignore) for ignore in self._ignores]
         shared = [
             hashes.shared(actual) if actual is not None else {}
-            for hashes, actual in zip(self._hashes, outlines, strict=True)
+            for hashes, actual in zip(tables, outlines, strict=True)
         ]
         terms = [kinds_term(actual) if actual is not None else None for actual in outlines]
         common: list[dict[frozenset[int], int]] = [{} for _ in outlines]  # names set -> shared
         heap: list[tuple[int, int, int, _Entry]] = []
         for e in pool:
             count = base
-            expected = e.outline
+            expected = shapes.get(e) if e.body is not None else None
             if expected is not None:
                 group = e.group
                 actual, term = outlines[group], terms[group]
@@ -305,7 +331,7 @@ class FixtureIndex:
                     names = common[group].get(expected.names)
                     if names is None:
                         names = common[group][expected.names] = len(expected.names & actual.names)
-                    count += len(expected.items) + len(actual.items) - names + term(expected)
+                    count += expected.size + len(actual.items) - names + term(expected)
                     count -= shared[group].get(e, 0)
             if e.checks:  # a failing matcher has at least one difference
                 count += sum(not _passes(m, a, e.fixture, view) for m, a in e.checks)

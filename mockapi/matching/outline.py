@@ -10,10 +10,11 @@ does the full diff).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockapi.wire.canonical import dumps
 
@@ -21,16 +22,21 @@ __all__ = [
     "Field",
     "Key",
     "Outline",
+    "Shape",
     "SharedHashes",
     "distance_bound",
     "field_of",
     "key_of",
     "kinds_term",
+    "shape_of",
 ]
 
 
-Key = frozenset[tuple[str, str]]
+Key = bytes
 """What :func:`key_of` returns: equal keys, equal objects (by meaning)."""
+
+Texts = frozenset[tuple[str, str]]
+"""An object's top-level fields with their serialised values (:attr:`Outline.key`)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class Outline:
     kind and ``sizes`` each field's number of items.
     """
 
-    key: Key
+    key: Texts
     items: frozenset[int]
     names: frozenset[int]
     kinds: frozenset[tuple[str, str]]
@@ -116,8 +122,37 @@ fixtures loaded)."""
 
 
 def key_of(value: dict[str, Any]) -> Key:
-    """A hashable key for a canonical object: its top-level keys with serialised values."""
-    return Outline.of(value).key
+    """A hashable key for a canonical object: a 128-bit BLAKE2b digest of its :func:`dumps`.
+
+    The text (sorted keys, no spaces) is equal exactly when the objects are equal by
+    meaning; the digest keeps 16 bytes a fixture instead of the text (10,000 recordings
+    kept ~6 MB of it), and two different bodies share one only by a 2**-128 accident.
+    """
+    return hashlib.blake2b(dumps(value).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class Shape(NamedTuple):
+    """What :func:`kinds_term` and a near-miss bound need of a fixture's :class:`Outline`
+    besides its item hashes (which :class:`SharedHashes` holds): equal shapes are shared
+    (:func:`shape_of`), so 10,000 fixtures keep a few dozen."""
+
+    size: int  # len(outline.items)
+    names: frozenset[int]
+    kinds: frozenset[tuple[str, str]]
+    sizes: Mapping[str, int]
+
+
+_SHAPE_OF: dict[tuple[Any, ...], Shape] = {}
+
+
+def shape_of(outline: Outline) -> Shape:
+    """``outline``'s :class:`Shape`, shared with every equal one (``keep`` outlines)."""
+    sizes = outline.sizes
+    marker = (len(outline.items), outline.names, outline.kinds, tuple(sizes.items()))
+    found = _SHAPE_OF.get(marker)
+    if found is None:
+        found = _SHAPE_OF[marker] = Shape(len(outline.items), outline.names, outline.kinds, sizes)
+    return found
 
 
 def distance_bound(expected: Outline, actual: Outline) -> int:
@@ -157,6 +192,16 @@ class SharedHashes:
             else:
                 owners.append(owner)
 
+    def keep_only(self, owners: set[Any]) -> None:
+        """Forget every owner not in ``owners`` (fixtures removed from the index)."""
+        postings = self._items
+        for item, found in list(postings.items()):
+            kept = [owner for owner in found if owner in owners]
+            if kept:
+                postings[item] = kept
+            else:
+                del postings[item]
+
     def shared(self, actual: Outline) -> dict[Any, int]:
         """owner -> item hashes its outline shares with ``actual`` (absent: none)."""
         counts: Counter[Any] = Counter()
@@ -167,7 +212,7 @@ class SharedHashes:
         return counts
 
 
-def kinds_term(actual: Outline) -> Callable[[Outline], int]:
+def kinds_term(actual: Outline) -> Callable[[Outline | Shape], int]:
     """What the fields' kinds add to ``distance_bound(expected, actual)``, per ``expected``.
 
     Fixture outlines share a few distinct ``kinds`` sets: the fields in which one differs
@@ -177,7 +222,7 @@ def kinds_term(actual: Outline) -> Callable[[Outline], int]:
     # kinds set -> (field, 1 - actual's size of it) for each field whose kind differs
     shapes: dict[frozenset[tuple[str, str]], tuple[tuple[str, int], ...]] = {}
 
-    def term(expected: Outline) -> int:
+    def term(expected: Outline | Shape) -> int:
         other = expected.kinds
         if other is kinds:
             return 0
