@@ -48,7 +48,7 @@ bytes out; raises ``OSError`` (with ``filename`` set) when it cannot."""
 _EVENT_KEYS = frozenset({"data", "event", "delay_ms"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FixtureResponse:
     """What a fixture answers: a status, headers and a JSON body or SSE events.
 
@@ -70,7 +70,7 @@ class FixtureResponse:
     """What goes wrong when this answer is sent (``fault:`` on the response)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fixture:
     """One rule. ``matchers`` maps matcher names to their arguments
     (see :mod:`mockapi.matching.matchers`).
@@ -316,6 +316,8 @@ def parse_response(
         )
     headers = {k.lower(): str(v) for k, v in headers.items()}
     fault = parse_fault(value.get("fault"), where, (*location, "fault"))
+    if "text" not in value and "body_file" not in value:  # those add a content-type
+        headers = _shared_headers(headers)
     bodies = len(_BODY_KEYS.intersection(value))
     if bodies == 0 and fault is not None and fault.answers_early:
         # The fault is the whole answer (an HTTP error, a reset, a stall): no body needed.
@@ -355,6 +357,22 @@ def parse_response(
         template=template,
         fault=fault,
     )
+
+
+_HEADERS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+
+
+def _shared_headers(headers: dict[str, str]) -> dict[str, str]:
+    """One dict for equal response headers (10,000 recordings have a handful of distinct
+    ones; never mutated once shared: answers copy them). Bounded: past 1,000 distinct
+    ones, the rest are kept as they are."""
+    marker = tuple(headers.items())
+    found = _HEADERS.get(marker)
+    if found is None:
+        if len(_HEADERS) >= 1000:
+            return headers
+        found = _HEADERS[marker] = headers
+    return found
 
 
 def _raw_response(
