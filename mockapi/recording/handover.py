@@ -21,9 +21,11 @@ or waits for the GIL the writer holds. So it is done when the loop has time:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 
 from mockapi.recording.saving import RecordingJob
@@ -63,6 +65,7 @@ class Handover:
         self._lock = threading.Lock()
         self._handing = threading.Lock()
         self._timer: asyncio.TimerHandle | None = None
+        _LIVE.add(self)
 
     def waiting(self) -> Waiting:
         """Count a proxied request as waiting for its first byte (on the event loop)."""
@@ -87,10 +90,10 @@ class Handover:
             self._timer = asyncio.get_running_loop().call_later(HAND_OVER_AFTER, self._due)
 
     def quiet(self) -> None:
-        """No proxied request waits for its first byte now (on the event loop): what is
-        pending is handed over once the current task step is done, and the writer may
-        go on."""
-        if self._jobs:
+        """No proxied request waits for its first byte now: what is pending is handed
+        over once the current task step is done (on the event loop; elsewhere, when
+        the body of an answer is collected, its timer does it), and the writer may go on."""
+        if self._jobs and _on_a_loop():
             asyncio.get_running_loop().call_soon(self.hand_over)
         self.writer.nudge()
 
@@ -134,6 +137,16 @@ class Handover:
         """:meth:`flush`, awaited off the event loop (at once when nothing is pending)."""
         self.hand_over()
         await self.writer.drained()
+
+
+_LIVE: weakref.WeakSet[Handover] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    """A process that exits writes the recordings of the answers it gave first."""
+    for handover in list(_LIVE):
+        handover.flush(timeout=30)
 
 
 def _on_a_loop() -> bool:

@@ -4,6 +4,7 @@ writes of one file coalesced, flush waiting for what was handed over, room when 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Hashable
 
 import anyio
@@ -121,3 +122,26 @@ def test_answers_wait_for_room_when_the_writer_falls_behind(
     anyio.run(answer)
     assert waited == [True, False]
     assert out.flush(timeout=10) and [name for name, _ in log] == ["held", "q1", "q2"]
+
+
+def test_a_batch_waits_until_the_server_is_quiet_or_a_flush(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(writer, "GATHER", 0.0)
+    monkeypatch.setattr(writer, "DEFER", 30.0)
+    log: list[tuple[str, bool]] = []
+    quiet = threading.Event()
+    out = Writer(quiet=quiet.is_set)
+    out.submit(Logged("a", log))
+    time.sleep(0.1)
+    assert log == [] and out.pending == 1, "an answer is on its way: the batch waits"
+    quiet.set()
+    out.nudge()  # what the recorder does once no answer waits for its first byte
+    deadline = time.monotonic() + 10
+    while out.pending and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert log == [("a", True)]
+    out.submit(Logged("b", log))
+    quiet.clear()
+    assert out.flush(timeout=10), "a flush does not wait for quiet"
+    assert log == [("a", True), ("b", True)]
