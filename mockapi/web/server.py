@@ -12,7 +12,10 @@ process (uvicorn then re-raises the signal, so no ``finally`` or ``atexit`` woul
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -165,11 +168,62 @@ def serve_workers(factory: str, *, host: str, port: int, workers: int, log_level
     )
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, stopping as soon as it is told to.
+
+    uvicorn's main loop looks at ``should_exit`` every 0.1 s and its shutdown waits
+    another 0.1 s for connections to close even when there are none: ~0.2 s of every
+    test session's end (the pytest plugin's). Here :meth:`wake` ends the loop's wait at
+    once, and a shutdown with no connection or task left skips the wait for them.
+    """
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000  # as uvicorn counts its ticks
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    def wake(self) -> None:
+        """Ask the server to stop now (from any thread)."""
+        self.should_exit = True
+        loop, event = self._loop, self._wake
+        if loop is not None and event is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has ended already
+                loop.call_soon_threadsafe(event.set)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        state = self.server_state
+        if state.connections and not state.tasks:
+            # Idle keep-alive connections close at once when told: give them a moment.
+            for connection in list(state.connections):
+                connection.shutdown()
+            for _ in range(20):
+                if not state.connections:
+                    break
+                await asyncio.sleep(0.005)
+        if state.connections or state.tasks or sockets:
+            await super().shutdown(sockets)  # uvicorn's graceful wait for what is left
+            return
+        for server in self.servers:
+            server.close()
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+
 class ServerThread:
     """uvicorn in a daemon thread on a real port; use as a context manager."""
 
     def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = uvicorn.Server(_config(app, host, port, "warning"))
+        self._server = _PromptServer(_config(app, host, port, "warning"))
         self._thread = threading.Thread(target=self._server.run, name="mockapi-server", daemon=True)
         self.host = host
         self.port = port
@@ -194,7 +248,7 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._server.wake()
         self._thread.join(timeout=5)
 
     def __enter__(self) -> ServerThread:
