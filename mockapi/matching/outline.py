@@ -35,47 +35,34 @@ __all__ = [
 Key = bytes
 """What :func:`key_of` returns: equal keys, equal objects (by meaning)."""
 
-Texts = frozenset[tuple[str, str]]
-"""An object's top-level fields with their serialised values (:attr:`Outline.key`)."""
-
 
 @dataclass(frozen=True)
 class Field:
-    """One top-level field: its serialised value, its kind and its members' hashes."""
+    """One top-level field: its kind and its members' hashes."""
 
-    text: str
     kind: str  # "list", "dict" or "value"
     members: tuple[tuple[str, Any, int], ...]  # (field, index / member name / None, hash)
 
 
 def field_of(key: str, value: Any) -> Field:
-    # The field's text is built from its members' texts: one serialisation, not two.
+    """Summarise top-level field ``key`` of a canonical object, whose value is ``value``."""
     if isinstance(value, list):
-        texts = [dumps(member) for member in value]
-        members = tuple((key, i, hash(text)) for i, text in enumerate(texts))
-        return Field("[" + ",".join(texts) + "]", "list", members)
+        return Field("list", tuple([(key, i, hash(dumps(item))) for i, item in enumerate(value)]))
     if isinstance(value, dict):
-        names = sorted(value)
-        texts = [dumps(value[name]) for name in names]
-        text = ",".join(f"{dumps(name)}:{t}" for name, t in zip(names, texts, strict=True))
-        members = tuple((key, name, hash(t)) for name, t in zip(names, texts, strict=True))
-        return Field("{" + text + "}", "dict", members)
-    text = dumps(value)
-    return Field(text, "value", ((key, None, hash(text)),))
+        return Field("dict", tuple([(key, name, hash(dumps(value[name]))) for name in value]))
+    return Field("value", ((key, None, hash(dumps(value))),))
 
 
 @dataclass(frozen=True)
 class Outline:
     """A canonical object summarised two levels deep, computed once per object.
 
-    ``key`` is exact (top-level fields with their serialised values): equal keys, equal
-    objects. The rest feeds :func:`distance_bound`: ``items`` has the hash of one
+    It feeds :func:`distance_bound` (exact keys are :func:`key_of`): ``items`` has the hash of one
     ``(field, index or member or None, hash of its text)`` per list item, object member or
     plain value of each field, ``names`` the same without the text, ``kinds`` each field's
     kind and ``sizes`` each field's number of items.
     """
 
-    key: Texts
     items: frozenset[int]
     names: frozenset[int]
     kinds: frozenset[tuple[str, str]]
@@ -106,7 +93,6 @@ class Outline:
             names = _NAMES.setdefault(names, names)
             sizes = _SIZES.setdefault(tuple(sizes.items()), sizes)
         return cls(
-            key=frozenset((key, f.text) for key, f in fields.items()),
             items=frozenset(map(hash, members)),
             names=names,
             kinds=kinds,
