@@ -105,9 +105,10 @@ def parse_path(text: str) -> Path:
 
 
 _UNSET: Any = object()
+_IGNORES: dict[tuple[Path, ...], tuple[Path, ...]] = {}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class PreparedBody:
     """An expected body, its ignored paths, and the key of an exact object body.
 
@@ -141,6 +142,7 @@ class PreparedBody:
     def build(cls, value: Any, ignore: Iterable[Path], *, exact: bool) -> PreparedBody:
         """Prepare ``value``; ``exact`` bodies also never compare :data:`ALWAYS_IGNORED`."""
         paths = tuple(sorted(set(ignore) | (set(ALWAYS_IGNORED) if exact else set())))
+        paths = _IGNORES.setdefault(paths, paths)  # a few distinct ones, shared by thousands
         expected = strip(canonical(value), paths)
         if exact and isinstance(expected, dict):
             return cls(value, paths, key_of(expected))
