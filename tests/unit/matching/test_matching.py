@@ -11,7 +11,7 @@ import pytest
 
 from mockapi.errors import FixtureError
 from mockapi.library.fixture import Fixture, FixtureResponse, parse_entry
-from mockapi.matching.diff import MISSING, Difference, diff, parse_path, strip
+from mockapi.matching.diff import MISSING, BodyView, Difference, diff, parse_path, strip
 from mockapi.matching.index import FixtureIndex, NearMiss
 from mockapi.matching.matchers import (
     BUILTIN,
@@ -709,6 +709,37 @@ def test_near_misses_equal_a_brute_force_ranking(kinds: tuple[str, ...]) -> None
         body = chat(*texts, temperature=temperature, seed=rng.randint(0, 3))
         near = index.near_misses(req(body), limit=5)
         assert [(n.fixture.name, len(n.differences)) for n in near] == brute(body)
+
+
+def test_near_misses_after_changes_equal_a_fresh_index() -> None:
+    """The near-miss tables, made on the first miss, follow later adds and removals."""
+    rng = random.Random(5)
+
+    def body() -> dict[str, Any]:
+        texts = [f"q{rng.randint(0, 3)}" for _ in range(rng.randint(1, 3))]
+        return chat(*texts, temperature=rng.choice([0, 1]), seed=rng.randint(0, 2))
+
+    index = FixtureIndex([fx(f"f{i}", body=body()) for i in range(60)])
+    sent = [req(body()) for _ in range(10)]
+    index.near_misses(sent[0])  # the tables are made here
+    for i in range(20):
+        index.add(fx(f"late{i}", ignore=("seed",) if i % 2 else (), body=body()))
+    assert index.remove_if(lambda f: f.name.endswith(("1", "4"))) == 16
+    index.add(fx("last", body=body()))
+    fresh = FixtureIndex(index.fixtures)
+    for request in sent:
+        got = [(n.fixture.name, n.differences) for n in index.near_misses(request, limit=5)]
+        assert got == [(n.fixture.name, n.differences) for n in fresh.near_misses(request, limit=5)]
+        # and the lower bounds that prune the search: a missing or stale table lowers them
+        bounds = [
+            {
+                e.fixture.name: bound
+                for bound, _, _, e in i._bounds(i._entries, BodyView(request.json), 0)
+            }
+            for i in (index, fresh)
+        ]
+        assert bounds[0] == bounds[1]
+        assert len(index._shapes) == len(index)
 
 
 def test_matchers_accept_raw_arguments() -> None:
