@@ -56,6 +56,8 @@ _HOP_BY_HOP = frozenset(
 )
 MAX_CONNECTIONS = 100
 """Upstream connections open at once (more requests wait for one), as httpx's default."""
+LARGE_BODY = 1 << 20
+"""A request body larger than this (an upload) is written upstream in slices of it."""
 
 
 @dataclass
@@ -176,12 +178,17 @@ class Upstream:
         url = URL(self.url_for(request.path))
         if request.query:  # encoded as httpx did (quote_plus), kept as it is by yarl
             url = URL(f"{url}?{urlencode(list(request.query))}", encoded=True)
+        headers = self._headers(request.headers)
+        data: bytes | AsyncIterator[memoryview] | None = request.body or None
+        if len(request.body) > LARGE_BODY:  # an upload: sent a slice at a time
+            headers["content-length"] = str(len(request.body))
+            data = _slices(request.body)
         try:
             response = await session.request(
                 request.method,
                 url,
-                headers=self._headers(request.headers),
-                data=request.body or None,
+                headers=headers,
+                data=data,
                 allow_redirects=False,
                 proxy=self._proxy,
             )
@@ -208,6 +215,12 @@ async def _close_at_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[N
         yield
     finally:
         await session.close()
+
+
+async def _slices(body: bytes) -> AsyncIterator[memoryview]:
+    view = memoryview(body)
+    for start in range(0, len(view), LARGE_BODY):
+        yield view[start : start + LARGE_BODY]
 
 
 def _env_proxy(url: str) -> str | None:
