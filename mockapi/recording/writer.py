@@ -91,6 +91,8 @@ class Writer:
         self._submitted = 0
         self._committed = 0
         self._flushing = 0
+        self._idle = False  # the thread waits for jobs
+        self._awaiting_quiet = False  # the thread waits for quiet()
         self._thread: threading.Thread | None = None
         _LIVE.add(self)
 
@@ -109,7 +111,7 @@ class Writer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            else:
+            elif self._idle:  # (a batch gathering or waiting takes it in anyway)
                 self._cond.notify_all()
 
     def full(self, weight: int = 0) -> bool:
@@ -134,8 +136,9 @@ class Writer:
 
     def nudge(self) -> None:
         """The server is quiet now: a batch waiting for that goes on."""
-        with self._cond:
-            self._cond.notify_all()
+        if self._awaiting_quiet:  # read without the lock: a wait for quiet has a deadline
+            with self._cond:
+                self._cond.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every job handed over so far is committed; False on ``timeout``."""
@@ -165,7 +168,9 @@ class Writer:
         while True:
             with self._cond:
                 if not self._jobs:
+                    self._idle = True
                     self._cond.wait(IDLE_SECONDS)
+                    self._idle = False
                 if not self._jobs:
                     self._thread = None  # a later submit starts another
                     return
@@ -174,7 +179,9 @@ class Writer:
                     now = time.monotonic()
                     if now >= first + DEFER or (now >= first + GATHER and self._quiet()):
                         break
+                    self._awaiting_quiet = now >= first + GATHER
                     self._cond.wait(first + (GATHER if now < first + GATHER else DEFER) - now)
+                self._awaiting_quiet = False
                 batch = [job for _, job in self._jobs]  # what came meanwhile too
                 self._jobs.clear()
             try:
