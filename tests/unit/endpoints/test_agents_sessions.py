@@ -5,6 +5,8 @@ tests/integration/test_agents_sessions_api.py)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -243,7 +245,14 @@ def test_usage_adds_up_when_both_are_known() -> None:
 
 def test_the_committed_components_match_the_installed_sdk(tmp_path: Path) -> None:
     written = tmp_path / "components.json"
-    sdk_components.write(written)
+    # In a fresh interpreter, as `python -m tests.sdk_components` writes them: pydantic
+    # names nested types by what else it has seen, so a worker that ran other tests
+    # first could name one differently.
+    script = "import sys; from pathlib import Path; from tests import sdk_components as c; "
+    script += "c.write(Path(sys.argv[1]))"
+    repo = Path(sdk_components.__file__).resolve().parent.parent
+    command = [sys.executable, "-c", script, str(written)]
+    subprocess.run(command, cwd=repo, check=True, timeout=120)
     committed = additions_agents_sessions.COMPONENTS_FILE
     assert json.loads(written.read_text()) == json.loads(committed.read_text()), (
         "the SDK's agents types changed: run python -m tests.sdk_components, then derive"
