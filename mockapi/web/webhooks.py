@@ -37,14 +37,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mockapi.config import DEFAULT_WEBHOOK_RETRY_DELAYS
 from mockapi.replay.journal import Journal, JournalEntry, Outcome
 from mockapi.wire import webhooks
 from mockapi.wire.webhooks import Target
+
+if TYPE_CHECKING:
+    import httpx  # imported by the sender's thread: a session that sends none skips it (~0.1 s)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,8 @@ class Sender:
         return future.result(timeout=self.schedule.timeout + 5)
 
     async def _attempt(self, target: Target, event: dict[str, Any]) -> int:
+        import httpx
+
         client = self._client
         assert client is not None, "the loop's thread creates the client first"
         body = webhooks.encode(event)
@@ -185,6 +188,8 @@ class Sender:
         ready = threading.Event()
 
         def run() -> None:
+            import httpx
+
             asyncio.set_event_loop(loop)
             self._client = httpx.AsyncClient(follow_redirects=False)
             ready.set()
@@ -212,6 +217,8 @@ class Sender:
 
     async def _deliver(self, target: Target, event: dict[str, Any], generation: int) -> None:
         """Every attempt of one event to one receiver, until one is answered 2xx."""
+        import httpx
+
         client = self._client
         assert client is not None, "the loop's thread creates the client first"
         body = webhooks.encode(event)

@@ -28,13 +28,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockapi.endpoints import jobs
-from mockapi.endpoints.assistants import file_search, messages, records, steps, turn
+from mockapi.endpoints.assistants import records
 from mockapi.endpoints.endpoint import Context
+from mockapi.endpoints.lazy import lazy
 from mockapi.state import lifecycle
 from mockapi.state.lifecycle import Control, Lifecycle
+
+if TYPE_CHECKING:
+    from mockapi.endpoints.assistants import file_search, messages, steps, turn
+else:
+    file_search = lazy("mockapi.endpoints.assistants.file_search")
+    messages = lazy("mockapi.endpoints.assistants.messages")
+    steps = lazy("mockapi.endpoints.assistants.steps")
+    turn = lazy("mockapi.endpoints.assistants.turn")
 
 WINDOW_SECONDS = 10 * 60
 """How long a run may take (and wait for tool outputs) before it expires."""

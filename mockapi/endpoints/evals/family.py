@@ -25,13 +25,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockapi.endpoints import jobs
 from mockapi.endpoints.endpoint import Context
-from mockapi.endpoints.evals import evals, grading, sampling, sources
+from mockapi.endpoints.evals import evals
+from mockapi.endpoints.lazy import lazy
 from mockapi.state import lifecycle
 from mockapi.state.lifecycle import Control, Lifecycle
+
+if TYPE_CHECKING:
+    from mockapi.endpoints.evals import grading, sampling, sources
+else:
+    grading = lazy("mockapi.endpoints.evals.grading")
+    sampling = lazy("mockapi.endpoints.evals.sampling")
+    sources = lazy("mockapi.endpoints.evals.sources")
 
 KIND = evals.RUNS
 OUTPUT_ITEMS = evals.OUTPUT_ITEMS
