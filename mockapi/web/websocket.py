@@ -19,7 +19,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from mockapi.endpoints.responses import websocket as responses_ws
-from mockapi.endpoints.responses.routes import STORED
+from mockapi.endpoints.responses.kinds import STORED
 from mockapi.endpoints.responses.websocket import Create, Message, Session
 from mockapi.errors import APIError
 from mockapi.model import Request

@@ -36,15 +36,22 @@ import functools
 import importlib.resources
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mockapi.endpoints.admin import buckets, ledger, usage
+from mockapi.endpoints.admin import buckets
 from mockapi.endpoints.admin.buckets import Item
 from mockapi.endpoints.endpoint import Context, Endpoint
+from mockapi.endpoints.lazy import lazy
 from mockapi.library.fixture import FixtureResponse
 from mockapi.state.store import StateStore
+
+if TYPE_CHECKING:
+    from mockapi.endpoints.admin import ledger, usage
+else:
+    ledger = lazy("mockapi.endpoints.admin.ledger")
+    usage = lazy("mockapi.endpoints.admin.usage")
 
 PRICES_KIND = "usage.prices"
 """State kind holding a replaced price table (one object); absent: the shipped one."""

@@ -33,20 +33,13 @@ from typing import Any
 from mockapi.endpoints import objects
 from mockapi.endpoints.chat.stored import check_metadata
 from mockapi.endpoints.endpoint import Body, Context, Endpoint
+from mockapi.endpoints.evals.kinds import KIND, OUTPUT_ITEMS, RUNS, UPDATED
 from mockapi.endpoints.fine_tuning import grader_check
 from mockapi.errors import APIError
 from mockapi.library.fixture import FixtureResponse
 from mockapi.state import lifecycle
 from mockapi.validation import instances
 
-KIND = "evals"
-"""The state store kind of ``eval`` objects, by id."""
-UPDATED = "evals.updated"
-"""When each eval was last created or updated (``order_by=updated_at``), by id."""
-RUNS = "evals.runs"
-"""The state store kind of ``eval.run`` objects, by id (:mod:`.family`)."""
-OUTPUT_ITEMS = "evals.output_items"
-"""The state store kind of ``eval.run.output_item`` objects, by id."""
 PREFIX = "eval_"
 DEFAULT_NAME = "Untitled eval"
 CRITERIA_TYPES = ("label_model", "string_check", "text_similarity", "python", "score_model")

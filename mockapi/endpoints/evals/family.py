@@ -29,20 +29,21 @@ from typing import TYPE_CHECKING, Any
 
 from mockapi.endpoints import jobs
 from mockapi.endpoints.endpoint import Context
-from mockapi.endpoints.evals import evals
+from mockapi.endpoints.evals import kinds
 from mockapi.endpoints.lazy import lazy
 from mockapi.state import lifecycle
 from mockapi.state.lifecycle import Control, Lifecycle
 
 if TYPE_CHECKING:
-    from mockapi.endpoints.evals import grading, sampling, sources
+    from mockapi.endpoints.evals import evals, grading, sampling, sources
 else:
+    evals = lazy("mockapi.endpoints.evals.evals")
     grading = lazy("mockapi.endpoints.evals.grading")
     sampling = lazy("mockapi.endpoints.evals.sampling")
     sources = lazy("mockapi.endpoints.evals.sources")
 
-KIND = evals.RUNS
-OUTPUT_ITEMS = evals.OUTPUT_ITEMS
+KIND = kinds.RUNS
+OUTPUT_ITEMS = kinds.OUTPUT_ITEMS
 INLINE_ITEMS = 200
 """The most items a run grades inside the retrieve that completes it."""
 CHUNK = 50
@@ -180,7 +181,7 @@ def _output_item(
 
 
 def _entries(ctx: Context, run: Mapping[str, Any]) -> list[sources.Entry]:
-    eval_record = ctx.state.get(evals.KIND, str(run.get("eval_id")))
+    eval_record = ctx.state.get(kinds.KIND, str(run.get("eval_id")))
     schema = evals.item_schema(eval_record) if isinstance(eval_record, dict) else None
     source = (run.get("data_source") or {}).get("source") or {}
     return sources.read(ctx, source, schema)
@@ -195,7 +196,7 @@ def _size(ctx: Context, run: Mapping[str, Any]) -> int:
 
 
 def _criteria(ctx: Context, run: Mapping[str, Any]) -> list[dict[str, Any]]:
-    eval_record = ctx.state.get(evals.KIND, str(run.get("eval_id")))
+    eval_record = ctx.state.get(kinds.KIND, str(run.get("eval_id")))
     found = eval_record.get("testing_criteria") if isinstance(eval_record, dict) else None
     return [c for c in found or [] if isinstance(c, dict)]
 

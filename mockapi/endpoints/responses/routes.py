@@ -31,6 +31,7 @@ from mockapi.endpoints.events import announce
 from mockapi.endpoints.responses import code_interpreter, conversation, file_search
 from mockapi.endpoints.responses import synthesis as responses_synth
 from mockapi.endpoints.responses.items import count_input_tokens, input_items, raw_items
+from mockapi.endpoints.responses.kinds import STORED as STORED
 from mockapi.endpoints.responses.output import complete
 from mockapi.endpoints.responses.stream import SHAPE, snapshot
 from mockapi.errors import APIError
@@ -38,9 +39,6 @@ from mockapi.generate import text
 from mockapi.library.fixture import FixtureResponse
 from mockapi.model import Response
 from mockapi.state.objects import paginate
-
-STORED = "responses"
-"""The ObjectStore collection: response id -> {response, input, history, request, pending}."""
 
 
 def not_found(response_id: str) -> APIError:

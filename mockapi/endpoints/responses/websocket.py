@@ -30,8 +30,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockapi import errors
-from mockapi.endpoints.responses import routes as responses
 from mockapi.endpoints.responses.items import input_items, raw_items
+from mockapi.endpoints.responses.kinds import STORED
 from mockapi.endpoints.responses.steer import Steering
 from mockapi.errors import APIError
 from mockapi.model import JSON, Request, Response
@@ -186,9 +186,9 @@ class Session:
         if self.latest is None or create.body.get("previous_response_id") != self.latest[0]:
             return None
         latest_id, entry = self.latest
-        if state.get(responses.STORED, latest_id) is not None:
+        if state.get(STORED, latest_id) is not None:
             return None
-        state.put(responses.STORED, latest_id, entry)
+        state.put(STORED, latest_id, entry)
         return latest_id
 
     def answer(self, create: Create, response: Response, state: StateStore) -> list[Message]:
@@ -221,7 +221,7 @@ def _kept(
         return None
     history: list[Any] = []
     previous = request.get("previous_response_id")
-    before = state.get(responses.STORED, previous) if isinstance(previous, str) else None
+    before = state.get(STORED, previous) if isinstance(previous, str) else None
     if isinstance(before, dict):
         output = before["response"].get("output") or []
         history = [*before["history"], *before["items"], *output]

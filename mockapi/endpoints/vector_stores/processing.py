@@ -25,17 +25,24 @@ stores; ``Control.jobs`` also finds it by the File's id alone (:meth:`FileFamily
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockapi.endpoints import jobs
 from mockapi.endpoints.endpoint import Context
 from mockapi.endpoints.files import stored
-from mockapi.endpoints.vector_stores import chunking, extract, kinds, records
+from mockapi.endpoints.lazy import lazy
+from mockapi.endpoints.vector_stores import chunking, kinds, records
 from mockapi.errors import APIError, MockapiError
-from mockapi.generate import retrieval
 from mockapi.state import lifecycle
 from mockapi.state.lifecycle import Control, Lifecycle
 from mockapi.state.store import StateStore
+
+if TYPE_CHECKING:
+    from mockapi.endpoints.vector_stores import extract
+    from mockapi.generate import retrieval
+else:
+    extract = lazy("mockapi.endpoints.vector_stores.extract")
+    retrieval = lazy("mockapi.generate.retrieval")
 
 INLINE_BYTES = 1024 * 1024
 """The largest file processed inside the retrieve that completes it."""
