@@ -104,11 +104,6 @@ def plugin(plan: Plan, work: Path) -> dict[str, Any]:
     if not (ROOT / "mockapi" / "pytest_plugin.py").is_file():
         return {"status": "n/a (plugin not present)"}
     extra = [] if _plugin_registered() else ["-p", "mockapi.pytest_plugin"]
-    # As an installed package runs: with its bytecode cached (a shell's
-    # PYTHONDONTWRITEBYTECODE would time recompiling mockapi on every run instead), the
-    # cache kept in the work directory, out of the source tree.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     timings: dict[str, list[float]] = {"with": [], "without": []}
     for name, source in (("with", _WITH), ("without", _WITHOUT)):
         suite = work / f"pytest-{name}"
@@ -123,7 +118,6 @@ def plugin(plan: Plan, work: Path) -> dict[str, Any]:
                 capture_output=True,
                 check=False,
                 timeout=120,
-                env=env,
             )
             elapsed = time.perf_counter() - started
             if out.returncode != 0:
@@ -229,6 +223,15 @@ def _section(name: str, plan: Plan, load: LoadGenerator, work: Path) -> dict[str
     return result
 
 
+def _keep_bytecode() -> None:
+    """Every process the run starts keeps its bytecode, as an installed package does (a
+    shell's PYTHONDONTWRITEBYTECODE would time recompiling mockapi at each start up and
+    each pytest run instead), in a cache of its own out of the source tree."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    cache = Path(tempfile.gettempdir()) / "mockapi-bench-pycache"
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(cache))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short smoke run (~3 min)")
@@ -250,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         help="print the README's Performance section (header, tables, budget) instead",
     )
     args = parser.parse_args(argv)
+    _keep_bytecode()
     plan = QUICK if args.quick else FULL
     sections = args.only or list(SECTIONS)
     began = time.perf_counter()
