@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -109,23 +107,11 @@ def _document(index: int) -> tuple[str, dict[str, Any]]:
     return key, {"version": 1, "fixtures": [entry]}
 
 
-RECORDED_AGO_S = 3600.0
-"""How long ago the written recordings were made (their modification time)."""
-
-
 def write_library(directory: Path, count: int) -> Path:
-    """Write ``count`` fixture files under ``directory``; returns ``directory``.
-
-    The files are dated :data:`RECORDED_AGO_S` back, as a library recorded before the
-    server starts is: a file changed within seconds of the fixture cache's writing is
-    read again on the next start, to be sure (a racily clean file), which no library
-    but one written just now would ever meet."""
+    """Write ``count`` fixture files under ``directory``; returns ``directory``."""
     folder = directory / "chat_completions"
     folder.mkdir(parents=True, exist_ok=True)
-    recorded = time.time() - RECORDED_AGO_S
     for index in range(count):
         key, document = _document(index)
-        path = folder / f"{key}.yaml"
-        path.write_bytes(dump_yaml(document))
-        os.utime(path, (recorded, recorded))
+        (folder / f"{key}.yaml").write_bytes(dump_yaml(document))
     return directory
