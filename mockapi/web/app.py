@@ -8,6 +8,7 @@ Nothing below this module knows the web framework.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import orjson
@@ -20,6 +21,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from mockapi import errors
 from mockapi.errors import APIError
@@ -171,9 +173,7 @@ async def _forward(
             if isinstance(proxied, Response):
                 return _to_starlette(proxied, honor_delays=replayer.settings.honor_delays)
             replayer.note_forwarded(forward, proxied.status)
-            return StreamingResponse(
-                proxied.body, status_code=proxied.status, headers=proxied.headers
-            )
+            return Relay(proxied.body, status_code=proxied.status, headers=proxied.headers)
     replayer.note_forwarded(forward, error.status, error.message)
     return _to_starlette(error.response(base_headers()), honor_delays=False)
 
@@ -245,3 +245,33 @@ def _to_starlette(response: Response, *, honor_delays: bool) -> StarletteRespons
     if response.raw is not None:
         return StarletteResponse(response.raw, status_code=response.status, headers=headers)
     return _json(response.status, response.body, headers)
+
+
+class Relay(StreamingResponse):
+    """An upstream's body relayed as it arrives, the relay cancelled when the client
+    leaves (as a :class:`StreamingResponse` is). Starlette watches for the client leaving
+    through an anyio task group made for each response, which costs a proxied stream
+    part of a millisecond before its first byte; two plain asyncio tasks do the same."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        relay = asyncio.ensure_future(self.stream_response(send))
+        watch = asyncio.ensure_future(_departure(receive))
+        try:
+            await asyncio.wait((relay, watch), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            relay.cancel()
+            raise
+        finally:
+            watch.cancel()
+        if not relay.done():  # the client left: stop relaying (the recorder notes why)
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+            return
+        relay.result()  # what the relay raised (an upstream cut off: the client's is cut too)
+
+
+async def _departure(receive: Receive) -> None:
+    """Returns once the client has left."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
