@@ -23,6 +23,11 @@ never in the project, so there is nothing to commit or ignore.
   another version of mockapi, Python or PyYAML, or unreadable is ignored and rewritten,
   never an error. It is ``marshal`` data, not pickle: loading it runs no code.
   Documents marshal cannot hold (a YAML timestamp) are simply not cached.
+- **One document at a time.** Each file's document is marshalled on its own and
+  unmarshalled when the loader asks for it, so a load holds the cache's bytes and one
+  document, never all of them: 10,000 documents at once were 30 MB more, and left the
+  process that much larger after the loader had kept what it needs
+  (:mod:`mockapi.library.packed`).
 - **Found again elsewhere.** A directory seen for the first time (a fresh checkout in
   another place, a copy) uses the cache of one that held the same file names, its
   entries vouched for by content as above.
@@ -60,12 +65,12 @@ ENV = "MOCKAPI_CACHE_DIR"
 """Where the caches go (a directory), or ``off`` for no cache."""
 
 _MAGIC = b"mockapi fixture cache\n"
-_FORMAT = 2
+_FORMAT = 3
 
 Decode = Callable[[bytes, Path], Any]
 """Turns a file's bytes into its document; raises for a file that does not decode."""
 StatKey = tuple[int, int, int, int, int]
-_Entry = tuple[StatKey | None, bytes, Any]  # (stat or None: check content, digest, doc)
+_Entry = tuple[StatKey | None, bytes, bytes]  # (stat or None: check content, digest, doc)
 
 
 def cache_dir() -> Path | None:
@@ -141,7 +146,7 @@ class DirectoryCache:
         if entry is not None and entry[0] is not None and entry[0] == key:
             self.hits += 1
             self._new[rel] = entry
-            return entry[2]
+            return marshal.loads(entry[2])
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
         digest = _digest(data)
@@ -150,10 +155,13 @@ class DirectoryCache:
             self.hits += 1
             self._dirty |= stat != entry[0]  # remember the stat that now vouches for it
             self._new[rel] = (stat, digest, entry[2])
-            return entry[2]
+            return marshal.loads(entry[2])
         document = decode(data, Path(path))
         self._dirty = True
-        self._new[rel] = (stat, digest, document)
+        try:
+            self._new[rel] = (stat, digest, marshal.dumps(document, 4))
+        except ValueError:  # a value marshal cannot hold (a YAML timestamp): not cached
+            self._new.pop(rel, None)
         return document
 
     def save(self) -> None:
@@ -166,13 +174,13 @@ class DirectoryCache:
         root = self.path.parent
         try:
             root.mkdir(parents=True, exist_ok=True)
-            payload = _dumps(self._new)
+            payload = marshal.dumps(self._new, 4)
             crc = zlib.crc32(payload).to_bytes(4, "big")
-            blob = self._head + self._listing + crc + payload
             fd, temp = tempfile.mkstemp(dir=root, prefix=f".{self.path.name}.", suffix=".tmp")
             try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(blob)
+                with os.fdopen(fd, "wb") as handle:  # in pieces: no copy of the payload
+                    handle.write(self._head + self._listing + crc)
+                    handle.write(payload)
                 os.replace(temp, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -228,14 +236,18 @@ def _read(path: Path, head: bytes) -> dict[str, _Entry]:
     start = len(head) + _LISTING
     if not blob.startswith(head) or len(blob) < start + 4:
         return {}
-    crc, payload = blob[start : start + 4], blob[start + 4 :]
-    if zlib.crc32(payload).to_bytes(4, "big") != crc:
-        log.debug("fixture cache %s is corrupt: ignored", path)
-        return {}
-    try:
-        entries = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return {}
+    crc = blob[start : start + 4]
+    with memoryview(blob) as view:  # the payload read in place, not copied (~10 MB)
+        payload = view[start + 4 :]
+        if zlib.crc32(payload).to_bytes(4, "big") != crc:
+            log.debug("fixture cache %s is corrupt: ignored", path)
+            return {}
+        try:
+            entries = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return {}
+        finally:
+            payload.release()
     if not isinstance(entries, dict):
         return {}
     return {rel: entry for rel, entry in entries.items() if _well_formed(rel, entry)}
@@ -244,24 +256,9 @@ def _read(path: Path, head: bytes) -> dict[str, _Entry]:
 def _well_formed(rel: Any, entry: Any) -> bool:
     if not isinstance(rel, str) or not isinstance(entry, tuple) or len(entry) != 3:
         return False
-    stat, digest = entry[0], entry[1]
+    stat, digest, document = entry
     stat_ok = stat is None or (isinstance(stat, tuple) and len(stat) == 5)
-    return stat_ok and isinstance(digest, bytes)
-
-
-def _dumps(entries: dict[str, _Entry]) -> bytes:
-    """``entries`` marshalled, less those marshal cannot hold (a YAML timestamp)."""
-    try:
-        return marshal.dumps(entries, 4)
-    except ValueError:
-        kept = {}
-        for rel, entry in entries.items():
-            try:
-                marshal.dumps(entry[2], 4)
-            except ValueError:
-                continue
-            kept[rel] = entry
-        return marshal.dumps(kept, 4)
+    return stat_ok and isinstance(digest, bytes) and isinstance(document, bytes)
 
 
 def _prune(root: Path, *, keep: Path) -> None:

@@ -9,13 +9,14 @@ entry and what to change. It never reads the disk (``store.py`` does that).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mockapi.errors import FaultSpecError, FixtureError
 from mockapi.faults import spec as faults
+from mockapi.library.packed import PackedMatchers, PackedResponses
 from mockapi.model import JSON, SSEEvent
 from mockapi.wire import media
 
@@ -85,10 +86,12 @@ class Fixture:
     method: str = DEFAULT_METHOD
     path: str = DEFAULT_PATH
     matchers: Mapping[str, Any] = field(default_factory=dict)
+    """A dict, or a :class:`~mockapi.library.packed.PackedMatchers` (its ``body`` packed)."""
     ignore: tuple[str, ...] = ()
     priority: int = 0
     times: int | None = None
-    responses: tuple[FixtureResponse, ...] = ()
+    responses: Sequence[FixtureResponse] = ()
+    """A tuple, or a :class:`~mockapi.library.packed.PackedResponses` (plain answers)."""
     meta: Mapping[str, Any] = field(default_factory=dict)
     """Free-form notes (a recording's time and upstream); never used for matching."""
     fault: faults.Fault | None = None
@@ -191,11 +194,11 @@ def parse_entry(
         source=source,
         method=method.upper(),
         path=path,
-        matchers=arguments,
+        matchers=PackedMatchers.of(arguments),
         ignore=tuple(ignore),
         priority=_int(entry.get("priority", 0), "priority", where),
         times=_times(entry.get("times"), where),
-        responses=_responses(entry, where, body_files),
+        responses=PackedResponses.of(_responses(entry, where, body_files)),
         meta=_meta(entry.get("meta", {}), where),
         fault=parse_fault(entry.get("fault"), where, ("fault",)),
     )

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+from mockapi.library.packed import Packed
 from mockapi.matching.messages import Message, messages_of
 from mockapi.matching.outline import Field, Key, Outline, field_of, key_of
 from mockapi.wire.canonical import canonical
@@ -116,7 +117,8 @@ class PreparedBody:
     ``key`` (exact bodies that are objects) is :func:`key_of` the expected object: such a
     body is found by hash and diffed only for a near-miss report, so its canonical form
     is made again when asked (:attr:`expected`) rather than kept: 10,000 recordings kept
-    ~6 MB of copies. ``value`` is the argument as written (the fixture's own object).
+    ~6 MB of copies. ``value`` is the argument as written (the fixture's own object:
+    a :class:`~mockapi.library.packed.Packed` one when the fixture keeps it packed).
     """
 
     value: Any
@@ -129,7 +131,10 @@ class PreparedBody:
         """The expected value in canonical form, without the ignored paths."""
         if self.kept is not _UNSET:
             return self.kept
-        return strip(canonical(self.value), self.ignore)
+        value = self.value
+        if type(value) is Packed:
+            value = value.unpack()
+        return strip(canonical(value), self.ignore)
 
     @property
     def outline(self) -> Outline | None:

@@ -37,11 +37,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from mockapi.errors import FixtureError
 from mockapi.library.fixture import ROUTE_KEYS, Fixture, unknown_matchers
+from mockapi.library.packed import packed_argument
 from mockapi.matching.diff import MISSING, Difference, Path, PreparedBody, parse_path, render
 from mockapi.matching.messages import Message, messages_of
 
@@ -224,7 +225,11 @@ def _ignore_paths(fixture: Fixture) -> tuple[Path, ...]:
 
 
 def prepare_body(argument: Any, fixture: Fixture) -> PreparedBody:
-    return PreparedBody.build(argument, _ignore_paths(fixture), exact=True)
+    prepared = PreparedBody.build(argument, _ignore_paths(fixture), exact=True)
+    # Found by its key, the body is read again only for a near-miss report: what is kept
+    # is then the fixture's own packed argument, not this copy of it.
+    stored = packed_argument(fixture.matchers, "body") if prepared.key is not None else None
+    return prepared if stored is None else replace(prepared, value=stored)
 
 
 def prepare_partial(argument: Any, fixture: Fixture) -> PreparedBody:
