@@ -92,7 +92,8 @@ def check_usable(ctx: Context, model: Any) -> None:
     (:func:`mockapi.endpoints.capabilities.check_model`; the fine-tuned models count)."""
     if isinstance(model, str) and is_deleted(ctx.state, model):
         raise errors.model_not_found(model)
-    capabilities.check_model(model, listed(ctx), defined=list_defined(ctx.models))
+    if list_defined(ctx.models):  # else every name is accepted: no list to read
+        capabilities.check_model(model, listed(ctx), defined=True)
 
 
 def list_models(ctx: Context) -> FixtureResponse:

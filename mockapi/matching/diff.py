@@ -157,6 +157,10 @@ class PreparedBody:
         """The differences with a decoded request body (see :func:`diff`)."""
         return diff(self.expected, strip(actual, self.ignore), "body", subset=subset)
 
+    def passes(self, actual: Any, *, subset: bool = False) -> bool:
+        """``not self.compare(actual, subset=subset)``, without describing differences."""
+        return agrees(self.expected, strip(actual, self.ignore), subset)
+
 
 class BodyView:
     """A request body as the index reads it, each form computed once, lazily.
@@ -319,6 +323,22 @@ def _diff(expected: Any, actual: Any, field: str, subset: bool, out: list[Differ
     if not _same(expected, actual):
         reason = f"expected {render(expected)}, got {render(actual)}"
         out.append(Difference(field, expected, actual, reason))
+
+
+def agrees(expected: Any, actual: Any, subset: bool) -> bool:
+    """Whether :func:`diff` finds no difference (the same rules, stopping at the first)."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        if not subset and len(expected) != len(actual):
+            return False
+        for key, item in expected.items():
+            if key not in actual or not agrees(item, actual[key], subset):
+                return False
+        return True  # without subset: as many keys, all of expected's in actual
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return False
+        return all(agrees(want, got, subset) for want, got in zip(expected, actual, strict=True))
+    return _same(expected, actual)
 
 
 def _same(expected: Any, actual: Any) -> bool:

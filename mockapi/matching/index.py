@@ -28,6 +28,7 @@ from mockapi.matching.matchers import (
     match_body,
     match_content,
     match_model,
+    match_partial_body,
 )
 from mockapi.matching.outline import Key, Outline, Shape, SharedHashes, kinds_term, shape_of
 from mockapi.model import Request
@@ -98,6 +99,10 @@ def _passes(matcher: Matcher, argument: Any, fixture: Fixture, view: BodyView) -
     if matcher is match_model:
         body = view.body
         return _model_ok(argument, body.get("model") if isinstance(body, dict) else None)
+    if matcher is match_partial_body and isinstance(argument, PreparedBody):
+        return argument.passes(view.body, subset=True)
+    if matcher is match_body and isinstance(argument, PreparedBody):
+        return argument.passes(view.body)
     return not matcher(view.body, argument, fixture)
 
 

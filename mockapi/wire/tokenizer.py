@@ -154,6 +154,23 @@ class RustEncoding:
             clean = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
             return list(self._backend.encode(clean))
 
+    def count(self, text: str) -> int:
+        """``len(self.encode_ordinary(text))``, without the list of ids."""
+        try:
+            return int(self._backend.count(text))
+        except UnicodeEncodeError:
+            return len(self.encode_ordinary(text))
+
+    def decode_encoded(self, tokens: list[int]) -> str:
+        """:meth:`decode` of ids :meth:`encode_ordinary` gave (or a slice of them): by
+        the Rust decoder, which refuses a cut inside a character (then :meth:`decode`
+        does it, with U+FFFD) and must never see another id (it aborts on one outside
+        the vocabulary)."""
+        try:
+            return str(self._backend.decode(tokens))
+        except ValueError:
+            return self.decode(tokens)
+
     def decode(self, tokens: list[int]) -> str:
         vocabulary = self.vocabulary
         return b"".join(vocabulary.token(t) for t in tokens).decode("utf-8", "replace")

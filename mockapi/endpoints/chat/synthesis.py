@@ -242,11 +242,11 @@ def _limited(content: str, request: dict[str, Any]) -> tuple[str, str]:
     if len(ids_) <= limit:
         return content, "stop"
     keep = limit
-    cut = tokens.decode(ids_[:keep], model)
+    cut = tokens.decode_encoded(ids_[:keep], model)
     # A cut inside a character, or one that re-tokenizes longer, loses a token more.
     while keep > 0 and ("\ufffd" in cut[-1:] or tokens.count_text(cut, model) > limit):
         keep -= 1
-        cut = tokens.decode(ids_[:keep], model)
+        cut = tokens.decode_encoded(ids_[:keep], model)
     return cut, "length"
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from mockapi.wire import tokens
 from tests.helpers import SHARED
@@ -320,3 +322,32 @@ def test_decodes_says_which_ids_are_in_the_vocabulary() -> None:
     assert tokens.decodes(100_000, "gpt-4")  # cl100k_base has it...
     assert not tokens.decodes(100_300, "gpt-4")  # ...but not this one
     assert not tokens.decodes(2**70, "gpt-4o")
+
+
+_TEXTS = st.lists(
+    st.one_of(
+        st.text(st.characters(codec="utf-8"), max_size=40),
+        st.sampled_from(["é", "🎉", "\ud800", " ", "\n", " invoice", "1234"]),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_TEXTS, st.sampled_from(["gpt-4o-mini", "gpt-4"]))
+@example("The invoice total is due on Friday. " * 40, "gpt-4o-mini")  # past the remembered
+@example("🎉 \ud800 " * 200, "gpt-4")
+def test_counting_and_decoding_a_cut_agree_with_the_full_paths(text: str, model: str) -> None:
+    """The fast paths (remembered counts, the Rust counter and decoder) give what
+    encoding in full and decoding through the vocabulary give, for any cut."""
+    ids = tokens.encode(text, model)
+    assert tokens.count_text(text, model) == len(ids)
+    assert tokens.count_text(text, model) == len(ids)  # a remembered count
+    for keep in {0, 1, len(ids) // 2, max(0, len(ids) - 1), len(ids)}:
+        assert tokens.decode_encoded(ids[:keep], model) == tokens.decode(ids[:keep], model)
+
+
+def test_a_cut_inside_a_character_decodes_to_a_replacement_character() -> None:
+    ids = tokens.encode("🎉", "gpt-4o-mini")
+    assert len(ids) > 1  # the emoji takes several tokens: cut between them
+    assert tokens.decode_encoded(ids[:1], "gpt-4o-mini").endswith("\ufffd")
