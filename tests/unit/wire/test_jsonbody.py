@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockapi.wire import jsonbody, sse
 from mockapi.wire.jsonbody import MAX_DEPTH, NotJSON
@@ -27,6 +29,9 @@ def nested(depth: int) -> bytes:
         (b'{"tools": [{"parameters": {"default": [1, NaN]}}]}', "NaN is not JSON"),
         (b'{"temperature": 1e999}', "too large to be a double"),
         (b'{"temperature": -1E+400}', "too large to be a double"),
+        (b"[\n  2.5e308]", "too large to be a double"),
+        (b"1e400", "too large to be a double"),
+        (b'{"fp": "fp_9e1700", "t":1e999}', "too large to be a double"),
         (b'{"seed": 18446744073709551616}', "outside the 64-bit range"),
         (b'{"seed": -9223372036854775809}', "outside the 64-bit range"),
         (b'{"seed": ' + b"7" * 5000 + b"}", "outside the 64-bit range"),
@@ -61,6 +66,19 @@ def test_what_json_loads_lets_through_is_refused_with_its_reason(body: bytes, wo
 )
 def test_valid_json_decodes_as_json_loads_does(body: bytes, expected: Any) -> None:
     assert jsonbody.loads(body) == (json.loads(body) if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"system_fingerprint": "fp_9e1700ab", "id": "chatcmpl-00000000000000000001234"}',
+        b'{"model": "gpt-4o-2024-08-06", "seed": 12, "note": "x-1e0004"}',
+    ],
+)
+def test_ids_that_look_like_long_numbers_raise_no_alarm(body: bytes) -> None:
+    """A fingerprint or an id inside a string is no number token: no walk is needed."""
+    assert not jsonbody._suspect(body.decode(), body)
+    assert jsonbody.loads(body) == json.loads(body)
 
 
 def test_duplicate_keys_the_last_one_wins() -> None:
@@ -122,3 +140,52 @@ def test_jsonable_returns_a_clean_value_itself_or_an_equal_copy() -> None:
     edge = {"max": 2**64 - 1, "min": -(2**63), "deep": deep_list(MAX_DEPTH - 1)}
     assert jsonbody.jsonable(edge) == edge  # the long numbers make it look, then keep all
     assert jsonbody.jsonable("plain") == "plain"
+
+
+_NUMBER_TEXTS = st.sampled_from(
+    [
+        "1",
+        "-0",
+        "1.5",
+        "1e400",
+        "-1E+400",
+        "2.5e-400",
+        "1e300",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "12345678901234567.5",
+        "0.12345678901234567890123",
+    ]
+)
+_STRING_TEXTS = st.sampled_from(
+    ['"fp_9e1700"', '"x 1e400"', '"12345678901234567890"', '"a:1e999"', '"\\\\u00e9"']
+)
+
+
+@st.composite
+def _json_texts(draw: Any, depth: int = 0) -> str:
+    kind = draw(st.integers(0, 3 if depth < 3 else 1))
+    if kind == 0:
+        return str(draw(_NUMBER_TEXTS))
+    if kind == 1:
+        return str(draw(_STRING_TEXTS))
+    space = draw(st.sampled_from(["", " ", "\n  "]))
+    items = draw(st.lists(_json_texts(depth + 1), max_size=3))
+    if kind == 2:
+        return "[" + space + ("," + space).join(items) + "]"
+    keys = [f'"k{i}"' for i in range(len(items))]
+    return "{" + ",".join(f"{k}:{space}{v}" for k, v in zip(keys, items, strict=True)) + "}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json_texts())
+def test_the_scan_never_hides_what_the_walk_would_refuse(text: str) -> None:
+    """With or without the scans' shortcut, the same texts are refused."""
+    value = json.loads(text)
+    refused = jsonbody._problem(value) is not None
+    try:
+        jsonbody.loads(text.encode())
+    except NotJSON:
+        assert refused, text
+    else:
+        assert not refused, text
