@@ -98,6 +98,15 @@ def why_na(ceiling: Any, key: str, **servers: Any) -> str | None:
     return None
 
 
+def lowest_p99(run: dict[str, Any] | None) -> float | None:
+    """A server's p99 latency: the lowest of its rounds' (a busy moment of the machine
+    shows in a round's tail first), else the run's own p99."""
+    if not run:
+        return None
+    tails = [t for t in run.get("p99_of_each_round") or [] if isinstance(t, (int, float))]
+    return min(tails) if tails else get(run, "latency_ms", "p99")
+
+
 def _compare(data: dict[str, Any], plan: dict[str, Any]) -> list[Line]:
     lines: list[Line] = []
     stack = data["default_stack"]
@@ -123,9 +132,9 @@ def _compare(data: dict[str, Any], plan: dict[str, Any]) -> list[Line]:
         lines.append(line(text, ratio(m, a), ">", 1.0, shown, unavailable=why))
     for c in (1, 32):
         key = f"json_c{c}"
-        r, m = get(ref, key, "latency_ms", "p99"), get(mock, key, "latency_ms", "p99")
+        r, m = lowest_p99(ref.get(key)), lowest_p99(mock.get(key))
         why = why_na(ceiling, key, reference=ref, mockapi=mock)
-        shown = f"{fmt(ratio(m, r), 'x')} ({fmt(m)} vs {fmt(r)})"
+        shown = f"{fmt(ratio(m, r), 'x')} ({fmt(m)} vs {fmt(r)}, each the lowest of its rounds)"
         text = f"replay p99 at c={c} <= 1.5x the reference's ({stack})"
         lines.append(line(text, ratio(m, r), "<=", 1.5, shown, unavailable=why))
     others = [s for s in data["stacks"] if s != stack]

@@ -41,4 +41,9 @@ def best(runs: list[dict[str, Any]], *, by: str) -> dict[str, Any]:
     else:
         chosen = min(runs, key=lambda r: r["latency_ms"].get("p50", float("inf")))
     figures = [r["rps"] if by == "rps" else r["latency_ms"].get("p50") for r in runs]
-    return {**chosen, f"{'rps' if by == 'rps' else 'p50'}_of_each_round": figures}
+    tails = [r["latency_ms"].get("p99") for r in runs]
+    return {
+        **chosen,
+        f"{'rps' if by == 'rps' else 'p50'}_of_each_round": figures,
+        "p99_of_each_round": tails,
+    }
