@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final
 
 from mockapi.errors import FixtureError
@@ -229,7 +229,7 @@ def prepare_body(argument: Any, fixture: Fixture) -> PreparedBody:
     # Found by its key, the body is read again only for a near-miss report: what is kept
     # is then the fixture's own packed argument, not this copy of it.
     stored = packed_argument(fixture.matchers, "body") if prepared.key is not None else None
-    return prepared if stored is None else replace(prepared, value=stored)
+    return prepared if stored is None else PreparedBody(stored, prepared.ignore, prepared.key)
 
 
 def prepare_partial(argument: Any, fixture: Fixture) -> PreparedBody:
