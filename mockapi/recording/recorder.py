@@ -285,7 +285,7 @@ class Recorder:
             async for chunk in answer.chunks():
                 # Kept before relaying: a client that hangs up as soon as it reads [DONE]
                 # cancels us at the yield, and the stream was complete all the same. A
-                # stream's events are decoded after the answer (RecordingJob.prepare).
+                # stream's chunk is decoded once it is out, while the next one is awaited.
                 if stream is not None:
                     stream.chunks.append((time.monotonic(), chunk))
                 else:
@@ -293,6 +293,7 @@ class Recorder:
                 yield chunk
                 if stream is not None:
                     waiting.done()  # a stream's first event is out; an answer's whole body
+                    stream.decode_arrived()
             outcome = "complete"
             if stream is not None:
                 stream.ended = True

@@ -1,8 +1,10 @@
-"""A relayed SSE answer as captured: its chunks as they arrived, decoded after the answer.
+"""A relayed SSE answer as captured: its chunks as they arrived, decoded once relayed.
 
-Relaying a chunk only notes it (and when it came): the decoding, and the verdict on
-whether the stream was complete, wait until the answer is over, so that no event reaches
-the client later for it.
+Relaying a chunk only notes it (and when it came) before it goes out; it is decoded
+after, while the relay waits for the next one (:meth:`Arrivals.decode_arrived`), so that
+no event reaches the client later for it and little is left to do when the answer ends,
+the moment a client's next request comes. Whether the stream was complete is told once
+it is over.
 """
 
 from __future__ import annotations
@@ -36,27 +38,37 @@ class Arrivals:
     chunks: list[tuple[float, bytes]] = field(default_factory=list)
     ended: bool = False
     """The upstream ended the stream (else the client left first)."""
+    _decoder: SSEDecoder = field(default_factory=SSEDecoder, repr=False)
+    _decoded: list[SSEEvent] = field(default_factory=list, repr=False)
+    _done: int = 0  # chunks decoded so far
+    _last: float | None = None  # when the last chunk that completed an event came
+    _events: list[SSEEvent] | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
         return sum(len(chunk) for _, chunk in self.chunks)
 
-    def events(self) -> list[SSEEvent]:
-        """The events, each with the gap before it (seconds, rounded to 0.1 ms): the
-        time between the chunks the event and the one before it completed in."""
-        decoder = SSEDecoder()
-        events: list[SSEEvent] = []
-        last = self.started
-        for now, chunk in self.chunks:
-            decoded = decoder.feed(chunk)
+    def decode_arrived(self) -> None:
+        """Decode the chunks that arrived since the last call (the relay calls it after
+        each chunk has gone out)."""
+        last = self.started if self._last is None else self._last
+        for now, chunk in self.chunks[self._done :]:
+            decoded = self._decoder.feed(chunk)
             for index, event in enumerate(decoded):
                 gap = now - last if index == 0 else 0.0
-                events.append(SSEEvent(event.data, event.event, round(gap, 4)))
+                self._decoded.append(SSEEvent(event.data, event.event, round(gap, 4)))
             if decoded:
                 last = now
-        if self.ended:
-            events.extend(decoder.close())
-        return events
+        self._done, self._last = len(self.chunks), last
+
+    def events(self) -> list[SSEEvent]:
+        """The events, each with the gap before it (seconds, rounded to 0.1 ms): the
+        time between the chunks the event and the one before it completed in. Asked
+        once the answer is over (the same list each time)."""
+        if self._events is None:
+            self.decode_arrived()
+            self._events = [*self._decoded, *(self._decoder.close() if self.ended else ())]
+        return self._events
 
 
 def finished(events: list[SSEEvent]) -> bool:

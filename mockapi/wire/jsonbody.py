@@ -53,10 +53,13 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN_DIGITS = b"0" * 19
 _NUMBERS = bytes.maketrans(b"123456789E+", b"000000000e-")  # digits 0, exponents e or e-
 _LONG_NUMBERS = (_NINETEEN_DIGITS, b"e000", b"e-000")
-# What may be a number token: digits (and their sign, point and exponent) right after
-# what a JSON value follows (``[``, ``,``, ``:``, whitespace) or at the start; a string's
-# content may look like one (a false alarm), a real number always does.
-_NUMBER_TOKEN = re.compile(rb"(?<![^\[,:\s])-?[0-9][0-9.eE+-]*")
+# A number token too long for 64 bits or a double: 19 digits in a row or an exponent of
+# three digits, right after what a JSON value follows (``[``, ``,``, ``:``, whitespace;
+# the text's start is matched apart). A string's content may look like one (a false
+# alarm), a real one always does.
+_LONG = rb"-?(?:[0-9]{19}|[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]{3})"
+_LONG_NUMBER = re.compile(rb"[\[,:\s]" + _LONG)
+_LONG_NUMBER_FIRST = re.compile(_LONG)
 # A ``\u`` escape of a surrogate: the only way a lone one gets into valid UTF-8 text.
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -134,11 +137,7 @@ def _suspect(text: str, raw: bytes) -> bool:
         return False
     # Only a number token counts: ``fp_9e1700`` or ``chatcmpl-0000…`` inside a string
     # (ids, fingerprints) is not one, and cost a walk over the whole decoded value.
-    return any(
-        pattern in token.translate(_NUMBERS)
-        for token in _NUMBER_TOKEN.findall(raw)
-        for pattern in _LONG_NUMBERS
-    )
+    return bool(_LONG_NUMBER.search(raw) or _LONG_NUMBER_FIRST.match(raw))
 
 
 def _too_deep(value: Any) -> bool:
