@@ -14,6 +14,8 @@ budget = pytest.importorskip("bench.budget")
 aimock = pytest.importorskip("bench.aimock")
 payloads = pytest.importorskip("bench.payloads")
 procs = pytest.importorskip("bench.procs")
+rounds = pytest.importorskip("bench.rounds")
+best = rounds.best
 
 Figure = ceiling.Figure
 SATURATED = Figure("wrk", 60_000.0, generator_cpu=0.97, server_cpu=0.4)
@@ -217,3 +219,17 @@ def test_the_report_shows_refused_ratios_and_where_the_run_was_made() -> None:
     assert "| c=32, httptools+uvloop: requests/s" in text
     assert "0.75x (n/a: reference load generator bound)" in text  # 15,000 vs 20,000
     assert "- **n/a**: replay at c=32 >= 0.7x the reference's req/s" in text
+
+
+def test_a_rounds_best_is_chosen_by_the_figure_compared() -> None:
+    def run(rps: float, p50: float, ttfb: float | None) -> dict[str, Any]:
+        ttfb_ms = {} if ttfb is None else {"p50": ttfb}
+        return {"rps": rps, "latency_ms": {"p50": p50, "p99": p50 * 2}, "ttfb_ms": ttfb_ms}
+
+    runs = [run(900, 58.0, 2.5), run(1000, 60.0, 1.2), run(800, 59.0, None)]
+    assert best(runs, by="rps")["rps"] == 1000
+    assert best(runs, by="p50")["latency_ms"]["p50"] == 58.0
+    chosen = best(runs, by="ttfb")  # a paced stream: its first event, not its length
+    assert chosen["ttfb_ms"]["p50"] == 1.2
+    assert chosen["ttfb_of_each_round"] == [2.5, 1.2, float("inf")]
+    assert chosen["p99_of_each_round"] == [116.0, 120.0, 118.0]
