@@ -1,6 +1,7 @@
 """Request validation against the derived schemas, answered in the real API's words.
 
-The only module that imports ``jsonschema``. A ``RequestValidator`` is built once at
+With :mod:`mockapi.validation.instances`, the only module that imports ``jsonschema``
+(when the first schema is compiled). A ``RequestValidator`` is built once at
 start-up: it compiles one draft 2020-12 validator per schema (format checking off) and
 works out each request schema's known top-level properties. Each request schema is also
 compiled into plain Python predicates (:class:`mockapi.validation.predicates.Compiler`) that
@@ -23,15 +24,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError as JSONSchemaError
-from jsonschema.exceptions import ValidationError
-
 from mockapi import errors
 from mockapi.errors import APIError, SchemaError
 from mockapi.validation import derive, forms, predicates
 
 if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
     from mockapi.validation.files import SchemaSet
 
 _TYPE_WORDS = {
@@ -52,7 +52,20 @@ _BOUNDS = {  # keyword -> (above/below, comparison, max/min)
 _SHOWN = 120  # longest value echoed back in a message
 Resolve = Callable[[Any], Any]
 Check = predicates.Check
-predicates.refuse_unknown(Draft202012Validator.VALIDATORS)
+_DRAFT: type[Draft202012Validator] | None = None
+
+
+def _draft() -> type[Draft202012Validator]:
+    """jsonschema's draft 2020-12 validator, imported when the first schema is compiled:
+    a server or a test session that validates nothing (a health check, a trivial test)
+    does not pay for importing jsonschema (~30 ms)."""
+    global _DRAFT
+    if _DRAFT is None:
+        from jsonschema import Draft202012Validator
+
+        predicates.refuse_unknown(Draft202012Validator.VALIDATORS)
+        _DRAFT = Draft202012Validator
+    return _DRAFT
 
 
 @dataclass(frozen=True)
@@ -179,22 +192,25 @@ class RequestValidator:
         Each problem reads ``"<path>: <what is wrong>"``; empty when valid or unknown.
         """
         validator = self._compiled_for(endpoint, role)
-        if not isinstance(validator, Draft202012Validator):
+        if validator is None or isinstance(validator, _Request):
             return []
         found = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
         return [f"{_param(list(e.absolute_path)) or '(body)'}: {_short(e.message)}" for e in found]
 
 
 def _compile(document: Mapping[str, Any], name: str, *, check: bool) -> Draft202012Validator:
+    from jsonschema.exceptions import SchemaError as JSONSchemaError
+
+    draft = _draft()
     try:
         if check:
-            Draft202012Validator.check_schema(document)
+            draft.check_schema(document)
     except JSONSchemaError as exc:
         raise SchemaError(
             f"{name}: not a valid JSON Schema ({exc.message}); re-derive it with "
             "`mockapi schemas derive --spec PATH --out schemas/`"
         ) from None
-    return Draft202012Validator(document)
+    return draft(document)
 
 
 def _known_properties(document: Mapping[str, Any]) -> frozenset[str] | None:

@@ -136,6 +136,31 @@ def test_unused_plugin_starts_nothing(pytester: pytest.Pytester) -> None:
     markers.stdout.fnmatch_lines(["@pytest.mark.mockapi(record=None, cassette=True*"])
 
 
+def test_a_session_that_validates_nothing_does_not_import_jsonschema(
+    pytester: pytest.Pytester,
+) -> None:
+    make_suite(
+        pytester,
+        """
+        import sys
+
+        import httpx
+
+        def test_health(mockapi):
+            assert httpx.get(mockapi.url + "/__mockapi/health").status_code == 200
+            assert "jsonschema" not in sys.modules  # nothing was validated yet
+
+        def test_then_a_request(mockapi):
+            from app import ask
+
+            assert ask("What is the capital of France?") == "Paris."
+            assert "jsonschema" in sys.modules  # the first validated request imports it
+    """,
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
 RECORDED_TEST = """
     import pytest
     from app import ask
