@@ -41,8 +41,11 @@ class Arrivals:
     _decoder: SSEDecoder = field(default_factory=SSEDecoder, repr=False)
     _decoded: list[SSEEvent] = field(default_factory=list, repr=False)
     _done: int = 0  # chunks decoded so far
-    _last: float | None = None  # when the last chunk that completed an event came
+    _last: float = field(init=False)  # when the last chunk that completed an event came
     _events: list[SSEEvent] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._last = self.started  # the first event's gap is counted from the start
 
     @property
     def size(self) -> int:
@@ -51,7 +54,7 @@ class Arrivals:
     def decode_arrived(self) -> None:
         """Decode the chunks that arrived since the last call (the relay calls it after
         each chunk has gone out)."""
-        last = self.started if self._last is None else self._last
+        last = self._last
         for now, chunk in self.chunks[self._done :]:
             decoded = self._decoder.feed(chunk)
             for index, event in enumerate(decoded):

@@ -187,9 +187,8 @@ def count_text(text: str, model: str | None = None) -> int:
     name = encoding_name_for_model(model)
     if len(text) <= _REMEMBERED_CHARS:
         return _count_short(text, name)
-    encoding = _encoding(name)
-    if type(encoding) is tokenizer.RustEncoding and len(text) <= _CHUNK:
-        return encoding.count(text)
+    if len(text) <= _CHUNK:  # one tokenizer call, as encode makes for it
+        return _count(_encoding(name), text)
     return len(encode(text, model))
 
 
@@ -199,10 +198,15 @@ _REMEMBERED_CHARS = 512
 
 @functools.lru_cache(maxsize=4096)
 def _count_short(text: str, encoding: str) -> int:
-    found = _encoding(encoding)
-    if type(found) is tokenizer.RustEncoding:
-        return found.count(text)
-    return len(found.encode_ordinary(text))
+    return _count(_encoding(encoding), text)
+
+
+def _count(encoding: Any, text: str) -> int:
+    """Tokens in ``text`` (one tokenizer call's worth): the Rust counter when there is
+    one, without a list of ids."""
+    if type(encoding) is tokenizer.RustEncoding:
+        return encoding.count(text)
+    return len(encoding.encode_ordinary(text))
 
 
 def decode_encoded(tokens: list[int], model: str | None = None) -> str:

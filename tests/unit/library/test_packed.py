@@ -129,8 +129,12 @@ def test_the_index_keeps_the_packed_body_and_still_reports_near_misses() -> None
     ]
 
 
-def test_a_hand_built_fixture_is_not_packed() -> None:
-    answer = FixtureResponse(body=ANSWER)
-    assert PackedResponses.of((answer,)) != (FixtureResponse(body={"other": 1}),)
-    assert PackedMatchers.of({"model": "gpt-4o"}) == {"model": "gpt-4o"}
-    assert type(PackedMatchers.of({"model": "gpt-4o"})) is dict
+def test_of_packs_what_it_can_and_leaves_the_rest_as_given() -> None:
+    answer = FixtureResponse(status=201, headers={"x-a": "1"}, body=ANSWER)
+    packed = PackedResponses.of((answer,))
+    assert isinstance(packed, PackedResponses)
+    assert packed == (answer,) and packed != (FixtureResponse(body={"other": 1}),)
+    streamed = (FixtureResponse(events=()),)
+    assert PackedResponses.of(streamed) is streamed
+    plain = {"model": "gpt-4o", "partial_body": {"n": 1}}  # no exact body to pack
+    assert PackedMatchers.of(plain) is plain
