@@ -23,6 +23,7 @@ from mockapi import resources
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import MockapiError
 from mockapi.library import recovery, store
+from mockapi.matching.matchers import exact_key
 from mockapi.plugins import load_plugins
 from mockapi.recording import recorder as recording
 from mockapi.recording import redaction
@@ -133,7 +134,7 @@ def build_replayer(
     hooks = load_plugins(settings.plugins)  # first: plugins may register matchers
     for directory in settings.fixture_dirs:  # the user's: the bundled library is read-only
         recovery.recover(directory)  # what a killed recorder left: finished or removed
-    fixtures = store.load_library(dirs, cassettes=cassettes)
+    fixtures = store.load_library(dirs, cassettes=cassettes, keys=exact_key)
     schemas = load_schemas(schemas_dir)
     validator = None
     if settings.validate:

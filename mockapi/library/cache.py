@@ -13,7 +13,11 @@ never in the project, so there is nothing to commit or ignore.
   problem): those, and any whose ``stat`` differs, are read and compared by a BLAKE2
   digest of their bytes. An edited or added file is decoded anew; a removed one is not
   listed, so its entry is never asked for, and is dropped when the cache is rewritten.
-- **Only the decoded document.** ``body_file`` answers are read, templates compiled and
+- **The decoded document, and a memo.** Beside each document the loader may keep a
+  memo of what it made of it (:meth:`DirectoryCache.remember`: the frozen fixtures of
+  :mod:`mockapi.library.parsed`), valid for the same bytes and the same ``memo_tag``
+  (the code that made it); a cache written under another tag keeps its documents and
+  drops its memos. Otherwise ``body_file`` answers are read, templates compiled and
   entries checked afresh on every load (:func:`mockapi.library.store.load_library`); a
   file that does not decode (bad YAML, too large, an alias bomb) is never cached, so
   its error is reported every time.
@@ -65,12 +69,13 @@ ENV = "MOCKAPI_CACHE_DIR"
 """Where the caches go (a directory), or ``off`` for no cache."""
 
 _MAGIC = b"mockapi fixture cache\n"
-_FORMAT = 3
+_FORMAT = 4
 
 Decode = Callable[[bytes, Path], Any]
 """Turns a file's bytes into its document; raises for a file that does not decode."""
 StatKey = tuple[int, int, int, int, int]
-_Entry = tuple[StatKey | None, bytes, bytes]  # (stat or None: check content, digest, doc)
+_Entry = tuple[StatKey | None, bytes, bytes, bytes | None]
+# (stat or None: check content, digest, document, memo or None)
 
 
 def cache_dir() -> Path | None:
@@ -105,18 +110,21 @@ def _digest(data: bytes) -> bytes:
 class DirectoryCache:
     """The decoded documents of one fixture directory's files (see the module docstring).
 
-    :meth:`document` answers for each file; :meth:`save` writes the cache back if
+    :meth:`load` answers for each file; :meth:`save` writes the cache back if
     anything it holds changed. Not thread-safe: one load uses one.
     """
 
-    def __init__(self, directory: Path, path: Path, names: list[str], decoder: str) -> None:
+    def __init__(
+        self, directory: Path, path: Path, names: list[str], decoder: str, memo_tag: str
+    ) -> None:
         self.directory = directory
         self.path = path
         """The cache file."""
         self._listing = _fingerprint(names)
         self._head = _MAGIC + _tag(decoder)
-        self._old: dict[str, _Entry] = _read(path, self._head) or _sibling(
-            path, self._head, self._listing
+        self._memo_tag = memo_tag
+        self._old: dict[str, _Entry] = _read(path, self._head, memo_tag) or _sibling(
+            path, self._head, self._listing, memo_tag
         )
         self._new: dict[str, _Entry] = {}
         self.hits = 0
@@ -124,29 +132,36 @@ class DirectoryCache:
         self._dirty = False
 
     @classmethod
-    def open(cls, directory: Path, names: list[str], *, decoder: str) -> DirectoryCache | None:
+    def open(
+        cls, directory: Path, names: list[str], *, decoder: str, memo_tag: str = ""
+    ) -> DirectoryCache | None:
         """The cache of ``directory``, whose fixture files are ``names`` (``/``-separated,
         sorted), or None when there is none to use (disabled, or a library too small
-        to need one). ``decoder`` names what decodes the files, and its version."""
+        to need one). ``decoder`` names what decodes the files, and its version;
+        ``memo_tag`` what makes the memos (:meth:`remember`), and its version."""
         root = cache_dir()
         if root is None or len(names) < MIN_FILES:
             return None
         name = hashlib.blake2b(os.fsencode(directory.resolve()), digest_size=16).hexdigest()
-        return cls(directory, root / f"{name}.cache", names, decoder)
+        return cls(directory, root / f"{name}.cache", names, decoder, memo_tag)
 
-    def document(self, path: str, rel: str, decode: Decode, *, limit: int) -> Any:
-        """The decoded document of fixture file ``path`` (``rel``: its ``/``-separated
-        path in the directory): from the cache when its content is the one cached, else
-        ``decode``d and remembered. At most ``limit + 1`` bytes are read (``decode``
-        refuses more). ``decode``'s errors (and ``OSError``) propagate; such a file is
-        not cached."""
+    def load(self, path: str, rel: str, decode: Decode, *, limit: int) -> tuple[Any, bytes | None]:
+        """Fixture file ``path`` (``rel``: its ``/``-separated path in the directory) as
+        ``(document, None)``, or as ``(None, memo)`` when a memo (:meth:`remember`) is
+        kept for its very bytes: then the document is not even unmarshalled
+        (:meth:`document` gives it if the memo is of no use).
+
+        The document comes from the cache when the file's content is the one cached,
+        else it is ``decode``d and remembered. At most ``limit + 1`` bytes are read
+        (``decode`` refuses more). ``decode``'s errors (and ``OSError``) propagate; such
+        a file is not cached."""
         st = os.stat(path)
         key = _stat_key(st)
         entry = self._old.get(rel)
         if entry is not None and entry[0] is not None and entry[0] == key:
             self.hits += 1
             self._new[rel] = entry
-            return marshal.loads(entry[2])
+            return _contents(entry)
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
         digest = _digest(data)
@@ -154,15 +169,27 @@ class DirectoryCache:
         if entry is not None and entry[1] == digest:
             self.hits += 1
             self._dirty |= stat != entry[0]  # remember the stat that now vouches for it
-            self._new[rel] = (stat, digest, entry[2])
-            return marshal.loads(entry[2])
+            entry = self._new[rel] = (stat, digest, entry[2], entry[3])  # the same memo
+            return _contents(entry)
         document = decode(data, Path(path))
         self._dirty = True
         try:
-            self._new[rel] = (stat, digest, marshal.dumps(document, 4))
+            self._new[rel] = (stat, digest, marshal.dumps(document, 4), None)
         except ValueError:  # a value marshal cannot hold (a YAML timestamp): not cached
             self._new.pop(rel, None)
-        return document
+        return document, None
+
+    def document(self, rel: str) -> Any:
+        """The document of ``rel``, which :meth:`load` has just given as a memo."""
+        return marshal.loads(self._new[rel][2])
+
+    def remember(self, rel: str, memo: bytes | None) -> None:
+        """Keep ``memo`` (or forget the one kept, with None) with the document of ``rel``,
+        which :meth:`load` has just given in this load; written by :meth:`save`."""
+        entry = self._new.get(rel)
+        if entry is not None and entry[3] != memo:
+            self._new[rel] = (*entry[:3], memo)
+            self._dirty = True
 
     def save(self) -> None:
         """Write the cache if it changed (a file decoded, removed or re-vouched for);
@@ -174,7 +201,7 @@ class DirectoryCache:
         root = self.path.parent
         try:
             root.mkdir(parents=True, exist_ok=True)
-            payload = marshal.dumps(self._new, 4)
+            payload = marshal.dumps((self._memo_tag, self._new), 4)
             crc = zlib.crc32(payload).to_bytes(4, "big")
             fd, temp = tempfile.mkstemp(dir=root, prefix=f".{self.path.name}.", suffix=".tmp")
             try:
@@ -191,6 +218,11 @@ class DirectoryCache:
             log.debug("fixture cache %s not written: %s", self.path, exc)
 
 
+def _contents(entry: _Entry) -> tuple[Any, bytes | None]:
+    memo = entry[3]
+    return (None, memo) if memo is not None else (marshal.loads(entry[2]), None)
+
+
 def _racy(st: os.stat_result) -> bool:
     """Changed so recently that a same-size edit could follow in the same clock tick."""
     return max(st.st_mtime_ns, st.st_ctime_ns) >= time.time_ns() - RACY_NS
@@ -204,7 +236,7 @@ def _fingerprint(names: list[str]) -> bytes:
 _LISTING = 16  # bytes of the fingerprint
 
 
-def _sibling(path: Path, head: bytes, listing: bytes) -> dict[str, _Entry]:
+def _sibling(path: Path, head: bytes, listing: bytes, memo_tag: str) -> dict[str, _Entry]:
     """The entries of a recently used cache (starting with ``head``) of a library with
     the same file names (a copy, a checkout elsewhere); empty when there is none."""
     head += listing
@@ -221,13 +253,13 @@ def _sibling(path: Path, head: bytes, listing: bytes) -> dict[str, _Entry]:
                     continue
         except OSError:
             continue
-        return _read(Path(candidate.path), head[: -len(listing)])
+        return _read(Path(candidate.path), head[: -len(listing)], memo_tag)
     return {}
 
 
-def _read(path: Path, head: bytes) -> dict[str, _Entry]:
+def _read(path: Path, head: bytes, memo_tag: str) -> dict[str, _Entry]:
     """The entries of cache file ``path`` (which starts with ``head``); empty when it
-    is missing or not usable."""
+    is missing or not usable. Their memos are dropped unless made under ``memo_tag``."""
     try:
         with path.open("rb") as handle:
             blob = handle.read()
@@ -243,22 +275,27 @@ def _read(path: Path, head: bytes) -> dict[str, _Entry]:
             log.debug("fixture cache %s is corrupt: ignored", path)
             return {}
         try:
-            entries = marshal.loads(payload)
+            tagged = marshal.loads(payload)
         except (ValueError, EOFError, TypeError):
             return {}
         finally:
             payload.release()
-    if not isinstance(entries, dict):
+    if not isinstance(tagged, tuple) or len(tagged) != 2 or not isinstance(tagged[1], dict):
         return {}
-    return {rel: entry for rel, entry in entries.items() if _well_formed(rel, entry)}
+    kept, entries = tagged
+    found = {rel: entry for rel, entry in entries.items() if _well_formed(rel, entry)}
+    if kept != memo_tag:  # made by other code: the documents hold, the memos do not
+        found = {rel: (*entry[:3], None) for rel, entry in found.items()}
+    return found
 
 
 def _well_formed(rel: Any, entry: Any) -> bool:
-    if not isinstance(rel, str) or not isinstance(entry, tuple) or len(entry) != 3:
+    if not isinstance(rel, str) or not isinstance(entry, tuple) or len(entry) != 4:
         return False
-    stat, digest, document = entry
+    stat, digest, document, memo = entry
     stat_ok = stat is None or (isinstance(stat, tuple) and len(stat) == 5)
-    return stat_ok and isinstance(digest, bytes) and isinstance(document, bytes)
+    memo_ok = memo is None or isinstance(memo, bytes)
+    return stat_ok and memo_ok and isinstance(digest, bytes) and isinstance(document, bytes)
 
 
 def _prune(root: Path, *, keep: Path) -> None:

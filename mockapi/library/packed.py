@@ -32,12 +32,20 @@ PACKED_MATCHERS = frozenset({"body"})
 
 
 class Packed:
-    """A JSON-like value (dicts, lists, strings, numbers) kept as ``marshal`` bytes."""
+    """A JSON-like value (dicts, lists, strings, numbers) kept as ``marshal`` bytes.
 
-    __slots__ = ("data",)
+    ``key`` is the value's index key as an exact request body (what
+    :class:`~mockapi.matching.diff.PreparedBody` computes for a ``body`` matcher without
+    ``ignore``), when whoever packed it knew it: the library loader computes it once, and
+    the parsed fixture cache (:mod:`mockapi.library.parsed`) keeps it, so that the index
+    neither unpacks nor canonicalises the body again.
+    """
 
-    def __init__(self, data: bytes) -> None:
+    __slots__ = ("data", "key")
+
+    def __init__(self, data: bytes, key: bytes | None = None) -> None:
         self.data = data
+        self.key = key
 
     def unpack(self) -> Any:
         """A fresh copy of the value."""
@@ -131,6 +139,11 @@ class PackedResponses(Sequence["FixtureResponse"]):
             return cls(marshal.dumps(plain, 4), len(plain)) if plain else responses
         except ValueError:  # a value marshal cannot hold
             return responses
+
+    @property
+    def data(self) -> bytes | None:
+        """The packed answers, until they are first read (then None: they are kept built)."""
+        return self._data
 
     def _responses(self) -> tuple[FixtureResponse, ...]:
         built = self._built

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import yaml
 
 from mockapi.errors import FixtureError, LibraryError
-from mockapi.library import cache, staging
+from mockapi.library import cache, parsed, staging
 from mockapi.library.fixture import FORMAT_VERSION, BodyFiles, Fixture, parse_document
 
 try:
@@ -253,14 +253,19 @@ def _scan(folder: str, parts: tuple[str, ...], found: list[tuple[str, ...]]) -> 
             _scan(entry.path, (*parts, name), found)
 
 
-def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list[Fixture]:
+def load_library(
+    directories: Sequence[Path], *, cassettes: bool = True, keys: parsed.Keys | None = None
+) -> list[Fixture]:
     """Load every fixture file under ``directories``.
 
     ``cassettes=False`` leaves out the files that belong to one test (a top-level
     ``test:`` key, written by the pytest plugin): those are loaded for their test only.
     All broken files are reported together, each with its path and problem, in one
-    :class:`LibraryError`, so that a user fixes them in one pass. Decoded documents
-    are cached across runs (:mod:`mockapi.library.cache`), never served stale.
+    :class:`LibraryError`, so that a user fixes them in one pass. Decoded documents,
+    and the recordings made of them, are cached across runs
+    (:mod:`mockapi.library.cache`, :mod:`mockapi.library.parsed`), never served stale.
+    ``keys`` computes a recording's body key for the index
+    (:func:`mockapi.matching.matchers.exact_key`), once: the cache keeps it.
     """
     fixtures: list[Fixture] = []
     problems: list[FixtureError] = []
@@ -272,13 +277,12 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
                 problems.append(exc)
                 continue
             names = [rel for rel, _ in files]
-            cached = cache.DirectoryCache.open(directory, names, decoder=_DECODER)
+            cached = cache.DirectoryCache.open(
+                directory, names, decoder=_DECODER, memo_tag=parsed.code_version()
+            )
             for rel, path in files:
                 try:
-                    document = _document(path, rel, cached)
-                    if not cassettes and isinstance(document, dict) and "test" in document:
-                        continue
-                    fixtures.extend(parse_document(document, path, body_files=body_reader(path)))
+                    fixtures.extend(_fixtures(path, rel, cached, cassettes, keys))
                 except FixtureError as exc:
                     problems.append(exc)
             if cached is not None:
@@ -286,6 +290,38 @@ def load_library(directories: Sequence[Path], *, cassettes: bool = True) -> list
     if problems:
         raise LibraryError(problems)
     return fixtures
+
+
+def _fixtures(
+    path: str,
+    rel: str,
+    cached: cache.DirectoryCache | None,
+    cassettes: bool,
+    keys: parsed.Keys | None,
+) -> list[Fixture]:
+    """The fixtures of file ``path`` (``rel`` in its directory): thawed from ``cached``
+    when it kept them for these bytes, else parsed from its document (and frozen into
+    ``cached``)."""
+    if cached is None:
+        document = read_yaml(Path(path))
+    else:
+        try:
+            document, memo = cached.load(path, rel, decode_yaml, limit=MAX_FILE_BYTES)
+        except OSError as exc:
+            raise FixtureError(path, f"cannot be read: {exc.strerror or exc}") from None
+        if memo is not None:
+            thawed = parsed.thaw(memo, path)
+            if thawed is not None:
+                test, found = thawed
+                return found if cassettes or not test else []
+            document = cached.document(rel)
+    test = isinstance(document, dict) and "test" in document
+    if test and not cassettes:
+        return []
+    found = parse_document(document, path, body_files=body_reader(path))
+    if cached is not None:
+        cached.remember(rel, parsed.freeze(found, test=test, keys=keys))
+    return found
 
 
 @contextmanager
@@ -347,17 +383,6 @@ def _give_back() -> None:
         return
     trim.argtypes = [ctypes.c_size_t]
     trim(0)
-
-
-def _document(path: str, rel: str, cached: cache.DirectoryCache | None) -> Any:
-    """The decoded document of fixture file ``path`` (``rel`` in its directory), from
-    ``cached`` when it can be."""
-    if cached is None:
-        return read_yaml(Path(path))
-    try:
-        return cached.document(path, rel, decode_yaml, limit=MAX_FILE_BYTES)
-    except OSError as exc:
-        raise FixtureError(path, f"cannot be read: {exc.strerror or exc}") from None
 
 
 def load_file(path: Path) -> list[Fixture]:

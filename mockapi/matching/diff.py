@@ -153,6 +153,14 @@ class PreparedBody:
             return cls(value, paths, key_of(expected))
         return cls(value, paths, None, expected)
 
+    @classmethod
+    def keyed(cls, value: Packed) -> PreparedBody:
+        """The exact body without ``ignore`` packed in ``value``, whose :attr:`Packed.key`
+        (:meth:`build`'s key of it) is known: nothing to unpack or compute."""
+        assert value.key is not None
+        paths = _IGNORES.setdefault(ALWAYS_IGNORED, ALWAYS_IGNORED)
+        return cls(value, paths, value.key)
+
     def compare(self, actual: Any, *, subset: bool = False) -> list[Difference]:
         """The differences with a decoded request body (see :func:`diff`)."""
         return diff(self.expected, strip(actual, self.ignore), "body", subset=subset)

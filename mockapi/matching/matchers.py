@@ -45,6 +45,7 @@ from mockapi.library.fixture import ROUTE_KEYS, Fixture, unknown_matchers
 from mockapi.library.packed import packed_argument
 from mockapi.matching.diff import MISSING, Difference, Path, PreparedBody, parse_path, render
 from mockapi.matching.messages import Message, messages_of
+from mockapi.matching.outline import Key
 
 __all__ = [
     "BUILTIN",
@@ -172,11 +173,16 @@ class Matchers:
         """
         _ignore_paths(fixture)  # report a bad ignore path even without a body matcher
         found: list[tuple[Registered, Any]] = []
-        for name, argument in fixture.matchers.items():
+        for name in fixture.matchers:
             spec = self._table.get(name)
             if spec is None:
                 unknown = [n for n in fixture.matchers if n not in self._table]
                 raise unknown_matchers(fixture.source, unknown, self)
+            keyed = _keyed_body(fixture) if spec.prepare is prepare_body else None
+            if keyed is not None:  # a recording whose key the loader computed
+                found.append((spec, keyed))
+                continue
+            argument = fixture.matchers[name]
             prepared = spec.prepare(argument, fixture) if spec.prepare is not None else argument
             found.append((spec, prepared))
         found.sort(key=lambda pair: pair[0].order)
@@ -222,6 +228,22 @@ def _ignore_paths(fixture: Fixture) -> tuple[Path, ...]:
         return tuple(parse_path(text) for text in fixture.ignore)
     except ValueError as exc:
         raise FixtureError(fixture.source, f"'match.ignore': {exc}") from None
+
+
+def exact_key(value: Any) -> Key | None:
+    """The index key of ``value`` as a ``body`` matcher's argument without ``ignore``
+    (what :func:`prepare_body` computes; None for a body that is not an object): the
+    library loader computes it once (:mod:`mockapi.library.parsed`)."""
+    return PreparedBody.build(value, (), exact=True).key
+
+
+def _keyed_body(fixture: Fixture) -> PreparedBody | None:
+    """:func:`prepare_body` of ``fixture``'s body without unpacking it, when it is packed
+    with its key and ``fixture`` has no ``ignore``; None otherwise."""
+    stored = packed_argument(fixture.matchers, "body")
+    if stored is None or stored.key is None or fixture.ignore:
+        return None
+    return PreparedBody.keyed(stored)
 
 
 def prepare_body(argument: Any, fixture: Fixture) -> PreparedBody:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +15,6 @@ from mockapi.library import cache, store
 
 DOC = "version: 1\nfixtures:\n  - name: {name}\n    response: {{body: {{answer: {answer}}}}}\n"
 OLD = 1_600_000_000_000_000_000  # a time long past, so that a file's stat vouches for it
-
-
-@pytest.fixture
-def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV, str(root))
-    monkeypatch.setattr(cache, "MIN_FILES", 1)
-    return root
-
-
-@pytest.fixture
-def decoded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
-    """The files decoded from YAML (not taken from the cache), in order."""
-    seen: list[Path] = []
-    real = store.decode_yaml
-
-    def counting(data: bytes, path: Path) -> Any:
-        seen.append(path)
-        return real(data, path)
-
-    monkeypatch.setattr(store, "decode_yaml", counting)
-    yield seen
 
 
 def write(path: Path, name: str, answer: str, *, old: bool = True) -> Path:
