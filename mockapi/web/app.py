@@ -34,7 +34,7 @@ from mockapi.replay.engine import Forward, Replayer
 from mockapi.replay.request import parse_request
 from mockapi.web.admin import ADMIN_PREFIX, admin_routes
 from mockapi.web.delivery import FaultyResponse
-from mockapi.web.fastlane import KEY, FastLane
+from mockapi.web.fastlane import KEY, Direct, FastLane, Key
 from mockapi.web.websocket import websocket_route
 from mockapi.wire import sse
 from mockapi.wire.headers import OPENAI_HEADERS, base_headers
@@ -63,17 +63,16 @@ def create_app(
     """
     lane = FastLane(replayer)
 
-    async def api(request: StarletteRequest) -> StarletteResponse:
-        try:
-            body = await _read_body(request, replayer)
-        except APIError as exc:
-            return _to_starlette(exc.response(base_headers()), honor_delays=False)
-        except ClientDisconnect:
-            return StarletteResponse(status_code=499)
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        query = tuple(request.query_params.multi_items())
-        model_request = parse_request(request.method, request.url.path, headers, body, query)
-        key = request.scope.get(KEY)
+    async def respond(
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        query: tuple[tuple[str, str], ...],
+        body: bytes,
+        key: Key | None,
+    ) -> StarletteResponse:
+        """The answer to one API request (its body read), by the replay flow."""
+        model_request = parse_request(method, path, headers, body, query)
         result, fault, memo = replayer.serve_memoized(model_request)
         if isinstance(result, Forward):
             return await _forward(replayer, recorder, result)
@@ -85,10 +84,22 @@ def create_app(
             lane.keep(key, memo, answer.status_code, answer.raw_headers, bytes(answer.body))
         return answer
 
+    async def api(request: StarletteRequest) -> StarletteResponse:
+        try:
+            body = await _read_body(request, replayer)
+        except APIError as exc:
+            return _to_starlette(exc.response(base_headers()), honor_delays=False)
+        except ClientDisconnect:
+            return StarletteResponse(status_code=499)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = tuple(request.query_params.multi_items())
+        key = request.scope.get(KEY)
+        return await respond(request.method, request.url.path, headers, query, body, key)
+
     async def unrouted(request: StarletteRequest, exc: Exception) -> StarletteResponse:
         return await api(request)
 
-    async def crash(request: StarletteRequest, exc: Exception) -> StarletteResponse:
+    async def crash(request: StarletteRequest | None, exc: Exception) -> StarletteResponse:
         # A bug in mockapi, not the client's fault: say so in the API's own shape.
         error = APIError(
             500,
@@ -98,6 +109,7 @@ def create_app(
         )
         return _to_starlette(error.response(base_headers()), honor_delays=False)
 
+    lane.direct = Direct(respond, crash)
     origins = replayer.settings.cors_origins
     # The admin API answers browser pages of other origins only when listed by name.
     admin_origins = tuple(origin for origin in origins if origin != "*")

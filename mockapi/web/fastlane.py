@@ -7,8 +7,11 @@ may change an answer (everything but those listed in :data:`IGNORED`, which ever
 client varies and no answer depends on). A memo found and still good
 (:meth:`~mockapi.replay.engine.Replayer.replay` accounts for it: the journal, the use
 count, the usage ledger) is answered with the bytes kept and a fresh ``x-request-id``;
-otherwise the request goes on to the app with its body and its key, and the app keeps
-the encoded answer when the replay flow hands back a memo (:meth:`FastLane.keep`).
+otherwise the request goes on, with its body and its key, to the API's flow itself
+(:class:`Direct`: what the Starlette app's catch-all route calls, without the router,
+the middleware and a Starlette request around it), which keeps the encoded answer when
+the replay flow hands back a memo (:meth:`FastLane.keep`). A request the lane has not
+read whole goes through the Starlette app.
 
 Requests the lane never looks at: other methods, the admin API, bodies over
 ``--max-body-size`` or without a ``content-length``, cross-origin requests (CORS
@@ -19,8 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.datastructures import QueryParams
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockapi.replay.engine import Replayer
@@ -28,7 +35,7 @@ from mockapi.replay.memo import PER_REQUEST_HEADERS, Memo
 from mockapi.web.delivery import TRANSPORT_KEY, transport_of
 from mockapi.wire import ids
 
-__all__ = ["KEY", "FastLane"]
+__all__ = ["KEY", "Direct", "FastLane"]
 
 KEY = "mockapi.memo_key"
 """Where the lane puts a request's key in the ASGI scope for the app."""
@@ -57,6 +64,60 @@ MAX_BODY = 256 * 1024
 
 Key = tuple[str, bytes, bytes, tuple[tuple[bytes, bytes], ...]]
 _Kept = tuple[Memo, int, list[tuple[bytes, bytes]], bytes]
+Respond = Callable[
+    [str, str, dict[str, str], tuple[tuple[str, str], ...], bytes, "Key | None"],
+    Awaitable[StarletteResponse],
+]
+"""The API's flow: method, path, headers (lower-case names), query, body and the lane's
+key in; the answer out."""
+Crash = Callable[[StarletteRequest | None, Exception], Awaitable[StarletteResponse]]
+"""The answer to a request whose handling raised (a mockapi bug), in the API's shape."""
+
+
+class Direct:
+    """Answers a request the lane has read whole with :data:`Respond`, as the Starlette
+    app's catch-all route would: the request's headers, path and query read from the
+    ASGI scope as Starlette reads them, and an exception answered with ``crash`` (when
+    no answer has started) and raised again for the server to log, as Starlette's
+    ``ServerErrorMiddleware`` does."""
+
+    def __init__(self, respond: Respond, crash: Crash) -> None:
+        self._respond = respond
+        self._crash = crash
+
+    @staticmethod
+    def takes(scope: Scope) -> bool:
+        """Whether the path reads the same from the scope as Starlette's URL makes it:
+        no character it escapes or would read as the start of a host."""
+        path: str = scope["path"]
+        return not (
+            path.startswith("//") or "?" in path or "#" in path or "\\" in path
+        ) and not scope.get("root_path")
+
+    async def __call__(
+        self, scope: Scope, body: bytes, key: Key | None, receive: Receive, send: Send
+    ) -> None:
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        raw_query: bytes = scope.get("query_string", b"")
+        query = tuple(QueryParams(raw_query).multi_items()) if raw_query else ()
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            method, path = scope["method"], scope["path"]
+            response = await self._respond(method, path, headers, query, body, key)
+            await response(scope, receive, sending)
+        except Exception as exc:
+            if not started:
+                await (await self._crash(None, exc))(scope, receive, send)
+            raise
 
 
 class FastLane:
@@ -64,6 +125,8 @@ class FastLane:
 
     def __init__(self, replayer: Replayer) -> None:
         self.app: ASGIApp | None = None
+        self.direct: Direct | None = None
+        """Answers what the lane read and has no answer for (else the app does)."""
         self._replayer = replayer
         self._kept: dict[Key, _Kept] = {}
         self._flushing = False
@@ -128,6 +191,10 @@ class FastLane:
                 await send({"type": "http.response.body", "body": answer})
                 return
             self._kept.pop(key, None)
+        direct = self.direct
+        if direct is not None and direct.takes(scope):
+            await direct(scope, body, key, receive, send)
+            return
         scope[KEY] = key
         await app(scope, _replaying(first, receive), send)
 

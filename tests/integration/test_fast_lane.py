@@ -214,3 +214,93 @@ def test_an_invalid_body_is_still_refused_after(http: httpx.Client) -> None:
     hello(http)
     bad = http.post("/v1/chat/completions", json={**HELLO, "temperature": "hot"})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "temperature"
+
+
+# -- the direct path: what the lane read and has no answer for ---------------------------
+
+
+class Counting:
+    """The Starlette app behind the lane, counting the requests it is given."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.calls = app, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.calls += scope["type"] == "http"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+def starlette_calls(server: ServerThread) -> Iterator[Counting]:
+    the_lane = lane(server)
+    counting = Counting(the_lane.app)
+    the_lane.app = counting
+    yield counting
+    the_lane.app = counting.app
+
+
+PER_ANSWER = {"x-request-id", "openai-processing-ms", "date", "content-length"}
+
+
+def shown(response: httpx.Response) -> tuple[int, dict[str, str], Any]:
+    headers = {k: v for k, v in response.headers.items() if k not in PER_ANSWER}
+    body = response.json()
+    if isinstance(body, dict) and isinstance(body.get("id"), str):
+        body = {**body, "id": body["id"].split("-")[0], "created": 0}
+    return response.status_code, headers, body
+
+
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [
+        ("/v1/chat/completions", {**HELLO, "messages": [{"role": "user", "content": "New"}]}),
+        ("/v1/chat/completions", {**HELLO, "temperature": "hot"}),  # invalid: 400
+        ("/v1/chat/completions?api-version=1&x=%20y", HELLO),  # a query string
+        ("/v1/conversations/conv_1/items?include=bogus", {"items": []}),  # checked: 400
+        ("/v1/no/such/route", HELLO),  # 404 in the API's shape
+        ("/v1/chat%3Fcompletions", HELLO),  # a path Starlette escapes: its own route
+        ("/v1/embeddings", {"model": "text-embedding-3-small", "input": 5}),  # 400
+    ],
+)
+def test_the_direct_path_answers_as_the_starlette_app_does(
+    http: httpx.Client, starlette_calls: Counting, path: str, payload: dict[str, Any]
+) -> None:
+    direct = http.post(path, json=payload)
+    through_app = starlette_calls.calls
+    # An Origin header keeps the lane away (CORS is the app's): the app answers it.
+    via_app = http.post(path, json=payload, headers={"origin": "http://localhost:1"})
+    assert starlette_calls.calls == through_app + 1
+    escaped = "%3F" in path
+    assert through_app == (1 if escaped else 0)  # the lane answered, unless Starlette must
+    assert shown(direct) == shown(via_app)
+    if "include=bogus" in path:
+        assert direct.json()["error"]["param"].startswith("include")
+    assert direct.headers["x-request-id"] != via_app.headers["x-request-id"]
+
+
+def test_a_crash_on_the_direct_path_is_a_500_in_the_api_shape(
+    http: httpx.Client,
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    starlette_calls: Counting,
+) -> None:
+    replayer = server.replayer  # type: ignore[attr-defined]
+
+    def broken(request: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(replayer, "serve_memoized", broken)
+    # Each on a connection of its own: the server closes one whose request raised.
+    url, auth = server.url + "/v1/chat/completions", {"authorization": f"Bearer {KEY}"}
+    answers = [
+        httpx.post(url, json=HELLO, headers=auth),  # the direct path
+        httpx.post(url, json=HELLO, headers={**auth, "origin": "http://localhost:1"}),  # the app
+    ]
+    assert starlette_calls.calls == 1
+    for answer in answers:
+        assert answer.status_code == 500
+        error = answer.json()["error"]
+        assert error["type"] == "server_error"
+        assert error["message"].startswith("mockapi internal error: RuntimeError: boom.")
+    monkeypatch.undo()
+    assert httpx.post(url, json=HELLO, headers=auth).status_code == 200  # the server lives on
