@@ -19,12 +19,12 @@ class Plan:
     large: int
     scaling_duration: float
     scaling_rounds: int  # short turns: the two libraries see the same background noise
-    plugin_runs: int
+    plugin_runs: int  # pairs of pytest sessions, with the fixture and without
     batch_lines: int
     vector_files: int
 
 
-FULL = Plan(2.0, 1.0, 3, 500, 10, 10_000, 1.0, 6, 5, 50_000, 1_000)
+FULL = Plan(2.0, 1.0, 3, 500, 10, 10_000, 1.0, 6, 7, 50_000, 1_000)
 QUICK = Plan(1.0, 0.5, 1, 500, 10, 1_000, 1.0, 1, 1, 5_000, 200)
 
 
