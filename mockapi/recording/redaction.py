@@ -81,6 +81,7 @@ from typing import Any
 import orjson
 
 from mockapi.matching.diff import parse_path
+from mockapi.wire import jsonbody
 from mockapi.wire.credentials import (
     SECRET_HEADERS,
     SECRET_SUFFIXES,
@@ -296,17 +297,8 @@ def redact_json(value: Any, rules: RedactionRules = DEFAULT_RULES) -> tuple[Any,
     except TypeError:  # not what orjson writes (an integer past 64 bits): walk it
         text = None
     if text is not None and not _suspect(text, rules):
-        return _copy(value), []
+        return jsonbody.copy_json(value), []
     return _walk_json(value, rules)
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of the containers of a JSON value (the scalars are immutable)."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
 
 
 def _walk_json(value: Any, rules: RedactionRules) -> tuple[Any, list[str]]:

@@ -21,10 +21,14 @@ def base62(digest: bytes, length: int) -> str:
     return "".join(chars)
 
 
+_BYTE_TO_BASE62 = bytes(ord(_BASE62[byte % 62]) for byte in range(256))
+
+
 def _token(length: int) -> str:
-    # One read of the system's randomness for the whole token (a byte per character is
-    # more than the 6 bits each needs), not one per character.
-    return base62(os.urandom(length), length)
+    # One read of the system's randomness for the whole token, each byte made a letter
+    # or digit by a table (the first 8 of the 62 come a little more often: 5 in 256
+    # against 4; no id is a secret), in C rather than a division per character.
+    return os.urandom(length).translate(_BYTE_TO_BASE62).decode("ascii")
 
 
 def chat_completion_id() -> str:

@@ -31,7 +31,6 @@ of ``n`` choices is the answer to the same request without ``n``.
 
 from __future__ import annotations
 
-import copy
 import json
 from random import Random
 from typing import Any
@@ -39,7 +38,7 @@ from typing import Any
 from mockapi.endpoints import capabilities
 from mockapi.endpoints.chat import tools
 from mockapi.generate import logprobs, schema_data, text
-from mockapi.wire import durations, ids, tokens
+from mockapi.wire import durations, ids, jsonbody, tokens
 from mockapi.wire.canonical import digest, ordered
 
 _FINGERPRINT = "fp_mockapi01"
@@ -69,7 +68,7 @@ def complete(body: Any, request: Any) -> Any:
     """
     if not isinstance(body, dict):
         return body
-    out = copy.deepcopy(body)
+    out = jsonbody.copy_json(body)
     request = request if isinstance(request, dict) else {}
     out.setdefault("id", ids.chat_completion_id())
     out.setdefault("object", "chat.completion")
@@ -236,6 +235,8 @@ def _limited(content: str, request: dict[str, Any]) -> tuple[str, str]:
         content = content[: min(positions)]
     limit = request.get("max_completion_tokens", request.get("max_tokens"))
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        return content, "stop"
+    if len(content.encode("utf-8")) <= limit:  # no token is shorter than a byte
         return content, "stop"
     model = _model(request)
     ids_ = tokens.encode(content, model)

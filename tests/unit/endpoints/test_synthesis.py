@@ -7,6 +7,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockapi.endpoints.chat import stream as streaming
 from mockapi.endpoints.chat import synthesis as chat
@@ -332,3 +334,22 @@ def test_example_for_keeps_its_minimal_meaning() -> None:
     }
     assert chat.example_for(schema) == {"n": 0}
     assert chat.example_for({"enum": ["x", "y"]}) == "x"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(min_size=0, max_size=80),
+    limit=st.integers(min_value=0, max_value=60),
+    model=st.sampled_from(["gpt-4o-mini", "gpt-4"]),
+)
+def test_the_token_limit_cuts_exactly_when_the_text_is_longer(
+    text: str, limit: int, model: str
+) -> None:
+    # The byte-length shortcut (no token is shorter than a byte) never keeps a text
+    # that has more tokens than the limit, nor cuts one that has no more.
+    cut, reason = chat._limited(text, {"model": model, "max_tokens": limit})
+    if tokens.count_text(text, model) <= limit:
+        assert (cut, reason) == (text, "stop")
+    else:
+        assert reason == "length" and text.startswith(cut)
+        assert tokens.count_text(cut, model) <= limit

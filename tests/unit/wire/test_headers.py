@@ -3,6 +3,8 @@ x-ratelimit set."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mockapi.wire import headers
@@ -73,3 +75,16 @@ def test_rate_limit_headers_write_resets_as_the_api_does() -> None:
         "x-ratelimit-reset-tokens": "600ms",
     }
     assert tuple(written) == headers.RATE_LIMIT_HEADERS
+
+
+def test_fresh_ids_are_letters_and_digits_of_the_api_length_and_all_distinct() -> None:
+    from mockapi.wire import ids
+
+    made = [ids.chat_completion_id() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    assert all(re.fullmatch(r"chatcmpl-[0-9A-Za-z]{29}", made_id) for made_id in made)
+    assert all(re.fullmatch(r"call_[0-9A-Za-z]{24}", ids.tool_call_id()) for _ in range(50))
+    # Every one of the 62 letters and digits is drawn (58,000 draws: each ~900 times).
+    assert set("".join(m.removeprefix("chatcmpl-") for m in made)) == set(
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    )

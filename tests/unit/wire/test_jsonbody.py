@@ -189,3 +189,28 @@ def test_the_scan_never_hides_what_the_walk_would_refuse(text: str) -> None:
         assert refused, text
     else:
         assert not refused, text
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+def _containers(value: Any) -> list[int]:
+    if isinstance(value, dict):
+        return [id(value), *(i for item in value.values() for i in _containers(item))]
+    if isinstance(value, list):
+        return [id(value), *(i for item in value for i in _containers(item))]
+    return []
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_JSON)
+def test_copy_json_is_equal_and_shares_no_container(value: Any) -> None:
+    copied = jsonbody.copy_json(value)
+    assert copied == value
+    assert not set(_containers(copied)) & set(_containers(value))
