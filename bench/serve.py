@@ -23,15 +23,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mockapi.web.server import EVENT_LOOPS, HTTP_PARSERS
+from mockapi import collector
+
+with collector.paused():  # as `mockapi serve` imports its server
+    from mockapi.web.server import EVENT_LOOPS, HTTP_PARSERS, serve
 
 HOST = "127.0.0.1"
 LOG_LEVEL = "warning"
 
 
 def _mockapi_app(args: argparse.Namespace) -> tuple[Any, float]:
-    from mockapi.build import build
     from mockapi.config import OnMiss, RecordMode, Settings
+
+    with collector.paused():
+        from mockapi.build import build
 
     settings = Settings(
         fixture_dirs=(args.fixtures,),
@@ -74,8 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         app = _upstream_app(args)
         build_s = time.perf_counter() - started
-
-    from mockapi.web.server import serve
 
     print(json.dumps({"build_s": build_s}), flush=True)
     serve(app, host=HOST, port=args.port, log_level=LOG_LEVEL, http=args.http, loop=args.loop)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mockapi import resources
+from mockapi import collector, resources
 from mockapi.config import OnMiss, RecordMode, Settings
 from mockapi.errors import MockapiError
 from mockapi.library import recovery, store
@@ -86,7 +86,7 @@ def build(
         schedule = Schedule(retry_delays=settings.webhook_retry_delays)
     except ValueError as exc:
         raise MockapiError(f"--webhook-retry-delays: {exc}") from None
-    with store.collector_paused():  # the library and its index: no garbage, no GC passes
+    with collector.paused():  # the library and its index: no garbage, no GC passes
         replayer = build_replayer(
             settings, schemas_dir=schemas_dir, cassettes=cassettes, missing_ok=missing_ok
         )

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from mockapi.collector import paused
+
 if TYPE_CHECKING:
     from mockapi.testing import MockapiHandle, Session
 
@@ -103,7 +105,9 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def _mockapi_session(pytestconfig: pytest.Config) -> Iterator[Session]:
     from mockapi.errors import MockapiError
-    from mockapi.testing import Session
+
+    with paused():  # ~200 modules' objects, no garbage: no collection passes over them
+        from mockapi.testing import Session
 
     try:
         session = Session.start(_session_options(pytestconfig))

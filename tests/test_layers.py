@@ -13,9 +13,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mockapi"
 
-# The foundation every part may import: the data model, the errors, the settings and
-# where the bundled files are.
-FOUNDATION = frozenset({"model", "errors", "config", "resources", "__init__"})
+# The foundation every part may import: the data model, the errors, the settings,
+# where the bundled files are and the garbage collector held off.
+FOUNDATION = frozenset({"model", "errors", "config", "resources", "collector", "__init__"})
 
 # What each part may import besides the foundation and itself. A part is a subpackage
 # or a top-level module.

@@ -118,9 +118,12 @@ def _webhooks(urls: Sequence[str], secrets: Sequence[str]) -> tuple[tuple[str, s
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve ``settings`` (checked) until interrupted."""
-    from mockapi.build import build
-    from mockapi.web import workers
-    from mockapi.web.server import serve
+    from mockapi import collector
+
+    with collector.paused():  # the server's modules: no garbage, no collection passes
+        from mockapi.build import build
+        from mockapi.web import workers
+        from mockapi.web.server import serve
 
     # With an upstream and a directory, a recorder is ready even in mode none, so that
     # the admin API can switch record modes at run time.

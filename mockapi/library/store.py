@@ -10,13 +10,13 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
+from mockapi import collector
 from mockapi.errors import FixtureError, LibraryError
 from mockapi.library import cache, parsed, staging
 from mockapi.library.fixture import FORMAT_VERSION, BodyFiles, Fixture, parse_document
@@ -269,7 +269,7 @@ def load_library(
     """
     fixtures: list[Fixture] = []
     problems: list[FixtureError] = []
-    with collector_paused():
+    with collector.paused():
         for directory in directories:
             try:
                 files = _listing(directory)
@@ -324,30 +324,13 @@ def _fixtures(
     return found
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No garbage collection passes inside: for building a library and its index.
-
-    They are a million new objects, none of them garbage, and every pass the collector
-    makes while they are being built walks all of them again: with it on, indexing
-    10,000 recordings takes twice as long. Nests; the collector's state is restored.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 FREEZE_AT = 1_000
 """A library of this many fixtures or more is kept out of GC passes once built."""
 
 
 def settle(fixtures: int) -> None:
     """After a library of ``fixtures`` and its index are built (under
-    :func:`collector_paused`): for a large one, move every object to the collector's
+    :func:`mockapi.collector.paused`): for a large one, move every object to the collector's
     permanent generation (``gc.freeze``), so that no later pass walks them again.
 
     Left to the collector, the first passes after start-up walk them all (0.3 s for
