@@ -133,7 +133,7 @@ class DirectoryCache:
 
     @classmethod
     def open(
-        cls, directory: Path, names: list[str], *, decoder: str, memo_tag: str = ""
+        cls, directory: Path, names: list[str], *, decoder: str, memo_tag: str
     ) -> DirectoryCache | None:
         """The cache of ``directory``, whose fixture files are ``names`` (``/``-separated,
         sorted), or None when there is none to use (disabled, or a library too small

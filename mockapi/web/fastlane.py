@@ -116,7 +116,8 @@ class Direct:
             await response(scope, receive, sending)
         except Exception as exc:
             if not started:
-                await (await self._crash(None, exc))(scope, receive, send)
+                answer = await self._crash(None, exc)
+                await answer(scope, receive, send)
             raise
 
 

@@ -206,11 +206,6 @@ def copy_json(value: Any) -> Any:
     """A deep copy of a JSON value's containers (dicts and lists; every other value is
     shared, as an immutable scalar may be): several times faster than
     ``copy.deepcopy``, which answers for any object graph."""
-    kind = type(value)
-    if kind is dict:
-        return {key: copy_json(item) for key, item in value.items()}
-    if kind is list:
-        return [copy_json(item) for item in value]
     if isinstance(value, dict):
         return {key: copy_json(item) for key, item in value.items()}
     if isinstance(value, list):
